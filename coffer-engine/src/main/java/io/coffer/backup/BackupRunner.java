@@ -1,0 +1,486 @@
+package io.coffer.backup;
+
+import io.coffer.chunk.FastCdc;
+import io.coffer.repo.BlobId;
+import io.coffer.repo.BlobType;
+import io.coffer.repo.Json;
+import io.coffer.repo.Manifest;
+import io.coffer.repo.Node;
+import io.coffer.repo.Packer;
+import io.coffer.repo.RepoLock;
+import io.coffer.repo.Repository;
+import io.coffer.repo.RepositoryException;
+import io.coffer.repo.Tree;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+
+/**
+ * Backs up a directory tree, a file, a raw image or a block device.
+ *
+ * <pre>
+ *   lock shared; load parent root tree
+ *   walk(dir, parentTree):                      -- on the calling thread, depth first
+ *     for entry in sorted(list(dir)):
+ *       stat; dir -> walk(child, parent's subtree)
+ *       file unchanged vs parent (size, mtime, ctime, inode) -> reuse its chunk list, no read
+ *       file otherwise -> task per region on the worker pool:
+ *            read -> cut (FastCDC, or fixed blocks compared with the parent's list at the same offset)
+ *            -> zero blocks become holes -> hash -> packer.add (dedup, compress, encrypt, pack, upload)
+ *     when all children are done: tree blob -> packer
+ *   packer.flush (packs, then index); save manifest (the commit point); unlock
+ * </pre>
+ * At most {@code 2 × threads} file regions are queued, and each worker owns one read buffer, so
+ * memory does not grow with the size of the data.
+ */
+public final class BackupRunner {
+    static final long CDC_REGION = 256L << 20;
+    static final long FIXED_REGION = 64L << 20;
+    private static final int FIXED_BUFFER = 4 << 20;
+
+    private final Repository repo;
+    private final BackupOptions opts;
+    private final FastCdc cdc;
+    private final ChunkPolicy policy;
+    private final byte[] zeros;
+    private final BackupProgress progress = new BackupProgress();
+    private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, CompletableFuture<Node>> hardLinks = new ConcurrentHashMap<>();
+    private final ThreadLocal<byte[]> buffers;
+    private ExecutorService workers;
+    private Semaphore queued;
+    private Packer packer;
+
+    public BackupRunner(Repository repo, BackupOptions opts) {
+        this.repo = repo;
+        this.opts = opts;
+        var c = repo.config().cdc();
+        this.cdc = new FastCdc(c.min(), c.avg(), c.max(), repo.gearSeed());
+        this.policy = new ChunkPolicy(repo.config().fixed(), opts.extraDatabaseGlobs());
+        int maxBlock = Math.max(c.max(), Math.max(repo.config().fixed().imageBlock(), repo.config().fixed().databaseBlock()));
+        this.zeros = new byte[maxBlock];
+        int bufSize = Math.max(2 * c.max(), FIXED_BUFFER);
+        this.buffers = ThreadLocal.withInitial(() -> new byte[bufSize]);
+    }
+
+    public BackupProgress progress() {
+        return progress;
+    }
+
+    public BackupResult run(Path source) throws IOException {
+        Path src = source.toAbsolutePath().normalize();
+        FileMeta rootMeta;
+        try {
+            rootMeta = FileMeta.read(src);
+        } catch (IOException e) {
+            throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "cannot read backup source " + src + ": " + reason(e));
+        }
+        boolean dir = rootMeta.type().equals(Node.DIR);
+        boolean device = rootMeta.type().equals(Node.BLOCKDEV);
+        if (!dir && !device && !rootMeta.type().equals(Node.FILE)) {
+            throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT,
+                    "backup source " + src + " is a " + rootMeta.type() + "; give a directory, a file, an image or a block device");
+        }
+        Instant start = Instant.now();
+        Manifest parent = opts.parent() == null ? null : repo.loadManifest(opts.parent());
+        if (parent != null && !parent.kind().equals(dir ? Manifest.DIR : Manifest.FILE)) {
+            throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT,
+                    "parent backup " + opts.parent().substring(0, 12) + " is of a " + parent.kind() + ", this source is not");
+        }
+        try (RepoLock lock = repo.lock(false, "backup of " + src)) {
+            workers = Executors.newFixedThreadPool(opts.threads(), r -> {
+                Thread t = new Thread(r, "coffer-backup");
+                t.setDaemon(true);
+                return t;
+            });
+            queued = new Semaphore(opts.threads() * 2);
+            packer = repo.newPacker(opts.uploaders());
+            try {
+                String treeId;
+                if (dir) {
+                    treeId = join(walk(src, Path.of(""), parent == null ? null : parent.tree()));
+                } else {
+                    Map<String, Node> parentNodes = parent == null ? Map.of() : nodesOf(parent.tree());
+                    String name = src.getFileName().toString();
+                    Node node = join(fileNode(src, name, Path.of(name), rootMeta, parentNodes.get(name), true));
+                    treeId = saveTree(List.of(node));
+                }
+                progress.scanDone = true;
+                packer.flush();
+                Manifest.Stats stats = new Manifest.Stats(progress.filesSeen.get(), progress.dirs.get(), progress.others.get(),
+                        progress.bytesSeen.get(), progress.bytesRead.get(), progress.filesUnchanged.get(), packer.newBlobs(),
+                        packer.newRawBytes(), packer.newStoredBytes(), progress.zeroBytes.get(),
+                        Duration.between(start, Instant.now()).toMillis(), warnings.size());
+                Manifest m = new Manifest(Manifest.VERSION, start.toString(), hostname(), src.toString(), dir ? Manifest.DIR : Manifest.FILE,
+                        opts.parent(), treeId, dir ? rootMeta.toNode("") : null, opts.tags(), stats);
+                String id = repo.saveManifest(m);
+                return new BackupResult(id, m, warnings);
+            } finally {
+                workers.shutdownNow();
+                packer.close();
+            }
+        }
+    }
+
+    private static String hostname() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static <T> T join(CompletableFuture<T> f) throws IOException {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof UncheckedIOException u) throw u.getCause();
+            if (c instanceof IOException io) throw io;
+            if (c instanceof RuntimeException r) throw r;
+            if (c instanceof Error err) throw err;
+            throw new IOException(c);
+        }
+    }
+
+    private Map<String, Node> nodesOf(String treeId) throws IOException {
+        if (treeId == null) return Map.of();
+        Map<String, Node> m = new HashMap<>();
+        for (Node n : repo.readTree(treeId).nodes()) m.put(n.name(), n);
+        return m;
+    }
+
+    /** Walks a directory; returns the future id of its tree blob. */
+    private CompletableFuture<String> walk(Path dir, Path rel, String parentTree) throws IOException {
+        Map<String, Node> parentNodes = nodesOf(parentTree);
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) names.add(p.getFileName().toString());
+        } catch (IOException e) {
+            warn("cannot list directory " + dir + ": " + reason(e) + " (saved as empty)");
+        }
+        Collections.sort(names);
+        List<CompletableFuture<Node>> children = new ArrayList<>(names.size());
+        for (String name : names) {
+            Path p = dir.resolve(name);
+            FileMeta meta;
+            try {
+                meta = FileMeta.read(p);
+            } catch (IOException e) {
+                warn("cannot stat " + p + ": " + reason(e) + " (skipped)");
+                continue;
+            }
+            Node prev = parentNodes.get(name);
+            Path childRel = rel.resolve(name);
+            switch (meta.type()) {
+                case Node.DIR -> {
+                    progress.dirs.incrementAndGet();
+                    Node node = meta.toNode(name);
+                    children.add(walk(p, childRel, prev != null && prev.isDir() ? prev.subtree() : null).thenApply(node::withSubtree));
+                }
+                case Node.FILE -> children.add(fileNode(p, name, childRel, meta, prev, false));
+                case Node.SYMLINK -> {
+                    progress.others.incrementAndGet();
+                    try {
+                        String target = Files.readSymbolicLink(p).toString();
+                        Node n = meta.toNode(name);
+                        children.add(CompletableFuture.completedFuture(new Node(n.name(), n.type(), n.mode(), n.uid(), n.gid(), n.mtime(), n.ctime(),
+                                n.inode(), null, null, null, null, target, null, null)));
+                    } catch (IOException e) {
+                        warn("cannot read symlink " + p + ": " + reason(e) + " (skipped)");
+                    }
+                }
+                case Node.FIFO, Node.CHARDEV, Node.BLOCKDEV -> {
+                    progress.others.incrementAndGet();
+                    children.add(CompletableFuture.completedFuture(meta.toNode(name)));
+                }
+                default -> warn("skipped " + meta.type() + " " + p + " (sockets and unknown file types are not backed up)");
+            }
+        }
+        return CompletableFuture.allOf(children.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<Node> nodes = new ArrayList<>(children.size());
+            for (CompletableFuture<Node> c : children) {
+                Node n = c.join();
+                if (n != null) nodes.add(n);
+            }
+            try {
+                return saveTree(nodes);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    private String saveTree(List<Node> nodes) throws IOException {
+        byte[] json = Json.write(Tree.of(nodes));
+        BlobId id = repo.hash(json, 0, json.length);
+        packer.add(BlobType.TREE, id, json, 0, json.length);
+        return id.hex();
+    }
+
+    /** The node of a regular file (or the single image/device of a file backup), content included. */
+    private CompletableFuture<Node> fileNode(Path p, String name, Path rel, FileMeta meta, Node prev, boolean single) throws IOException {
+        progress.filesSeen.incrementAndGet();
+        progress.bytesSeen.addAndGet(meta.size());
+        Node node = meta.toNode(name);
+        if (single && meta.type().equals(Node.BLOCKDEV)) {
+            node = new Node(name, Node.FILE, meta.mode(), meta.uid(), meta.gid(), meta.mtime(), meta.ctime(), meta.inode(), 0L,
+                    null, null, null, null, null, null);
+        }
+        int block = single ? policy.imageBlock : policy.blockFor(rel);
+        if (single && !opts.image() && !meta.type().equals(Node.BLOCKDEV)) block = 0;
+        String chunking = block > 0 ? "fixed:" + block : "cdc";
+        boolean regular = meta.type().equals(Node.FILE);
+        if (regular && prev != null && prev.isFile() && prev.content() != null && chunking.equals(prev.chunking())
+                && prev.size() == meta.size() && prev.mtime() != null && prev.mtime() == meta.mtime()
+                && prev.ctime() != null && prev.ctime() == meta.ctime() && prev.inode() != null && prev.inode() == meta.inode()) {
+            progress.filesUnchanged.incrementAndGet();
+            progress.filesDone.incrementAndGet();
+            progress.bytesDone.addAndGet(meta.size());
+            return CompletableFuture.completedFuture(node.withContent(chunking, prev.content(), prev.size()));
+        }
+        List<String> parentRefs = block > 0 && prev != null && prev.isFile() && chunking.equals(prev.chunking()) ? prev.content() : null;
+        Node base = node;
+        int blk = block;
+        if (node.link() != null) {
+            CompletableFuture<Node> mine = new CompletableFuture<>();
+            CompletableFuture<Node> first = hardLinks.putIfAbsent(node.link(), mine);
+            if (first != null) {
+                progress.filesDone.incrementAndGet();
+                return first.thenApply(n -> n == null ? null : base.withContent(n.chunking(), n.content(), n.size()));
+            }
+            chunkFile(p, base, blk, chunking, parentRefs, regular ? meta.size() : -1).whenComplete((n, t) -> {
+                if (t != null) mine.completeExceptionally(t);
+                else mine.complete(n);
+            });
+            return mine;
+        }
+        return chunkFile(p, base, blk, chunking, parentRefs, regular ? meta.size() : -1);
+    }
+
+    /** Splits a file into regions processed in parallel; the node's content is their concatenation. */
+    private CompletableFuture<Node> chunkFile(Path p, Node node, int block, String chunking, List<String> parentRefs, long size) throws IOException {
+        long region = block > 0 ? FIXED_REGION : CDC_REGION;
+        int regions = size <= region ? 1 : (int) ((size + region - 1) / region);
+        List<CompletableFuture<Chunks>> parts = new ArrayList<>(regions);
+        for (int i = 0; i < regions; i++) {
+            long from = i * region;
+            long to = i == regions - 1 ? -1 : from + region;
+            parts.add(submit(() -> readRegion(p, from, to, block, parentRefs)));
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<String> refs = new ArrayList<>();
+            long total = 0;
+            for (CompletableFuture<Chunks> f : parts) {
+                Chunks c = f.join();
+                if (c == null) return null; // unreadable: already warned
+                refs.addAll(c.refs());
+                total += c.bytes();
+            }
+            progress.filesDone.incrementAndGet();
+            return node.withContent(chunking, mergeZeros(refs), total);
+        });
+    }
+
+    /** Adjacent zero runs are merged, so a hole is one reference whatever its size. */
+    private static List<String> mergeZeros(List<String> refs) {
+        List<String> out = new ArrayList<>(refs.size());
+        long run = 0;
+        for (String r : refs) {
+            if (Node.isZero(r)) {
+                int len = Node.zeroLength(r);
+                if (run + len > Integer.MAX_VALUE) {
+                    out.add("z" + run);
+                    run = 0;
+                }
+                run += len;
+            } else {
+                if (run > 0) out.add("z" + run);
+                run = 0;
+                out.add(r);
+            }
+        }
+        if (run > 0) out.add("z" + run);
+        return out;
+    }
+
+    private record Chunks(List<String> refs, long bytes) {}
+
+    @FunctionalInterface
+    private interface Task<T> {
+        T call() throws IOException;
+    }
+
+    private <T> CompletableFuture<T> submit(Task<T> task) throws IOException {
+        try {
+            queued.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("backup interrupted");
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return task.call();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                queued.release();
+            }
+        }, workers);
+    }
+
+    /**
+     * Reads [from, to) of a file (to = -1: until EOF) and stores its chunks. Returns null when the
+     * file cannot be read (a warning is recorded); repository failures propagate.
+     */
+    private Chunks readRegion(Path p, long from, long to, int block, List<String> parentRefs) throws IOException {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(p, StandardOpenOption.READ);
+        } catch (IOException e) {
+            warn("cannot open " + p + ": " + reason(e) + " (skipped)");
+            return null;
+        }
+        try (ch) {
+            return block > 0 ? fixedBlocks(ch, p, from, to, block, parentRefs) : contentDefined(ch, p, from, to);
+        } catch (SourceReadException e) {
+            warn("cannot read " + p + ": " + reason(e.io) + " (skipped)");
+            return null;
+        }
+    }
+
+    private static final class SourceReadException extends Exception {
+        final IOException io;
+
+        SourceReadException(IOException io) {
+            super(io);
+            this.io = io;
+        }
+    }
+
+    private int read(FileChannel ch, byte[] buf, int off, int len, long pos) throws SourceReadException {
+        ByteBuffer bb = ByteBuffer.wrap(buf, off, len);
+        try {
+            while (bb.hasRemaining()) {
+                int r = ch.read(bb, pos + bb.position() - off);
+                if (r < 0) break;
+            }
+        } catch (IOException e) {
+            throw new SourceReadException(e);
+        }
+        int n = bb.position() - off;
+        progress.bytesRead.addAndGet(n);
+        return n;
+    }
+
+    private Chunks fixedBlocks(FileChannel ch, Path p, long from, long to, int block, List<String> parentRefs) throws IOException, SourceReadException {
+        byte[] buf = buffers.get();
+        int window = buf.length - buf.length % block;
+        List<String> refs = new ArrayList<>();
+        List<String> parentBlocks = parentRefs == null ? null : expandZeros(parentRefs, block);
+        long pos = from;
+        while (to < 0 || pos < to) {
+            int want = (int) (to < 0 ? window : Math.min(window, to - pos));
+            int n = read(ch, buf, 0, want, pos);
+            for (int o = 0; o < n; o += block) {
+                int len = Math.min(block, n - o);
+                int idx = (int) ((pos + o) / block);
+                if (Arrays.mismatch(buf, o, o + len, zeros, 0, len) < 0) {
+                    refs.add("z" + len);
+                    progress.zeroBytes.addAndGet(len);
+                    continue;
+                }
+                BlobId id = repo.hash(buf, o, len);
+                String hex = id.hex();
+                refs.add(hex);
+                if (parentBlocks != null && idx < parentBlocks.size() && hex.equals(parentBlocks.get(idx))) continue;
+                packer.add(BlobType.DATA, id, buf, o, len);
+            }
+            pos += n;
+            progress.bytesDone.addAndGet(n);
+            if (n < want) break;
+        }
+        return new Chunks(refs, pos - from);
+    }
+
+    /** The parent's chunk list with merged zero runs split back into one entry per block. */
+    private static List<String> expandZeros(List<String> refs, int block) {
+        List<String> out = new ArrayList<>(refs.size());
+        for (String r : refs) {
+            if (!Node.isZero(r)) {
+                out.add(r);
+                continue;
+            }
+            long len = Node.zeroLength(r);
+            for (long i = 0; i < len; i += block) out.add("z");
+        }
+        return out;
+    }
+
+    private Chunks contentDefined(FileChannel ch, Path p, long from, long to) throws IOException, SourceReadException {
+        byte[] buf = buffers.get();
+        List<String> refs = new ArrayList<>();
+        long filePos = from; // file offset of buf[0]
+        int have = 0;
+        int start = 0;
+        boolean eof = false;
+        while (true) {
+            int c = cdc.cut(buf, start, have - start, eof);
+            if (c < 0 || (c == 0 && !eof)) {
+                // compact and refill
+                System.arraycopy(buf, start, buf, 0, have - start);
+                filePos += start;
+                have -= start;
+                start = 0;
+                long readPos = filePos + have;
+                int want = buf.length - have;
+                if (to >= 0) want = (int) Math.min(want, to - readPos);
+                int n = want <= 0 ? 0 : read(ch, buf, have, want, readPos);
+                have += n;
+                if (n < want || want <= 0) eof = true;
+                progress.bytesDone.addAndGet(n);
+                continue;
+            }
+            if (c == 0) break;
+            if (Arrays.mismatch(buf, start, start + c, zeros, 0, c) < 0) {
+                refs.add("z" + c);
+                progress.zeroBytes.addAndGet(c);
+            } else {
+                BlobId id = repo.hash(buf, start, c);
+                refs.add(id.hex());
+                packer.add(BlobType.DATA, id, buf, start, c);
+            }
+            start += c;
+        }
+        return new Chunks(refs, filePos + have - from);
+    }
+
+    private void warn(String w) {
+        warnings.add(w);
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        if (e instanceof java.nio.file.NoSuchFileException) return "no such file (removed during the backup?)";
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+}

@@ -1,0 +1,66 @@
+package io.coffer.repo;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A 256-bit blob identifier: SHA-256 of the blob's plaintext, or HMAC-SHA256 under the
+ * repository's id key when the repository is encrypted. Held as four longs so that hashing and
+ * equality in the in-memory index are cheap.
+ */
+public record BlobId(long a, long b, long c, long d) implements Comparable<BlobId> {
+    public static final int BYTES = 32;
+
+    public static BlobId of(byte[] bytes, int off) {
+        ByteBuffer bb = ByteBuffer.wrap(bytes, off, BYTES);
+        return new BlobId(bb.getLong(), bb.getLong(), bb.getLong(), bb.getLong());
+    }
+
+    public static BlobId of(byte[] bytes) {
+        if (bytes.length != BYTES) throw new IllegalArgumentException("blob id must be 32 bytes");
+        return of(bytes, 0);
+    }
+
+    public static BlobId parse(String hex) {
+        if (hex.length() != 64 || !Hex.isHex(hex)) throw new IllegalArgumentException("not a blob id: '" + hex + "'");
+        return of(Hex.parse(hex));
+    }
+
+    public byte[] bytes() {
+        return ByteBuffer.allocate(BYTES).putLong(a).putLong(b).putLong(c).putLong(d).array();
+    }
+
+    public void writeTo(ByteBuffer bb) {
+        bb.putLong(a).putLong(b).putLong(c).putLong(d);
+    }
+
+    public static BlobId readFrom(ByteBuffer bb) {
+        return new BlobId(bb.getLong(), bb.getLong(), bb.getLong(), bb.getLong());
+    }
+
+    public String hex() {
+        return Hex.of(bytes());
+    }
+
+    public String shortHex() {
+        return hex().substring(0, 12);
+    }
+
+    @Override
+    public int hashCode() {
+        return (int) (a ^ (a >>> 32));
+    }
+
+    @Override
+    public int compareTo(BlobId o) {
+        int r = Long.compareUnsigned(a, o.a);
+        if (r == 0) r = Long.compareUnsigned(b, o.b);
+        if (r == 0) r = Long.compareUnsigned(c, o.c);
+        if (r == 0) r = Long.compareUnsigned(d, o.d);
+        return r;
+    }
+
+    @Override
+    public String toString() {
+        return hex();
+    }
+}

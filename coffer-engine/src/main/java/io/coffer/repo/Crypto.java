@@ -1,0 +1,119 @@
+package io.coffer.repo;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.PBEKeySpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/** AES-256-GCM, HKDF-SHA256 and PBKDF2-HMAC-SHA256 on the JDK's providers. */
+final class Crypto {
+    static final int NONCE = 12;
+    static final int TAG = 16;
+    static final int KEY = 32;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private Crypto() {}
+
+    static byte[] random(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    /** Returns nonce || ciphertext || tag. */
+    static byte[] seal(byte[] key, byte[] plain, int off, int len, byte[] aad) {
+        try {
+            byte[] nonce = random(NONCE);
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG * 8, nonce));
+            if (aad != null) c.updateAAD(aad);
+            byte[] out = new byte[NONCE + len + TAG];
+            System.arraycopy(nonce, 0, out, 0, NONCE);
+            c.doFinal(plain, off, len, out, NONCE);
+            return out;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
+    }
+
+    /** Opens nonce || ciphertext || tag; throws AEADBadTagException when the key or the bytes are wrong. */
+    static byte[] open(byte[] key, byte[] sealed, int off, int len, byte[] aad) throws AEADBadTagException {
+        if (len < NONCE + TAG) throw new AEADBadTagException("sealed data too short");
+        try {
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG * 8, sealed, off, NONCE));
+            if (aad != null) c.updateAAD(aad);
+            return c.doFinal(sealed, off + NONCE, len - NONCE);
+        } catch (AEADBadTagException e) {
+            throw e;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
+    }
+
+    static byte[] hmac(byte[] key, byte[] data) {
+        try {
+            Mac m = Mac.getInstance("HmacSHA256");
+            m.init(new SecretKeySpec(key, "HmacSHA256"));
+            return m.doFinal(data);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    /** HKDF-SHA256 (RFC 5869) producing {@code length} bytes. */
+    static byte[] hkdf(byte[] ikm, byte[] salt, String info, int length) {
+        byte[] prk = hmac(salt == null ? new byte[32] : salt, ikm);
+        byte[] out = new byte[length];
+        byte[] t = new byte[0];
+        int pos = 0;
+        for (int i = 1; pos < length; i++) {
+            byte[] infoBytes = info.getBytes(StandardCharsets.UTF_8);
+            byte[] in = new byte[t.length + infoBytes.length + 1];
+            System.arraycopy(t, 0, in, 0, t.length);
+            System.arraycopy(infoBytes, 0, in, t.length, infoBytes.length);
+            in[in.length - 1] = (byte) i;
+            t = hmac(prk, in);
+            int n = Math.min(t.length, length - pos);
+            System.arraycopy(t, 0, out, pos, n);
+            pos += n;
+        }
+        return out;
+    }
+
+    static byte[] pbkdf2(char[] password, byte[] salt, int iterations) {
+        try {
+            SecretKeyFactory f = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256");
+            PBEKeySpec spec = new PBEKeySpec(password, salt, iterations, KEY * 8);
+            try {
+                return f.generateSecret(spec).getEncoded();
+            } finally {
+                spec.clearPassword();
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("PBKDF2WithHmacSHA256 unavailable", e);
+        }
+    }
+
+    static byte[] sha256(byte[] data, int off, int len) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(data, off, len);
+            return md.digest();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+
+    static boolean equalsAt(byte[] a, int aOff, byte[] b) {
+        return Arrays.equals(a, aOff, aOff + b.length, b, 0, b.length);
+    }
+}

@@ -1,0 +1,46 @@
+package io.coffer.repo;
+
+import java.util.Map;
+
+/**
+ * A {@code manifests/<id>} object: one backup. It names its root tree and describes what was
+ * backed up. A backup exists if and only if its manifest exists.
+ *
+ * @param kind {@code dir} for a directory tree, {@code file} for one file, image or block device
+ *     (then the root tree holds exactly that node)
+ * @param root metadata of the source directory itself ({@code dir} backups)
+ */
+public record Manifest(
+        int v,
+        String time,
+        String host,
+        String source,
+        String kind,
+        String parent,
+        String tree,
+        Node root,
+        Map<String, String> tags,
+        Stats stats) {
+
+    public static final int VERSION = 1;
+    public static final String DIR = "dir";
+    public static final String FILE = "file";
+
+    public record Stats(
+            long files,
+            long dirs,
+            long others,
+            long logicalBytes,
+            long bytesRead,
+            long filesUnchanged,
+            long newBlobs,
+            long newRawBytes,
+            long newStoredBytes,
+            long zeroBytes,
+            long durationMs,
+            int warnings) {}
+
+    public Manifest {
+        tags = tags == null ? Map.of() : Map.copyOf(tags);
+    }
+}

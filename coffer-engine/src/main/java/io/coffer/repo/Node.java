@@ -1,0 +1,79 @@
+package io.coffer.repo;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.List;
+
+/**
+ * One entry of a directory listing (a tree blob), with the metadata needed to restore it.
+ * Times are nanoseconds since the epoch. {@code content} lists a file's chunks in order: a
+ * 64-hex blob id, or {@code z<length>} for a run of zero bytes that is not stored and restores
+ * as a hole. {@code chunking} is {@code cdc} or {@code fixed:<block size>}. {@code link} groups
+ * hard links ({@code <dev>:<inode>}).
+ */
+public record Node(
+        String name,
+        String type,
+        Integer mode,
+        Integer uid,
+        Integer gid,
+        Long mtime,
+        Long ctime,
+        Long inode,
+        Long size,
+        String chunking,
+        List<String> content,
+        String subtree,
+        String target,
+        Long rdev,
+        String link) {
+
+    public static final String FILE = "file";
+    public static final String DIR = "dir";
+    public static final String SYMLINK = "symlink";
+    public static final String FIFO = "fifo";
+    public static final String CHARDEV = "chardev";
+    public static final String BLOCKDEV = "blockdev";
+
+    public Node {
+        if (content != null) content = List.copyOf(content);
+    }
+
+    @JsonIgnore
+    public boolean isFile() {
+        return FILE.equals(type);
+    }
+
+    @JsonIgnore
+    public boolean isDir() {
+        return DIR.equals(type);
+    }
+
+    public Node withSubtree(String id) {
+        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, id, target, rdev, link);
+    }
+
+    public Node withContent(String chunking, List<String> content, long size) {
+        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link);
+    }
+
+    public Node withName(String newName) {
+        return new Node(newName, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link);
+    }
+
+    /** True when a chunk reference denotes a zero run; {@link #zeroLength} gives its length. */
+    public static boolean isZero(String ref) {
+        return ref.charAt(0) == 'z';
+    }
+
+    public static int zeroLength(String ref) {
+        return Integer.parseInt(ref, 1, ref.length(), 10);
+    }
+
+    /** Checks that a name is one safe path component. */
+    public static void checkName(String where, String name) {
+        if (name == null || name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
+            throw new RepositoryException(RepositoryException.Kind.CORRUPT,
+                    where + " contains an unsafe name '" + name + "' (empty, '.', '..' or with '/'); refusing to restore it");
+        }
+    }
+}

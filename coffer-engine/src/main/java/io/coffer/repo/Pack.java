@@ -1,0 +1,108 @@
+package io.coffer.repo;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import javax.crypto.AEADBadTagException;
+
+/**
+ * The pack format. A pack is one object {@code data/<sha256 of the pack>} holding blobs of one
+ * type:
+ *
+ * <pre>
+ *   "CPAK" | version u8 = 1 | type u8 | flags u8 (bit1: encrypted) | 0 u8
+ *   blob 0 | blob 1 | ...                      each blob: codec u8 | payload, sealed as a whole when encrypted
+ *   trailer                                    u32 count, then per blob: type u8 | id[32] | offset u32 | stored u32 | raw u32
+ *                                              (sealed with AAD "CPAK trailer" when encrypted)
+ *   u32 trailer length | SHA-256(trailer)[32] | "KAPC"
+ * </pre>
+ */
+final class Pack {
+    static final byte[] MAGIC = "CPAK".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] END = "KAPC".getBytes(StandardCharsets.US_ASCII);
+    static final int VERSION = 1;
+    static final int HEADER = 8;
+    static final int FOOTER = 4 + 32 + 4;
+    static final int ENTRY = 1 + 32 + 4 + 4 + 4;
+    static final byte[] TRAILER_AAD = "CPAK trailer".getBytes(StandardCharsets.US_ASCII);
+
+    /** A blob's place in a pack. */
+    record Entry(BlobType type, BlobId id, int offset, int storedLength, int rawLength) {}
+
+    private Pack() {}
+
+    static byte[] header(BlobType type, boolean encrypted) {
+        return new byte[] {MAGIC[0], MAGIC[1], MAGIC[2], MAGIC[3], VERSION, (byte) type.code, (byte) (encrypted ? 2 : 0), 0};
+    }
+
+    static byte[] trailer(List<Entry> entries, byte[] key) {
+        ByteBuffer bb = ByteBuffer.allocate(4 + entries.size() * ENTRY);
+        bb.putInt(entries.size());
+        for (Entry e : entries) {
+            bb.put((byte) e.type().code);
+            e.id().writeTo(bb);
+            bb.putInt(e.offset()).putInt(e.storedLength()).putInt(e.rawLength());
+        }
+        byte[] body = bb.array();
+        if (key != null) body = Crypto.seal(key, body, 0, body.length, TRAILER_AAD);
+        ByteBuffer out = ByteBuffer.allocate(body.length + FOOTER);
+        out.put(body).putInt(body.length).put(Crypto.sha256(body, 0, body.length)).put(END);
+        return out.array();
+    }
+
+    /**
+     * Reads the blob list of a pack from its last bytes. {@code tail} holds the final
+     * {@code tail.length} bytes of a pack of {@code packSize} bytes; if the trailer is longer, the
+     * returned value asks for more via {@link TrailerRead#need()}.
+     */
+    record TrailerRead(List<Entry> entries, int need) {}
+
+    static TrailerRead readTrailer(String key, byte[] tail, long packSize, byte[] dataKey) {
+        if (tail.length < FOOTER) throw new CorruptObjectException(key, "pack too short (" + packSize + " bytes)");
+        ByteBuffer f = ByteBuffer.wrap(tail, tail.length - FOOTER, FOOTER);
+        int len = f.getInt();
+        byte[] sum = new byte[32];
+        f.get(sum);
+        if (!Crypto.equalsAt(tail, tail.length - 4, END)) {
+            throw new CorruptObjectException(key, "bad end marker at offset " + (packSize - 4) + " (truncated or damaged pack)");
+        }
+        if (len < 4 || (long) len + FOOTER + HEADER > packSize) throw new CorruptObjectException(key, "bad trailer length " + len);
+        if (len + FOOTER > tail.length) return new TrailerRead(null, len + FOOTER);
+        int start = tail.length - FOOTER - len;
+        byte[] body = Arrays.copyOfRange(tail, start, start + len);
+        if (!Arrays.equals(Crypto.sha256(body, 0, len), sum)) {
+            throw new CorruptObjectException(key, "trailer checksum mismatch at offset " + (packSize - FOOTER - len));
+        }
+        if (dataKey != null) {
+            try {
+                body = Crypto.open(dataKey, body, 0, body.length, TRAILER_AAD);
+            } catch (AEADBadTagException e) {
+                throw new CorruptObjectException(key, "trailer does not decrypt (damaged, or written under another key)");
+            }
+        }
+        ByteBuffer bb = ByteBuffer.wrap(body);
+        int n = bb.getInt();
+        if (n < 0 || (long) n * ENTRY + 4 != body.length) throw new CorruptObjectException(key, "trailer declares " + n + " blobs but holds " + body.length + " bytes");
+        List<Entry> out = new ArrayList<>(n);
+        long dataEnd = packSize - FOOTER - len;
+        for (int i = 0; i < n; i++) {
+            BlobType t = BlobType.of(bb.get(), key);
+            BlobId id = BlobId.readFrom(bb);
+            int off = bb.getInt(), stored = bb.getInt(), raw = bb.getInt();
+            if (off < HEADER || stored < 1 || raw < 0 || (long) off + stored > dataEnd) {
+                throw new CorruptObjectException(key, "trailer entry " + i + " (blob " + id.shortHex() + ") points outside the pack");
+            }
+            out.add(new Entry(t, id, off, stored, raw));
+        }
+        return new TrailerRead(out, 0);
+    }
+
+    static void checkHeader(String key, byte[] head) {
+        if (head.length < HEADER || !Crypto.equalsAt(head, 0, MAGIC)) throw new CorruptObjectException(key, "bad pack magic at offset 0");
+        if (head[4] != VERSION) {
+            throw new RepositoryException(RepositoryException.Kind.UNSUPPORTED, "pack " + key + " has format version " + head[4] + "; this Coffer reads " + VERSION);
+        }
+    }
+}

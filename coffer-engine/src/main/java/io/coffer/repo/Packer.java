@@ -1,0 +1,184 @@
+package io.coffer.repo;
+
+import io.coffer.store.ObjectExistsException;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Collects new blobs into packs (one open pack per blob type), uploads sealed packs in the
+ * background and writes index objects for uploaded packs: packs first, then their index; the
+ * caller writes the manifest only after {@link #flush()}. At most {@code uploaders + 1} sealed
+ * packs wait in memory; adders block beyond that, which bounds memory.
+ */
+public final class Packer {
+    private static final int CHECKPOINT_PACKS = 32;
+
+    private final Repository repo;
+    private final Map<BlobType, OpenPack> open = new EnumMap<>(BlobType.class);
+    private final Map<BlobId, Boolean> pending = new ConcurrentHashMap<>();
+    private final ExecutorService uploads;
+    private final Semaphore inFlight;
+    private final int permits;
+    private final List<PackInfo> unindexed = new ArrayList<>();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    final AtomicLong newBlobs = new AtomicLong();
+    final AtomicLong newRaw = new AtomicLong();
+    final AtomicLong newStored = new AtomicLong();
+
+    private static final class OpenPack {
+        byte[] buf;
+        int len;
+        final List<Pack.Entry> entries = new ArrayList<>();
+    }
+
+    Packer(Repository repo, int uploaders) {
+        this.repo = repo;
+        this.permits = uploaders + 1;
+        this.inFlight = new Semaphore(permits);
+        this.uploads = Executors.newFixedThreadPool(uploaders, r -> {
+            Thread t = new Thread(r, "coffer-upload");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** True if the repository has this blob or it is about to be stored by this packer. */
+    public boolean known(BlobId id) {
+        return repo.index().contains(id) || pending.containsKey(id);
+    }
+
+    /**
+     * Stores a blob unless the repository already holds it. Compression and encryption run on the
+     * calling thread. Returns true if the blob was new.
+     */
+    public boolean add(BlobType type, BlobId id, byte[] b, int off, int len) throws IOException {
+        rethrow();
+        if (repo.index().contains(id) || pending.putIfAbsent(id, Boolean.TRUE) != null) return false;
+        byte[] stored = repo.codec().encode(id, b, off, len);
+        newBlobs.incrementAndGet();
+        newRaw.addAndGet(len);
+        newStored.addAndGet(stored.length);
+        OpenPack sealed = null;
+        synchronized (open) {
+            OpenPack p = open.computeIfAbsent(type, t -> {
+                OpenPack np = new OpenPack();
+                np.buf = new byte[Math.max(1 << 20, Pack.HEADER + stored.length)];
+                np.len = Pack.HEADER;
+                System.arraycopy(Pack.header(t, repo.config().encrypted()), 0, np.buf, 0, Pack.HEADER);
+                return np;
+            });
+            if (p.len + stored.length > p.buf.length) {
+                p.buf = Arrays.copyOf(p.buf, (int) Math.min(Integer.MAX_VALUE - 64, Math.max((long) p.buf.length * 2, (long) p.len + stored.length)));
+            }
+            System.arraycopy(stored, 0, p.buf, p.len, stored.length);
+            p.entries.add(new Pack.Entry(type, id, p.len, stored.length, len));
+            p.len += stored.length;
+            long target = type == BlobType.TREE ? repo.config().treePackSize() : repo.config().packSize();
+            if (p.len >= target) {
+                open.remove(type);
+                sealed = p;
+            }
+        }
+        if (sealed != null) upload(type, sealed);
+        return true;
+    }
+
+    private void upload(BlobType type, OpenPack p) throws IOException {
+        byte[] trailer = Pack.trailer(p.entries, repo.dataKey());
+        byte[] bytes = Arrays.copyOf(p.buf, p.len + trailer.length);
+        p.buf = null;
+        System.arraycopy(trailer, 0, bytes, p.len, trailer.length);
+        String id = Hex.of(Crypto.sha256(bytes, 0, bytes.length));
+        PackInfo info = new PackInfo(id, type, bytes.length, p.entries);
+        try {
+            inFlight.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for an upload slot");
+        }
+        uploads.execute(() -> {
+            try {
+                try {
+                    repo.store().put(info.key(), ByteBuffer.wrap(bytes));
+                } catch (ObjectExistsException same) {
+                    // same content already stored
+                }
+                repo.index().add(info); // readable now; made durable by the next index object
+                List<PackInfo> batch = null;
+                synchronized (unindexed) {
+                    unindexed.add(info);
+                    if (unindexed.size() >= CHECKPOINT_PACKS) {
+                        batch = new ArrayList<>(unindexed);
+                        unindexed.clear();
+                    }
+                }
+                if (batch != null) repo.writeIndex(batch);
+                for (Pack.Entry e : info.blobs()) pending.remove(e.id());
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            } finally {
+                inFlight.release();
+            }
+        });
+    }
+
+    private void rethrow() throws IOException {
+        Throwable t = failure.get();
+        if (t == null) return;
+        if (t instanceof IOException io) throw io;
+        if (t instanceof RuntimeException re) throw re;
+        throw new IOException(t);
+    }
+
+    /** Seals the open packs, waits for every upload, and indexes everything stored. */
+    public void flush() throws IOException {
+        List<Map.Entry<BlobType, OpenPack>> rest;
+        synchronized (open) {
+            rest = new ArrayList<>(open.entrySet());
+            open.clear();
+        }
+        for (var e : rest) upload(e.getKey(), e.getValue());
+        try {
+            inFlight.acquire(permits);
+            inFlight.release(permits);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for uploads");
+        }
+        rethrow();
+        List<PackInfo> batch;
+        synchronized (unindexed) {
+            batch = new ArrayList<>(unindexed);
+            unindexed.clear();
+        }
+        if (!batch.isEmpty()) repo.writeIndex(batch);
+    }
+
+    public void close() {
+        uploads.shutdownNow();
+    }
+
+    public long newBlobs() {
+        return newBlobs.get();
+    }
+
+    public long newRawBytes() {
+        return newRaw.get();
+    }
+
+    public long newStoredBytes() {
+        return newStored.get();
+    }
+}

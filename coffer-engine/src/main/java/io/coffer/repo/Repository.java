@@ -1,0 +1,255 @@
+package io.coffer.repo;
+
+import io.coffer.store.ObjectExistsException;
+import io.coffer.store.ObjectInfo;
+import io.coffer.store.ObjectNotFoundException;
+import io.coffer.store.ObjectStore;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * An open repository: its config and keys, the master index, and typed access to blobs, trees and
+ * manifests. Writers go through a {@link Packer}. Thread-safe.
+ */
+public final class Repository implements Closeable {
+    public static final String CONFIG = "config";
+    private final ObjectStore store;
+    private final RepoConfig config;
+    private final MasterKeys keys;
+    private final BlobCodec codec;
+    private final MasterIndex index = new MasterIndex();
+    private final Set<String> indexKeys = ConcurrentHashMap.newKeySet();
+
+    private Repository(ObjectStore store, RepoConfig config, MasterKeys keys) {
+        this.store = store;
+        this.config = config;
+        this.keys = keys;
+        this.codec = new BlobCodec(config, keys);
+    }
+
+    /** Creates a repository in an empty store; {@code secret} null means no encryption. */
+    public static Repository init(ObjectStore store, InitOptions o, Secret secret) throws IOException {
+        if (!store.list(CONFIG).isEmpty() || !store.list("data/").isEmpty()) {
+            throw new RepositoryException(RepositoryException.Kind.CONFLICT, "a repository already exists at " + store.location());
+        }
+        byte[] master = secret == null ? null : Crypto.random(32);
+        MasterKeys keys = master == null ? null : MasterKeys.of(master);
+        List<String> features = new ArrayList<>(List.of("packs-v1", "fastcdc", "fixed-blocks", "zero-blocks"));
+        if (o.compression().algorithm().equals("zstd")) features.add("zstd");
+        if (secret != null) features.add("aes-256-gcm");
+        RepoConfig config = new RepoConfig(RepoConfig.FORMAT_VERSION, Hex.of(Crypto.random(16)), Instant.now().toString(), features,
+                secret == null ? "sha256" : "hmac-sha256", o.compression(),
+                new RepoConfig.Cdc(o.cdcMin(), o.cdcAvg(), o.cdcMax(), secret == null ? Hex.of(Crypto.random(32)) : null),
+                o.fixed(), o.packSize(), o.treePackSize(),
+                secret == null ? null : new RepoConfig.Encryption("aes-256-gcm", "hmac-sha256"));
+        if (secret != null) {
+            KeySlot slot = MasterKeys.wrap(master, secret);
+            byte[] obj = Envelope.seal(Envelope.Kind.KEY, Json.write(slot), false, null);
+            store.put("keys/" + Hex.of(Crypto.sha256(obj, 0, obj.length)), ByteBuffer.wrap(obj));
+        }
+        // The config goes last: a repository exists once its config does.
+        try {
+            store.put(CONFIG, ByteBuffer.wrap(Envelope.seal(Envelope.Kind.CONFIG, Json.write(config), false, null)));
+        } catch (ObjectExistsException e) {
+            throw new RepositoryException(RepositoryException.Kind.CONFLICT, "a repository already exists at " + store.location());
+        }
+        return new Repository(store, config, keys);
+    }
+
+    /** Opens an existing repository and loads its index. */
+    public static Repository open(ObjectStore store, Secret secret) throws IOException {
+        byte[] raw;
+        try {
+            raw = store.get(CONFIG);
+        } catch (ObjectNotFoundException e) {
+            throw new RepositoryException(RepositoryException.Kind.NOT_FOUND,
+                    "no repository at " + store.location() + " (create one with: coffer repo init --repo " + store.location() + ")");
+        }
+        RepoConfig config = Json.read(CONFIG, Envelope.open(CONFIG, raw, Envelope.Kind.CONFIG, null), RepoConfig.class);
+        config.validate(store.location());
+        MasterKeys keys = null;
+        if (config.encrypted()) {
+            if (secret == null) {
+                throw new RepositoryException(RepositoryException.Kind.WRONG_KEY,
+                        "repository " + store.location() + " is encrypted: give --password-file, COFFER_PASSWORD or --key-file");
+            }
+            keys = unlock(store, secret);
+        }
+        Repository repo = new Repository(store, config, keys);
+        repo.loadIndex();
+        return repo;
+    }
+
+    private static MasterKeys unlock(ObjectStore store, Secret secret) throws IOException {
+        for (ObjectInfo o : store.list("keys/")) {
+            KeySlot slot = Json.read(o.key(), Envelope.open(o.key(), store.get(o.key()), Envelope.Kind.KEY, null), KeySlot.class);
+            byte[] master = MasterKeys.unwrap(slot, secret);
+            if (master != null) return MasterKeys.of(master);
+        }
+        throw new RepositoryException(RepositoryException.Kind.WRONG_KEY,
+                "wrong password or key file for repository " + store.location() + " (no key slot opens with it)");
+    }
+
+    /** Re-reads every index object not loaded yet. */
+    public synchronized void loadIndex() throws IOException {
+        List<ObjectInfo> objs = store.list("index/");
+        objs.parallelStream().filter(o -> !indexKeys.contains(o.key())).forEach(o -> {
+            try {
+                for (PackInfo p : readIndexObject(o.key())) index.add(p);
+                indexKeys.add(o.key());
+            } catch (ObjectNotFoundException gone) {
+                // removed by a concurrent prune that wrote its replacement first
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    List<PackInfo> readIndexObject(String key) throws IOException {
+        return IndexCodec.decode(key, Envelope.open(key, store.get(key), Envelope.Kind.INDEX, dataKey()));
+    }
+
+    /** Writes an index object for packs that are already stored, then makes them visible. */
+    String writeIndex(List<PackInfo> packs) throws IOException {
+        byte[] obj = Envelope.seal(Envelope.Kind.INDEX, IndexCodec.encode(packs), true, dataKey());
+        String key = "index/" + Hex.of(Crypto.sha256(obj, 0, obj.length));
+        try {
+            store.put(key, ByteBuffer.wrap(obj));
+        } catch (ObjectExistsException same) {
+            // identical content
+        }
+        for (PackInfo p : packs) index.add(p);
+        indexKeys.add(key);
+        return key;
+    }
+
+    public Set<String> indexKeys() {
+        return Collections.unmodifiableSet(indexKeys);
+    }
+
+    void forgetIndexKey(String key) {
+        indexKeys.remove(key);
+    }
+
+    public ObjectStore store() {
+        return store;
+    }
+
+    public RepoConfig config() {
+        return config;
+    }
+
+    public MasterIndex index() {
+        return index;
+    }
+
+    byte[] dataKey() {
+        return keys == null ? null : keys.dataKey;
+    }
+
+    BlobCodec codec() {
+        return codec;
+    }
+
+    /** The FastCDC gear seed: from the config, or derived from the master key. */
+    public byte[] gearSeed() {
+        return keys != null ? keys.gearSeed : Hex.parse(config.cdc().gearSeed());
+    }
+
+    public BlobId hash(byte[] b, int off, int len) {
+        return codec.id(b, off, len);
+    }
+
+    /** Reads, decrypts, decompresses and verifies one blob. */
+    public byte[] readBlob(BlobId id) throws IOException {
+        MasterIndex.Location loc = index.find(id);
+        if (loc == null) throw new RepositoryException(RepositoryException.Kind.CORRUPT, "blob " + id.hex() + " is not in the index (missing data)");
+        String key = loc.pack().key();
+        byte[] stored = store.get(key, loc.offset(), loc.storedLength());
+        if (stored.length != loc.storedLength()) throw new CorruptObjectException(key, "truncated at offset " + (loc.offset() + stored.length));
+        return decodeBlob(key + " at offset " + loc.offset(), id, stored, 0, stored.length, loc.rawLength());
+    }
+
+    public byte[] decodeBlob(String where, BlobId id, byte[] buf, int off, int len, int rawLength) {
+        return codec.decode(where, id, buf, off, len, rawLength);
+    }
+
+    public Tree readTree(String id) throws IOException {
+        BlobId bid = BlobId.parse(id);
+        return Json.read("tree " + id, readBlob(bid), Tree.class).validate("tree " + id.substring(0, 12));
+    }
+
+    public Packer newPacker(int uploaders) {
+        return new Packer(this, uploaders);
+    }
+
+    /** Stores a manifest (the commit point of a backup) and returns its id. */
+    public String saveManifest(Manifest m) throws IOException {
+        byte[] obj = Envelope.seal(Envelope.Kind.MANIFEST, Json.write(m), true, dataKey());
+        String id = Hex.of(Crypto.sha256(obj, 0, obj.length));
+        store.put("manifests/" + id, ByteBuffer.wrap(obj));
+        return id;
+    }
+
+    public Manifest loadManifest(String id) throws IOException {
+        String key = "manifests/" + id;
+        byte[] raw;
+        try {
+            raw = store.get(key);
+        } catch (ObjectNotFoundException e) {
+            throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "backup " + id + " not found in " + store.location());
+        }
+        Manifest m = Json.read(key, Envelope.open(key, raw, Envelope.Kind.MANIFEST, dataKey()), Manifest.class);
+        if (m.v() != Manifest.VERSION) throw new RepositoryException(RepositoryException.Kind.UNSUPPORTED, key + " has manifest version " + m.v());
+        return m;
+    }
+
+    public List<String> manifestIds() throws IOException {
+        List<String> ids = new ArrayList<>();
+        for (ObjectInfo o : store.list("manifests/")) ids.add(o.key().substring("manifests/".length()));
+        Collections.sort(ids);
+        return ids;
+    }
+
+    /** Resolves a full id, a unique prefix (at least 4 characters), or "latest". */
+    public String resolveBackup(String ref) throws IOException {
+        List<String> ids = manifestIds();
+        if (ref.equals("latest")) {
+            String best = null;
+            Instant bestTime = null;
+            for (String id : ids) {
+                Instant t = Instant.parse(loadManifest(id).time());
+                if (bestTime == null || t.isAfter(bestTime)) {
+                    best = id;
+                    bestTime = t;
+                }
+            }
+            if (best == null) throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "repository " + store.location() + " holds no backups");
+            return best;
+        }
+        if (ref.length() < 4 || !Hex.isHex(ref)) {
+            throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, "'" + ref + "' is not a backup id (give at least 4 hex characters, or 'latest')");
+        }
+        List<String> hits = ids.stream().filter(i -> i.startsWith(ref)).toList();
+        if (hits.isEmpty()) throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "backup " + ref + " not found in " + store.location());
+        if (hits.size() > 1) throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, "backup id prefix " + ref + " is ambiguous (" + hits.size() + " backups); give more characters");
+        return hits.get(0);
+    }
+
+    public RepoLock lock(boolean exclusive, String purpose) throws IOException {
+        return RepoLock.acquire(this, exclusive, purpose);
+    }
+
+    @Override
+    public void close() throws IOException {
+        store.close();
+    }
+}

@@ -1,0 +1,54 @@
+package io.coffer.repo;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** A directory listing, stored as a JSON tree blob. Nodes are sorted by name, names are unique. */
+public record Tree(int v, List<Node> nodes) {
+    public static final int VERSION = 1;
+
+    public Tree {
+        nodes = List.copyOf(nodes);
+    }
+
+    public static Tree of(List<Node> nodes) {
+        return new Tree(VERSION, nodes);
+    }
+
+    /** Validates a decoded tree: version, safe and unique names, consistent node kinds. */
+    Tree validate(String where) {
+        if (v != VERSION) throw new RepositoryException(RepositoryException.Kind.UNSUPPORTED, where + " has tree version " + v);
+        Set<String> seen = new HashSet<>();
+        for (Node n : nodes) {
+            Node.checkName(where, n.name());
+            if (!seen.add(n.name())) throw new CorruptObjectException(where, "duplicate name '" + n.name() + "'");
+            if (n.type() == null) throw new CorruptObjectException(where, "node '" + n.name() + "' has no type");
+            switch (n.type()) {
+                case Node.FILE -> {
+                    if (n.content() == null || n.size() == null) throw new CorruptObjectException(where, "file '" + n.name() + "' has no content list");
+                    long sum = 0;
+                    for (String ref : n.content()) {
+                        if (ref.isEmpty()) throw new CorruptObjectException(where, "file '" + n.name() + "' has an empty chunk reference");
+                        if (Node.isZero(ref)) sum += Node.zeroLength(ref);
+                        else if (ref.length() != 64 || !Hex.isHex(ref)) throw new CorruptObjectException(where, "file '" + n.name() + "' has a bad chunk reference");
+                    }
+                    if (n.size() < 0) throw new CorruptObjectException(where, "file '" + n.name() + "' has a negative size");
+                }
+                case Node.DIR -> {
+                    if (n.subtree() == null || n.subtree().length() != 64 || !Hex.isHex(n.subtree())) {
+                        throw new CorruptObjectException(where, "directory '" + n.name() + "' has no valid subtree id");
+                    }
+                }
+                case Node.SYMLINK -> {
+                    if (n.target() == null || n.target().isEmpty() || n.target().indexOf('\0') >= 0) {
+                        throw new CorruptObjectException(where, "symlink '" + n.name() + "' has no valid target");
+                    }
+                }
+                case Node.FIFO, Node.CHARDEV, Node.BLOCKDEV -> { }
+                default -> throw new CorruptObjectException(where, "node '" + n.name() + "' has unknown type '" + n.type() + "'");
+            }
+        }
+        return this;
+    }
+}

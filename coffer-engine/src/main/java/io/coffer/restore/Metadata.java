@@ -1,0 +1,38 @@
+package io.coffer.restore;
+
+import io.coffer.repo.Node;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.util.concurrent.TimeUnit;
+
+/** Applies a node's owner, mode and mtime to a restored path (owner only when running as root). */
+final class Metadata {
+    static final boolean ROOT = isRoot();
+
+    private Metadata() {}
+
+    private static boolean isRoot() {
+        try {
+            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+        } catch (IOException | RuntimeException e) {
+            return "root".equals(System.getProperty("user.name"));
+        }
+    }
+
+    static void apply(Path p, Node n) throws IOException {
+        boolean link = Node.SYMLINK.equals(n.type());
+        if (ROOT && n.uid() != null && n.gid() != null) {
+            Files.setAttribute(p, "unix:uid", n.uid(), LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(p, "unix:gid", n.gid(), LinkOption.NOFOLLOW_LINKS);
+        }
+        if (!link && n.mode() != null) Files.setAttribute(p, "unix:mode", n.mode(), LinkOption.NOFOLLOW_LINKS);
+        if (n.mtime() != null) {
+            FileTime t = FileTime.from(n.mtime(), TimeUnit.NANOSECONDS);
+            Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setTimes(t, null, null);
+        }
+    }
+}

@@ -1,0 +1,484 @@
+package io.coffer.restore;
+
+import io.coffer.repo.BlobId;
+import io.coffer.repo.Manifest;
+import io.coffer.repo.MasterIndex;
+import io.coffer.repo.Node;
+import io.coffer.repo.PackInfo;
+import io.coffer.repo.Repository;
+import io.coffer.repo.RepositoryException;
+import io.coffer.repo.Tree;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Restores a backup, or one path of it, into a target directory (or, for file backups, a file or
+ * block device).
+ *
+ * <pre>
+ *   plan: walk the trees; refuse unsafe names and symlinks that lead out of the target before
+ *         anything is written; list dirs, files, links; map every blob to (file, offset)
+ *   dirs: create, parents first, never through a symlink
+ *   data: per pack (in order of first use, in parallel): coalesce the needed ranges, read each
+ *         once, decrypt + decompress + verify every blob, positional writes to every file that
+ *         uses it; zero runs are not written (holes). A file is finished (owner, mode, mtime)
+ *         when its last blob is written.
+ *   then: hard links, symlinks, fifos and devices; directory metadata deepest first
+ * </pre>
+ * A damaged blob fails only the files that use it: they are removed and named in the result.
+ */
+public final class RestoreRunner {
+    private static final int MAX_GAP = 1 << 20;
+    private static final int MAX_RANGE = 16 << 20;
+
+    private final Repository repo;
+    private final RestoreOptions opts;
+    private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong filesDone = new AtomicLong();
+    private long totalBytes;
+
+    private final List<DirJob> dirs = new ArrayList<>();
+    private final List<FileJob> files = new ArrayList<>();
+    private final List<Entry> links = new ArrayList<>();
+    private final Map<String, FileJob> linkGroups = new HashMap<>();
+    private final Map<FileJob, String> hardLinkOf = new IdentityHashMap<>();
+    private final Map<String, List<Use>> byPack = new LinkedHashMap<>();
+    private Path root;
+    private boolean device;
+
+    private record DirJob(Path path, Node node, int depth) {}
+
+    private record Entry(Path path, Node node) {}
+
+    /** One place where a blob's bytes go. */
+    private record Use(BlobId id, MasterIndex.Location loc, FileJob file, long offset) {}
+
+    private static final class FileJob {
+        final Path path;
+        final Node node;
+        final AtomicInteger remaining = new AtomicInteger();
+        volatile boolean failed;
+        boolean created;
+
+        FileJob(Path path, Node node) {
+            this.path = path;
+            this.node = node;
+        }
+    }
+
+    public RestoreRunner(Repository repo, RestoreOptions opts) {
+        this.repo = repo;
+        this.opts = opts;
+    }
+
+    public long bytesDone() {
+        return bytes.get();
+    }
+
+    public long totalBytes() {
+        return totalBytes;
+    }
+
+    public long filesDone() {
+        return filesDone.get();
+    }
+
+    public RestoreResult run(String backupId, Path target) throws IOException {
+        Manifest m = repo.loadManifest(backupId);
+        Tree top = repo.readTree(m.tree());
+        if (m.kind().equals(Manifest.FILE)) {
+            planFile(top, target);
+        } else {
+            planDir(m, top, target);
+        }
+        for (FileJob f : files) totalBytes += f.node.size();
+        execute();
+        return new RestoreResult(files.size() - errors.size(), dirs.size(), links.size(), bytes.get(), errors, warnings);
+    }
+
+    private void planFile(Tree top, Path target) throws IOException {
+        if (top.nodes().size() != 1) throw new RepositoryException(RepositoryException.Kind.CORRUPT, "file backup's root tree holds " + top.nodes().size() + " nodes");
+        Node n = top.nodes().get(0);
+        Path out = target.toAbsolutePath().normalize();
+        if (Files.isDirectory(out)) out = out.resolve(n.name());
+        device = Files.exists(out) && !Files.isRegularFile(out, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(out);
+        if (Files.isSymbolicLink(out)) throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, "restore target " + out + " is a symlink; give the real path");
+        root = out.getParent();
+        planNode(out, n, Path.of(n.name()));
+    }
+
+    private void planDir(Manifest m, Tree top, Path target) throws IOException {
+        root = target.toAbsolutePath().normalize();
+        if (Files.exists(root, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(root)) {
+            throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, "restore target " + root + " exists and is not a directory");
+        }
+        if (opts.path() == null || opts.path().isBlank() || opts.path().equals("/") || opts.path().equals(".")) {
+            if (m.root() != null) dirs.add(new DirJob(root, m.root(), 0));
+            planTree(root, top, Path.of(""), 1);
+            return;
+        }
+        String[] parts = opts.path().replaceAll("^/+|/+$", "").split("/+");
+        Tree cur = top;
+        Path out = root;
+        Path rel = Path.of("");
+        for (int i = 0; i < parts.length; i++) {
+            String part = parts[i];
+            Node found = cur.nodes().stream().filter(n -> n.name().equals(part)).findFirst().orElse(null);
+            if (found == null) {
+                throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "path " + opts.path() + " is not in backup (no '" + part + "')");
+            }
+            out = out.resolve(part);
+            rel = rel.resolve(part);
+            if (i == parts.length - 1) {
+                planNode(out, found, rel);
+            } else {
+                if (!found.isDir()) throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "path " + opts.path() + ": '" + part + "' is not a directory");
+                dirs.add(new DirJob(out, found, i + 1));
+                cur = repo.readTree(found.subtree());
+            }
+        }
+    }
+
+    private void planTree(Path dir, Tree tree, Path rel, int depth) throws IOException {
+        for (Node n : tree.nodes()) {
+            if (n.isDir()) {
+                Path p = dir.resolve(n.name());
+                dirs.add(new DirJob(p, n, depth));
+                planTree(p, repo.readTree(n.subtree()), rel.resolve(n.name()), depth + 1);
+            } else {
+                planNode(dir.resolve(n.name()), n, rel.resolve(n.name()));
+            }
+        }
+    }
+
+    private void planNode(Path out, Node n, Path rel) throws IOException {
+        switch (n.type()) {
+            case Node.DIR -> {
+                dirs.add(new DirJob(out, n, rel.getNameCount()));
+                planTree(out, repo.readTree(n.subtree()), rel, rel.getNameCount() + 1);
+            }
+            case Node.FILE -> planFileNode(out, n);
+            case Node.SYMLINK -> {
+                checkSymlink(rel, n.target());
+                links.add(new Entry(out, n));
+            }
+            default -> links.add(new Entry(out, n));
+        }
+    }
+
+    private void checkSymlink(Path rel, String target) {
+        if (opts.allowExternalSymlinks()) return;
+        Path t = Path.of(target);
+        Path parent = rel.getParent() == null ? Path.of("") : rel.getParent();
+        if (t.isAbsolute() || parent.resolve(t).normalize().startsWith("..")) {
+            throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT,
+                    "symlink " + rel + " -> " + target + " leads outside the restore target; nothing was restored"
+                            + " (use --allow-external-symlinks to create such links; they are never followed)");
+        }
+    }
+
+    private void planFileNode(Path out, Node n) {
+        FileJob job = new FileJob(out, n);
+        if (n.link() != null) {
+            FileJob first = linkGroups.putIfAbsent(n.link(), job);
+            if (first != null) {
+                hardLinkOf.put(job, n.link());
+                links.add(new Entry(out, n));
+                return;
+            }
+        }
+        files.add(job);
+        long off = 0;
+        for (String ref : n.content()) {
+            if (Node.isZero(ref)) {
+                off += Node.zeroLength(ref);
+                continue;
+            }
+            BlobId id = BlobId.parse(ref);
+            MasterIndex.Location loc = repo.index().find(id);
+            if (loc == null) {
+                fail(job, "blob " + id.shortHex() + " at offset " + off + " is missing from the repository");
+                return;
+            }
+            byPack.computeIfAbsent(loc.pack().id(), k -> new ArrayList<>()).add(new Use(id, loc, job, off));
+            job.remaining.incrementAndGet();
+            off += loc.rawLength();
+        }
+        if (off != n.size()) fail(job, "chunk lengths add up to " + off + " bytes, the file had " + n.size());
+    }
+
+    private void fail(FileJob job, String why) {
+        if (job.failed) return;
+        job.failed = true;
+        errors.add(job.path + ": " + why + " (file not restored)");
+    }
+
+    private void execute() throws IOException {
+        for (DirJob d : dirs) mkdir(d.path());
+        if (!Files.isDirectory(root)) mkdir(root);
+        if (device) zeroDeviceRanges();
+        ExecutorService pool = Executors.newFixedThreadPool(opts.threads(), r -> {
+            Thread t = new Thread(r, "coffer-restore");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (FileJob f : files) {
+                if (!f.failed && f.remaining.get() == 0) futures.add(pool.submit(() -> finishEmpty(f)));
+            }
+            for (var e : byPack.entrySet()) futures.add(pool.submit(() -> restorePack(e.getKey(), e.getValue())));
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof IOException io) throw io;
+                    if (c instanceof RuntimeException r) throw r;
+                    throw new IOException(c);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("restore interrupted");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (FileJob f : files) {
+            if (f.failed) Files.deleteIfExists(f.path);
+        }
+        for (Entry e : links) restoreLink(e);
+        dirs.sort(Comparator.comparingInt(DirJob::depth).reversed());
+        for (DirJob d : dirs) {
+            try {
+                Metadata.apply(d.path(), d.node());
+            } catch (IOException e) {
+                warnings.add("cannot set metadata of " + d.path() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private void mkdir(Path p) throws IOException {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) return;
+        if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                Files.delete(p); // a file or symlink where the backup has a directory
+            } catch (DirectoryNotEmptyException e) {
+                throw new RepositoryException(RepositoryException.Kind.CONFLICT, "cannot replace " + p + " with a directory");
+            }
+        }
+        Path parent = p.getParent();
+        if (parent != null && !Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) mkdir(parent);
+        Files.createDirectory(p);
+    }
+
+    private void finishEmpty(FileJob f) {
+        try {
+            open(f).close();
+            finish(f);
+        } catch (IOException e) {
+            fail(f, "cannot write: " + e.getMessage());
+        }
+    }
+
+    /** Opens a file for positional writes; the first open creates it, empty, at its full size. */
+    private FileChannel open(FileJob f) throws IOException {
+        synchronized (f) {
+            if (!f.created && !device) {
+                if (Files.exists(f.path, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(f.path, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.delete(f.path); // a symlink or special file where the backup has a file: never write through it
+                }
+                FileChannel.open(f.path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS).close();
+                if (f.node.size() > 0) {
+                    try (var raf = new java.io.RandomAccessFile(f.path.toFile(), "rw")) {
+                        raf.setLength(f.node.size()); // unwritten ranges stay holes
+                    }
+                }
+            }
+            f.created = true;
+        }
+        return FileChannel.open(f.path, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** A block device may hold old data, so its zero runs are written rather than left as holes. */
+    private void zeroDeviceRanges() throws IOException {
+        byte[] zeros = new byte[1 << 20];
+        for (FileJob f : files) {
+            try (FileChannel ch = open(f)) {
+                long off = 0;
+                for (String ref : f.node.content()) {
+                    if (!Node.isZero(ref)) {
+                        MasterIndex.Location loc = repo.index().find(BlobId.parse(ref));
+                        off += loc == null ? 0 : loc.rawLength();
+                        continue;
+                    }
+                    long end = off + Node.zeroLength(ref);
+                    while (off < end) {
+                        int n = (int) Math.min(zeros.length, end - off);
+                        off += ch.write(ByteBuffer.wrap(zeros, 0, n), off);
+                    }
+                }
+            }
+        }
+    }
+
+    private void restorePack(String packId, List<Use> uses) {
+        uses.sort(Comparator.comparingInt((Use u) -> u.loc().offset()).thenComparingLong(Use::offset));
+        PackInfo pack = uses.get(0).loc().pack();
+        Map<FileJob, FileChannel> open = new IdentityHashMap<>();
+        Map<FileJob, Integer> written = new IdentityHashMap<>();
+        try {
+            int i = 0;
+            while (i < uses.size()) {
+                int start = uses.get(i).loc().offset();
+                int end = start + uses.get(i).loc().storedLength();
+                int j = i + 1;
+                while (j < uses.size()) {
+                    MasterIndex.Location l = uses.get(j).loc();
+                    if (l.offset() > end + MAX_GAP || l.offset() + l.storedLength() - start > MAX_RANGE) break;
+                    end = Math.max(end, l.offset() + l.storedLength());
+                    j++;
+                }
+                byte[] range;
+                try {
+                    range = repo.store().get(pack.key(), start, end - start);
+                    if (range.length != end - start) throw new IOException("object " + pack.key() + " is truncated at offset " + (start + range.length));
+                } catch (IOException e) {
+                    for (int k = i; k < j; k++) fail(uses.get(k).file(), "cannot read pack " + pack.key() + ": " + e.getMessage());
+                    i = j;
+                    continue;
+                }
+                BlobId lastId = null;
+                byte[] plain = null;
+                for (int k = i; k < j; k++) {
+                    Use u = uses.get(k);
+                    if (u.file().failed) continue;
+                    if (!u.id().equals(lastId)) {
+                        try {
+                            plain = repo.decodeBlob(pack.key() + " at offset " + u.loc().offset(), u.id(), range,
+                                    u.loc().offset() - start, u.loc().storedLength(), u.loc().rawLength());
+                            lastId = u.id();
+                        } catch (RepositoryException e) {
+                            lastId = null;
+                            fail(u.file(), e.getMessage());
+                            continue;
+                        }
+                    }
+                    try {
+                        FileChannel ch = open.get(u.file());
+                        if (ch == null) {
+                            ch = open(u.file());
+                            open.put(u.file(), ch);
+                        }
+                        ByteBuffer bb = ByteBuffer.wrap(plain);
+                        long pos = u.offset();
+                        while (bb.hasRemaining()) pos += ch.write(bb, pos);
+                        bytes.addAndGet(plain.length);
+                        written.merge(u.file(), 1, Integer::sum);
+                    } catch (IOException e) {
+                        fail(u.file(), "cannot write: " + e.getMessage());
+                    }
+                }
+                i = j;
+            }
+        } finally {
+            for (FileChannel ch : open.values()) {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // reported by the write that failed
+                }
+            }
+        }
+        for (var e : written.entrySet()) {
+            FileJob f = e.getKey();
+            if (f.remaining.addAndGet(-e.getValue()) == 0 && !f.failed) finish(f);
+        }
+        // files whose every use here failed still count down, so they are never finished
+    }
+
+    private void finish(FileJob f) {
+        if (device) {
+            filesDone.incrementAndGet();
+            return;
+        }
+        try {
+            Metadata.apply(f.path, f.node);
+        } catch (IOException e) {
+            warnings.add("cannot set metadata of " + f.path + ": " + e.getMessage());
+        }
+        filesDone.incrementAndGet();
+    }
+
+    private void restoreLink(Entry e) {
+        Path p = e.path();
+        Node n = e.node();
+        try {
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) Files.delete(p);
+            switch (n.type()) {
+                case Node.FILE -> {
+                    FileJob first = linkGroups.get(n.link());
+                    if (first.failed) {
+                        errors.add(p + ": hard link to " + first.path + ", which could not be restored");
+                        return;
+                    }
+                    Files.createLink(p, first.path);
+                    return;
+                }
+                case Node.SYMLINK -> Files.createSymbolicLink(p, Path.of(n.target()));
+                case Node.FIFO -> run("mkfifo", p.toString());
+                case Node.CHARDEV, Node.BLOCKDEV -> {
+                    if (!Metadata.ROOT) {
+                        warnings.add("device " + p + " not restored (needs root)");
+                        return;
+                    }
+                    long rdev = n.rdev() == null ? 0 : n.rdev();
+                    long major = ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
+                    long minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
+                    run("mknod", p.toString(), n.type().equals(Node.CHARDEV) ? "c" : "b", Long.toString(major), Long.toString(minor));
+                }
+                default -> {
+                    warnings.add("unknown node type " + n.type() + " at " + p + " skipped");
+                    return;
+                }
+            }
+            Metadata.apply(p, n);
+        } catch (IOException ex) {
+            errors.add(p + ": cannot create " + n.type() + ": " + ex.getMessage());
+        }
+    }
+
+    private static void run(String... cmd) throws IOException {
+        Process pr = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            String out = new String(pr.getInputStream().readAllBytes()).trim();
+            if (pr.waitFor() != 0) throw new IOException(String.join(" ", cmd) + " failed: " + out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException();
+        }
+    }
+}

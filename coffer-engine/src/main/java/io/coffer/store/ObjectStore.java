@@ -1,0 +1,88 @@
+package io.coffer.store;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * The whole storage contract of a Coffer repository: a flat namespace of immutable objects.
+ *
+ * <p>Keys are relative, '/'-separated paths whose segments use only {@code [A-Za-z0-9._-]} and are
+ * neither empty, "." nor ".."; an invalid key raises {@link IllegalArgumentException}.
+ *
+ * <h2>Guarantees every implementation gives</h2>
+ * <ul>
+ *   <li><b>Write-once, atomic put.</b> After {@link #put} returns, the whole object is durable
+ *       (it survives a crash of this process and of the host) and visible. A put interrupted at any
+ *       point leaves either no object or the complete object under the key, never a prefix.</li>
+ *   <li><b>Read-after-write.</b> A {@link #get}, {@link #stat} or {@link #list} that starts after
+ *       {@link #put} returned sees the object; one that starts after {@link #delete} returned does
+ *       not.</li>
+ *   <li><b>No overwrite.</b> Putting a key that exists raises {@link ObjectExistsException}; all
+ *       repository objects are immutable, so content-addressed writers treat it as success.</li>
+ * </ul>
+ *
+ * <h2>Failures</h2>
+ * Every failure is a {@link StoreException} (an {@link IOException}) that names the key and says
+ * whether retrying the same call can help ({@link StoreException#retryable()}):
+ * <ul>
+ *   <li>{@link ObjectNotFoundException} — the key does not exist (get, stat, delete);</li>
+ *   <li>{@link ObjectExistsException} — the key exists (put);</li>
+ *   <li>{@link StoreException} with {@code retryable() == true} — a transient fault (timeout,
+ *       throttling, connection reset, 5xx); the call had no effect or may be repeated safely;</li>
+ *   <li>{@link StoreException} with {@code retryable() == false} — a permanent fault (permission
+ *       denied, disk full, bad credentials, malformed response).</li>
+ * </ul>
+ * Implementations are thread-safe. Retries, fault injection and metrics are decorators; see
+ * {@link Stores}.
+ */
+public interface ObjectStore extends Closeable {
+
+    /**
+     * Stores {@code data} (from its position to its limit) under {@code key}, durably and atomically.
+     *
+     * @throws ObjectExistsException if the key already exists
+     * @throws StoreException on any other failure
+     */
+    void put(String key, ByteBuffer data) throws IOException;
+
+    /**
+     * Reads a whole object.
+     *
+     * @throws ObjectNotFoundException if the key does not exist
+     */
+    byte[] get(String key) throws IOException;
+
+    /**
+     * Reads {@code length} bytes starting at {@code offset}. Returns fewer bytes only when the
+     * object ends before {@code offset + length}; callers that know the expected length must treat
+     * a short read as corruption.
+     *
+     * @throws ObjectNotFoundException if the key does not exist
+     */
+    byte[] get(String key, long offset, int length) throws IOException;
+
+    /**
+     * Size of an object.
+     *
+     * @throws ObjectNotFoundException if the key does not exist
+     */
+    ObjectInfo stat(String key) throws IOException;
+
+    /** All objects whose key starts with {@code prefix}, in no particular order. */
+    List<ObjectInfo> list(String prefix) throws IOException;
+
+    /**
+     * Removes an object.
+     *
+     * @throws ObjectNotFoundException if the key does not exist
+     */
+    void delete(String key) throws IOException;
+
+    /** Where this store lives, for messages ("local:/srv/repo", "s3://bucket/prefix"). */
+    String location();
+
+    @Override
+    default void close() throws IOException {}
+}
