@@ -19,7 +19,7 @@ import javax.crypto.AEADBadTagException;
  *   u32 trailer length | SHA-256(trailer)[32] | "KAPC"
  * </pre>
  */
-final class Pack {
+public final class Pack {
     static final byte[] MAGIC = "CPAK".getBytes(StandardCharsets.US_ASCII);
     static final byte[] END = "KAPC".getBytes(StandardCharsets.US_ASCII);
     static final int VERSION = 1;
@@ -29,7 +29,7 @@ final class Pack {
     static final byte[] TRAILER_AAD = "CPAK trailer".getBytes(StandardCharsets.US_ASCII);
 
     /** A blob's place in a pack. */
-    record Entry(BlobType type, BlobId id, int offset, int storedLength, int rawLength) {}
+    public record Entry(BlobType type, BlobId id, int offset, int storedLength, int rawLength) {}
 
     private Pack() {}
 

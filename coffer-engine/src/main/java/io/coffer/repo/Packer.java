@@ -70,6 +70,22 @@ public final class Packer {
         newBlobs.incrementAndGet();
         newRaw.addAndGet(len);
         newStored.addAndGet(stored.length);
+        append(type, id, stored, len);
+        return true;
+    }
+
+    /**
+     * Copies an already encoded blob (from a pack being repacked) into a new pack without
+     * re-encoding. Unlike {@link #add} it does not skip blobs the index already knows.
+     */
+    public void copy(BlobType type, BlobId id, byte[] stored, int off, int len, int rawLength) throws IOException {
+        rethrow();
+        if (pending.putIfAbsent(id, Boolean.TRUE) != null) return;
+        byte[] copy = Arrays.copyOfRange(stored, off, off + len);
+        append(type, id, copy, rawLength);
+    }
+
+    private void append(BlobType type, BlobId id, byte[] stored, int rawLength) throws IOException {
         OpenPack sealed = null;
         synchronized (open) {
             OpenPack p = open.computeIfAbsent(type, t -> {
@@ -83,7 +99,7 @@ public final class Packer {
                 p.buf = Arrays.copyOf(p.buf, (int) Math.min(Integer.MAX_VALUE - 64, Math.max((long) p.buf.length * 2, (long) p.len + stored.length)));
             }
             System.arraycopy(stored, 0, p.buf, p.len, stored.length);
-            p.entries.add(new Pack.Entry(type, id, p.len, stored.length, len));
+            p.entries.add(new Pack.Entry(type, id, p.len, stored.length, rawLength));
             p.len += stored.length;
             long target = type == BlobType.TREE ? repo.config().treePackSize() : repo.config().packSize();
             if (p.len >= target) {
@@ -92,7 +108,6 @@ public final class Packer {
             }
         }
         if (sealed != null) upload(type, sealed);
-        return true;
     }
 
     private void upload(BlobType type, OpenPack p) throws IOException {

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -27,6 +28,7 @@ public final class Repository implements Closeable {
     private final BlobCodec codec;
     private final MasterIndex index = new MasterIndex();
     private final Set<String> indexKeys = ConcurrentHashMap.newKeySet();
+    private final Map<String, String> indexErrors = new ConcurrentHashMap<>();
 
     private Repository(ObjectStore store, RepoConfig config, MasterKeys keys) {
         this.store = store;
@@ -101,24 +103,35 @@ public final class Repository implements Closeable {
     /** Re-reads every index object not loaded yet. */
     public synchronized void loadIndex() throws IOException {
         List<ObjectInfo> objs = store.list("index/");
+        try {
+            loadIndexObjects(objs);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private void loadIndexObjects(List<ObjectInfo> objs) {
         objs.parallelStream().filter(o -> !indexKeys.contains(o.key())).forEach(o -> {
             try {
                 for (PackInfo p : readIndexObject(o.key())) index.add(p);
                 indexKeys.add(o.key());
+                indexErrors.remove(o.key());
             } catch (ObjectNotFoundException gone) {
                 // removed by a concurrent prune that wrote its replacement first
+            } catch (CorruptObjectException e) {
+                indexErrors.put(o.key(), e.getMessage()); // reported by check; blobs it held count as missing
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         });
     }
 
-    List<PackInfo> readIndexObject(String key) throws IOException {
+    public List<PackInfo> readIndexObject(String key) throws IOException {
         return IndexCodec.decode(key, Envelope.open(key, store.get(key), Envelope.Kind.INDEX, dataKey()));
     }
 
     /** Writes an index object for packs that are already stored, then makes them visible. */
-    String writeIndex(List<PackInfo> packs) throws IOException {
+    public String writeIndex(List<PackInfo> packs) throws IOException {
         byte[] obj = Envelope.seal(Envelope.Kind.INDEX, IndexCodec.encode(packs), true, dataKey());
         String key = "index/" + Hex.of(Crypto.sha256(obj, 0, obj.length));
         try {
@@ -131,11 +144,16 @@ public final class Repository implements Closeable {
         return key;
     }
 
+    /** Index objects that could not be read, with the reason. */
+    public Map<String, String> indexErrors() {
+        return Map.copyOf(indexErrors);
+    }
+
     public Set<String> indexKeys() {
         return Collections.unmodifiableSet(indexKeys);
     }
 
-    void forgetIndexKey(String key) {
+    public void forgetIndexKey(String key) {
         indexKeys.remove(key);
     }
 
@@ -180,6 +198,20 @@ public final class Repository implements Closeable {
 
     public byte[] decodeBlob(String where, BlobId id, byte[] buf, int off, int len, int rawLength) {
         return codec.decode(where, id, buf, off, len, rawLength);
+    }
+
+    /**
+     * Verifies a whole pack read from the store: its bytes hash to its name, its header and
+     * trailer are intact. Returns the blob list from the trailer.
+     */
+    public List<Pack.Entry> parsePack(String packId, byte[] whole) {
+        String key = "data/" + packId;
+        if (!Hex.of(Crypto.sha256(whole, 0, whole.length)).equals(packId)) {
+            throw new CorruptObjectException(key, "content does not match its name (SHA-256 mismatch over " + whole.length + " bytes)");
+        }
+        Pack.checkHeader(key, whole);
+        Pack.TrailerRead t = Pack.readTrailer(key, whole, whole.length, dataKey());
+        return t.entries();
     }
 
     public Tree readTree(String id) throws IOException {

@@ -1,0 +1,62 @@
+package io.coffer.cli;
+
+import io.coffer.repo.RepositoryException;
+import io.coffer.store.StoreException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code coffer} command line. Maps every failure to a message and a stable exit code. */
+@Command(name = "coffer", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        description = "Volume snapshot and backup service.",
+        subcommands = {RepoCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Cli {
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Cli.class.getPackage().getImplementationVersion();
+            return new String[] {"coffer " + (v == null ? "0.1.0-SNAPSHOT" : v) + " (Java " + Runtime.version() + ")"};
+        }
+    }
+
+    private Cli() {}
+
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Cli());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(cmd.getErr(), ex));
+        cl.setParameterExceptionHandler((ex, args2) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("coffer: " + ex.getMessage());
+            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+            return ExitCodes.USAGE;
+        });
+        return cl.execute(args);
+    }
+
+    static int report(PrintWriter err, Throwable ex) {
+        Throwable e = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+        int code;
+        String msg;
+        if (e instanceof RepositoryException re) {
+            code = ExitCodes.of(re.kind());
+            msg = re.getMessage();
+        } else if (e instanceof StoreException se) {
+            code = ExitCodes.ERROR;
+            msg = se.getMessage() + (se.retryable() ? " (transient; retrying later may help)" : "");
+        } else if (e instanceof IllegalArgumentException) {
+            code = ExitCodes.USAGE;
+            msg = e.getMessage();
+        } else if (e instanceof java.io.IOException) {
+            code = ExitCodes.ERROR;
+            msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        } else {
+            code = ExitCodes.ERROR;
+            msg = "internal error: " + e + " (set COFFER_DEBUG=1 for details)";
+        }
+        err.println("coffer: error: " + msg);
+        if (System.getenv("COFFER_DEBUG") != null) e.printStackTrace(err);
+        err.flush();
+        return code;
+    }
+}

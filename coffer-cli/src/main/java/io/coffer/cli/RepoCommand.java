@@ -1,0 +1,424 @@
+package io.coffer.cli;
+
+import io.coffer.backup.BackupOptions;
+import io.coffer.backup.BackupProgress;
+import io.coffer.backup.BackupResult;
+import io.coffer.backup.BackupRunner;
+import io.coffer.check.CheckResult;
+import io.coffer.check.Checker;
+import io.coffer.check.Finding;
+import io.coffer.prune.PruneResult;
+import io.coffer.prune.Pruner;
+import io.coffer.repo.InitOptions;
+import io.coffer.repo.Manifest;
+import io.coffer.repo.Node;
+import io.coffer.repo.RepoConfig;
+import io.coffer.repo.Repository;
+import io.coffer.repo.Secret;
+import io.coffer.repo.TreeWalker;
+import io.coffer.restore.RestoreOptions;
+import io.coffer.restore.RestoreResult;
+import io.coffer.restore.RestoreRunner;
+import io.coffer.stats.RepoStats;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Offline commands that work on a repository directly, with no server. */
+@Command(name = "repo", description = "Work on a repository directly (no server needed).",
+        subcommands = {RepoCommand.Init.class, RepoCommand.Backup.class, RepoCommand.Restore.class, RepoCommand.Ls.class,
+                RepoCommand.Check.class, RepoCommand.Forget.class, RepoCommand.Prune.class, RepoCommand.Stats.class})
+final class RepoCommand {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+
+
+    @Command(name = "init", description = "Create a repository. It is encrypted when a password or key file is given.")
+    static final class Init implements Callable<Integer> {
+        @Mixin RepoOptions r;
+
+        @Option(names = "--compression", defaultValue = "zstd:1", description = "zstd:LEVEL or none (default ${DEFAULT-VALUE}).")
+        String compression;
+
+        @Option(names = "--chunk-avg", defaultValue = "1MiB", description = "Average content-defined chunk size, a power of two (default ${DEFAULT-VALUE}); min is a quarter, max four times.")
+        String chunkAvg;
+
+        @Option(names = "--db-block", defaultValue = "16KiB", description = "Fixed block size for database files (default ${DEFAULT-VALUE}).")
+        String dbBlock;
+
+        @Option(names = "--image-block", defaultValue = "64KiB", description = "Fixed block size for raw images and devices (default ${DEFAULT-VALUE}).")
+        String imageBlock;
+
+        @Option(names = "--db-glob", paramLabel = "GLOB", description = "Files cut in fixed database blocks (repeatable; replaces the defaults: PostgreSQL base/ and global/, InnoDB *.ibd, ibdata*).")
+        List<String> dbGlobs;
+
+        @Option(names = "--pack-size", defaultValue = "32MiB", description = "Target pack size (default ${DEFAULT-VALUE}).")
+        String packSize;
+
+        @Override
+        public Integer call() throws IOException {
+            InitOptions o = InitOptions.defaults();
+            String[] c = compression.split(":", 2);
+            int level = c.length > 1 ? parseInt(c[1], "--compression level") : 1;
+            o = o.withCompression(new RepoConfig.Compression(c[0], level));
+            int avg = (int) Sizes.parse(chunkAvg);
+            o = o.withChunker(avg / 4, avg, avg * 4);
+            o = o.withFixed(new RepoConfig.Fixed((int) Sizes.parse(dbBlock), (int) Sizes.parse(imageBlock),
+                    dbGlobs == null ? RepoConfig.DEFAULT_DATABASE_GLOBS : dbGlobs));
+            long ps = Sizes.parse(packSize);
+            o = o.withPackSize(ps, Math.min(ps, 8L << 20));
+            Secret secret = r.secret();
+            try (Repository repo = Repository.init(r.store(), o, secret)) {
+                if (r.json) {
+                    Output.json(Map.of("location", repo.store().location(), "id", repo.config().id(), "encrypted", repo.config().encrypted()));
+                } else {
+                    System.out.println("created " + (secret != null ? "encrypted " : "") + "repository " + repo.config().id() + " at " + repo.store().location());
+                    if (secret == null && !r.quiet) System.err.println("note: the repository is not encrypted (give --password-file or --key-file to encrypt)");
+                }
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "backup", description = "Back up a directory, a file, a raw image or a block device; prints the new backup's id.")
+    static final class Backup implements Callable<Integer> {
+        @Mixin RepoOptions r;
+
+        @Parameters(paramLabel = "SOURCE", description = "Directory, file, image or block device.")
+        Path source;
+
+        @Option(names = "--parent", paramLabel = "ID", description = "Incremental: reuse unchanged files of this backup (an id, a prefix, or 'latest').")
+        String parent;
+
+        @Option(names = "--tag", paramLabel = "KEY=VALUE", description = "Label the backup (repeatable).")
+        Map<String, String> tags;
+
+        @Option(names = "--db-glob", paramLabel = "GLOB", description = "Also cut files matching GLOB (relative to SOURCE) in fixed database blocks.")
+        List<String> dbGlobs;
+
+        @Option(names = "--cdc", description = "Cut a single-file source with content-defined chunks instead of fixed image blocks.")
+        boolean cdc;
+
+        @Option(names = "--threads", description = "Worker threads (default: cores + 1).")
+        Integer threads;
+
+        @Override
+        public Integer call() throws IOException {
+            try (Repository repo = r.open()) {
+                BackupOptions o = BackupOptions.defaults().withTags(tags).withDatabaseGlobs(dbGlobs);
+                if (threads != null) o = o.withThreads(threads);
+                if (cdc) o = new BackupOptions(o.parent(), o.tags(), o.threads(), o.uploaders(), o.extraDatabaseGlobs(), false);
+                if (parent != null) o = o.withParent(repo.resolveBackup(parent));
+                BackupRunner runner = new BackupRunner(repo, o);
+                BackupProgress p = runner.progress();
+                long t0 = System.nanoTime();
+                BackupResult res;
+                try (var line = new ProgressLine(r.quiet, () -> String.format(Locale.ROOT, "backup: %d/%d%s files, %s/%s%s, %s/s",
+                        p.filesDone(), p.filesSeen(), p.scanDone() ? "" : "+", Sizes.human(p.bytesDone()), Sizes.human(p.bytesSeen()),
+                        p.scanDone() ? "" : "+", Sizes.human((long) (p.bytesRead() / Math.max(1e-3, (System.nanoTime() - t0) / 1e9)))))) {
+                    res = runner.run(source);
+                }
+                for (String w : res.warnings()) System.err.println("warning: " + w);
+                Manifest.Stats s = res.manifest().stats();
+                if (r.json) {
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("id", res.id());
+                    out.put("parent", res.manifest().parent());
+                    out.put("source", res.manifest().source());
+                    out.put("kind", res.manifest().kind());
+                    out.put("stats", s);
+                    out.put("warnings", res.warnings());
+                    Output.json(out);
+                } else {
+                    System.out.println(res.id());
+                    if (!r.quiet) {
+                        System.err.printf(Locale.ROOT, "backup %s of %s: %d files (%d unchanged), %d dirs, %s; read %s, added %s (%s stored) in %.1fs%n",
+                                res.id().substring(0, 12), res.manifest().source(), s.files(), s.filesUnchanged(), s.dirs(),
+                                Sizes.human(s.logicalBytes()), Sizes.human(s.bytesRead()), Sizes.human(s.newRawBytes()),
+                                Sizes.human(s.newStoredBytes()), s.durationMs() / 1000.0);
+                    }
+                }
+                if (!res.warnings().isEmpty()) {
+                    System.err.println("backup " + res.id().substring(0, 12) + " is complete except for the " + res.warnings().size() + " item(s) above");
+                    return ExitCodes.INCOMPLETE;
+                }
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "restore", description = "Restore a backup (or one path of it) into TARGET.")
+    static final class Restore implements Callable<Integer> {
+        @Mixin RepoOptions r;
+
+        @Parameters(index = "0", paramLabel = "ID", description = "Backup id, unique prefix, or 'latest'.")
+        String id;
+
+        @Parameters(index = "1", paramLabel = "TARGET", description = "Directory to restore into (for file backups: the file or device to write).")
+        Path target;
+
+        @Option(names = "--path", paramLabel = "PATH", description = "Restore only this path of the backup (recreated under TARGET).")
+        String path;
+
+        @Option(names = "--allow-external-symlinks", description = "Create symlinks that point outside TARGET (they are never followed).")
+        boolean externalSymlinks;
+
+        @Option(names = "--threads", description = "Parallel readers/writers (default: 2 x cores, at least 4).")
+        Integer threads;
+
+        @Override
+        public Integer call() throws IOException {
+            try (Repository repo = r.open()) {
+                String full = repo.resolveBackup(id);
+                RestoreOptions o = RestoreOptions.defaults().withPath(path).withExternalSymlinks(externalSymlinks);
+                if (threads != null) o = new RestoreOptions(o.path(), o.allowExternalSymlinks(), threads);
+                RestoreRunner runner = new RestoreRunner(repo, o);
+                long t0 = System.nanoTime();
+                RestoreResult res;
+                try (var line = new ProgressLine(r.quiet, () -> String.format(Locale.ROOT, "restore: %d files, %s/%s",
+                        runner.filesDone(), Sizes.human(runner.bytesDone()), Sizes.human(runner.totalBytes())))) {
+                    res = runner.run(full, target);
+                }
+                double secs = (System.nanoTime() - t0) / 1e9;
+                for (String w : res.warnings()) System.err.println("warning: " + w);
+                for (String e : res.errors()) System.err.println("error: " + e);
+                if (r.json) {
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("id", full);
+                    out.put("target", target.toAbsolutePath().toString());
+                    out.put("files", res.files());
+                    out.put("dirs", res.dirs());
+                    out.put("others", res.others());
+                    out.put("bytes", res.bytes());
+                    out.put("errors", res.errors());
+                    out.put("warnings", res.warnings());
+                    Output.json(out);
+                } else if (!r.quiet) {
+                    System.err.printf(Locale.ROOT, "restored %s to %s: %d files, %d dirs, %d links/special, %s in %.1fs%n",
+                            full.substring(0, 12), target, res.files(), res.dirs(), res.others(), Sizes.human(res.bytes()), secs);
+                }
+                if (!res.ok()) {
+                    System.err.println("restore incomplete: " + res.errors().size() + " item(s) could not be restored (see errors above)");
+                    return ExitCodes.INCOMPLETE;
+                }
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "ls", description = "List backups, or the files of one backup.")
+    static final class Ls implements Callable<Integer> {
+        @Mixin RepoOptions r;
+
+        @Parameters(arity = "0..1", paramLabel = "ID", description = "Backup whose files to list.")
+        String id;
+
+        @Override
+        public Integer call() throws IOException {
+            try (Repository repo = r.open()) {
+                if (id == null) {
+                    List<Map<String, Object>> rows = new ArrayList<>();
+                    for (String mid : repo.manifestIds()) {
+                        Manifest m = repo.loadManifest(mid);
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        row.put("id", mid);
+                        row.put("time", m.time());
+                        row.put("host", m.host());
+                        row.put("source", m.source());
+                        row.put("kind", m.kind());
+                        row.put("parent", m.parent());
+                        row.put("files", m.stats().files());
+                        row.put("size", m.stats().logicalBytes());
+                        row.put("tags", m.tags());
+                        rows.add(row);
+                    }
+                    rows.sort((a, b) -> ((String) a.get("time")).compareTo((String) b.get("time")));
+                    if (r.json) {
+                        Output.json(rows);
+                    } else {
+                        System.out.printf("%-12s  %-19s  %-4s  %9s  %10s  %s%n", "ID", "TIME (UTC)", "KIND", "FILES", "SIZE", "SOURCE");
+                        for (var row : rows) {
+                            System.out.printf(Locale.ROOT, "%-12s  %-19s  %-4s  %9d  %10s  %s%n", ((String) row.get("id")).substring(0, 12),
+                                    TIME.format(Instant.parse((String) row.get("time"))), row.get("kind"), (Long) row.get("files"),
+                                    Sizes.human((Long) row.get("size")), row.get("source"));
+                        }
+                    }
+                    return ExitCodes.OK;
+                }
+                String full = repo.resolveBackup(id);
+                Manifest m = repo.loadManifest(full);
+                List<Map<String, Object>> rows = new ArrayList<>();
+                TreeWalker.walk(repo, m.tree(), "", null, (path, n) -> {
+                    if (r.json) {
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        row.put("path", path);
+                        row.put("type", n.type());
+                        row.put("size", n.size());
+                        row.put("mode", n.mode() == null ? null : String.format("%04o", n.mode()));
+                        row.put("uid", n.uid());
+                        row.put("gid", n.gid());
+                        row.put("mtime", n.mtime() == null ? null : Instant.ofEpochSecond(0, n.mtime()).toString());
+                        row.put("target", n.target());
+                        rows.add(row);
+                    } else {
+                        System.out.printf(Locale.ROOT, "%-8s %s %6s:%-6s %12s  %s  %s%s%n", n.type(), n.mode() == null ? "----" : String.format("%04o", n.mode()),
+                                n.uid(), n.gid(), n.size() == null ? "" : Long.toString(n.size()),
+                                n.mtime() == null ? "" : TIME.format(Instant.ofEpochSecond(0, n.mtime())), path,
+                                Node.SYMLINK.equals(n.type()) ? " -> " + n.target() : "");
+                    }
+                }, null);
+                if (r.json) Output.json(rows);
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "check", description = "Verify the repository's structure; with --read-data, read and verify every blob.")
+    static final class Check implements Callable<Integer> {
+        @Mixin RepoOptions r;
+
+        @Option(names = "--read-data", description = "Read every pack and verify every blob's checksum.")
+        boolean readData;
+
+        @Override
+        public Integer call() throws IOException {
+            try (Repository repo = r.open()) {
+                Checker checker = new Checker(repo);
+                CheckResult res;
+                try (var line = new ProgressLine(r.quiet, () -> "check: " + checker.packsDone() + "/" + checker.packsTotal() + " packs read")) {
+                    res = checker.run(readData);
+                }
+                if (r.json) {
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("ok", res.ok());
+                    out.put("backups", res.backups());
+                    out.put("trees", res.trees());
+                    out.put("packs", res.packs());
+                    out.put("blobsRead", res.blobsRead());
+                    out.put("bytesRead", res.bytesRead());
+                    out.put("findings", res.findings());
+                    Output.json(out);
+                } else {
+                    for (Finding f : res.findings()) {
+                        System.out.println(f.severity().name().toLowerCase(Locale.ROOT) + ": " + f.object() + ": " + f.message());
+                        for (String a : f.affected()) System.out.println("    affects " + a);
+                    }
+                    System.out.printf(Locale.ROOT, "%s: %d backups, %d trees, %d packs%s%n", res.ok() ? "no errors" : "ERRORS FOUND",
+                            res.backups(), res.trees(), res.packs(),
+                            readData ? String.format(Locale.ROOT, ", %d blobs (%s) read and verified", res.blobsRead(), Sizes.human(res.bytesRead())) : "");
+                }
+                return res.ok() ? ExitCodes.OK : ExitCodes.INCOMPLETE;
+            }
+        }
+    }
+
+    @Command(name = "forget", description = "Remove backups (their data stays until prune).")
+    static final class Forget implements Callable<Integer> {
+        @Mixin RepoOptions r;
+
+        @Parameters(arity = "1..*", paramLabel = "ID", description = "Backups to remove.")
+        List<String> ids;
+
+        @Override
+        public Integer call() throws IOException {
+            try (Repository repo = r.open()) {
+                List<String> full = new ArrayList<>();
+                for (String i : ids) full.add(repo.resolveBackup(i)); // resolve all first: a bad id removes nothing
+                for (String f : full) repo.store().delete("manifests/" + f);
+                if (r.json) Output.json(Map.of("forgotten", full));
+                else for (String f : full) System.out.println("forgot backup " + f);
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "prune", description = "Delete data that no backup references; repack mostly-unused packs.")
+    static final class Prune implements Callable<Integer> {
+        @Mixin RepoOptions r;
+
+        @Option(names = "--max-unused", defaultValue = "50", description = "Repack packs with more than this percentage of unused bytes (default ${DEFAULT-VALUE}).")
+        int maxUnused;
+
+        @Override
+        public Integer call() throws IOException {
+            if (maxUnused < 0 || maxUnused > 100) throw new IllegalArgumentException("--max-unused must be 0..100");
+            try (Repository repo = r.open()) {
+                PruneResult res = new Pruner(repo, maxUnused / 100.0).run();
+                if (r.json) {
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("backups", res.backups());
+                    out.put("packsBefore", res.packsBefore());
+                    out.put("packsDeleted", res.packsDeleted());
+                    out.put("packsRepacked", res.packsRepacked());
+                    out.put("packsWritten", res.packsWritten());
+                    out.put("garbagePacksDeleted", res.garbagePacksDeleted());
+                    out.put("bytesBefore", res.bytesBefore());
+                    out.put("bytesAfter", res.bytesAfter());
+                    out.put("bytesFreed", res.bytesFreed());
+                    Output.json(out);
+                } else {
+                    System.out.printf(Locale.ROOT, "pruned: %d packs deleted, %d repacked into %d, %d leftover packs removed; %s freed (%s -> %s)%n",
+                            res.packsDeleted(), res.packsRepacked(), res.packsWritten(), res.garbagePacksDeleted(),
+                            Sizes.human(res.bytesFreed()), Sizes.human(res.bytesBefore()), Sizes.human(res.bytesAfter()));
+                }
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "stats", description = "Repository usage: logical and stored size, deduplication and compression ratios.")
+    static final class Stats implements Callable<Integer> {
+        @Mixin RepoOptions r;
+
+        @Override
+        public Integer call() throws IOException {
+            try (Repository repo = r.open()) {
+                RepoStats s = RepoStats.of(repo);
+                if (r.json) {
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("backups", s.backups());
+                    out.put("logicalBytes", s.logicalBytes());
+                    out.put("uniqueBytes", s.uniqueBytes());
+                    out.put("blobBytesStored", s.blobBytesStored());
+                    out.put("storedBytes", s.storedBytes());
+                    out.put("dedupRatio", s.dedupRatio());
+                    out.put("compressionRatio", s.compressionRatio());
+                    out.put("dataBlobs", s.dataBlobs());
+                    out.put("treeBlobs", s.treeBlobs());
+                    out.put("packs", s.packs());
+                    out.put("objects", s.objects());
+                    out.put("encrypted", repo.config().encrypted());
+                    Output.json(out);
+                } else {
+                    System.out.printf(Locale.ROOT, "backups:            %d%n", s.backups());
+                    System.out.printf(Locale.ROOT, "logical size:       %s%n", Sizes.human(s.logicalBytes()));
+                    System.out.printf(Locale.ROOT, "unique data:        %s (dedup ratio %.2fx)%n", Sizes.human(s.uniqueBytes()), s.dedupRatio());
+                    System.out.printf(Locale.ROOT, "stored blobs:       %s (compression ratio %.2fx)%n", Sizes.human(s.blobBytesStored()), s.compressionRatio());
+                    System.out.printf(Locale.ROOT, "stored total:       %s in %d objects (%d packs)%n", Sizes.human(s.storedBytes()), s.objects(), s.packs());
+                    System.out.printf(Locale.ROOT, "blobs:              %d data, %d tree%n", s.dataBlobs(), s.treeBlobs());
+                }
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    static int parseInt(String s, String what) {
+        try {
+            return Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + ": '" + s + "' is not a number");
+        }
+    }
+
+}

@@ -1,0 +1,56 @@
+package io.coffer.cli;
+
+import io.coffer.repo.Repository;
+import io.coffer.repo.RepositoryException;
+import io.coffer.repo.Secret;
+import io.coffer.store.ObjectStore;
+import io.coffer.store.Stores;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options every offline repository command takes. */
+final class RepoOptions {
+    @Option(names = "--repo", paramLabel = "DIR", description = "Repository location (default: $COFFER_REPO).")
+    String repo;
+
+    @Option(names = "--password-file", paramLabel = "FILE", description = "Read the repository password from FILE (or set $COFFER_PASSWORD).")
+    Path passwordFile;
+
+    @Option(names = "--key-file", paramLabel = "FILE", description = "Open the repository with a key file (32+ random bytes).")
+    Path keyFile;
+
+    @Option(names = "--json", description = "Print the result as JSON on stdout.")
+    boolean json;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress or summary on stderr.")
+    boolean quiet;
+
+    String location() {
+        String r = repo != null ? repo : System.getenv("COFFER_REPO");
+        if (r == null || r.isBlank()) {
+            throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, "no repository given: use --repo DIR or set COFFER_REPO");
+        }
+        return r;
+    }
+
+    /** The secret from --key-file, --password-file or $COFFER_PASSWORD, or null. */
+    Secret secret() {
+        if (keyFile != null && passwordFile != null) {
+            throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, "give either --password-file or --key-file, not both");
+        }
+        if (keyFile != null) return Secret.keyFile(keyFile);
+        if (passwordFile != null) return Secret.passwordFile(passwordFile);
+        String env = System.getenv("COFFER_PASSWORD");
+        if (env != null && !env.isEmpty()) return new Secret.Password(env.toCharArray());
+        return null;
+    }
+
+    ObjectStore store() throws IOException {
+        return Stores.open(location());
+    }
+
+    Repository open() throws IOException {
+        return Repository.open(store(), secret());
+    }
+}

@@ -1,0 +1,185 @@
+package io.coffer.check;
+
+import io.coffer.repo.BlobId;
+import io.coffer.repo.Manifest;
+import io.coffer.repo.MasterIndex;
+import io.coffer.repo.Node;
+import io.coffer.repo.Pack;
+import io.coffer.repo.PackInfo;
+import io.coffer.repo.Repository;
+import io.coffer.repo.RepositoryException;
+import io.coffer.repo.TreeWalker;
+import io.coffer.store.ObjectInfo;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Verifies a repository.
+ *
+ * <pre>
+ *   structure: every index object decodes; every indexed pack exists with the indexed size;
+ *              every manifest decodes; every tree of every backup decodes; every blob a file
+ *              references is indexed. Packs in no index are reported as garbage (warning).
+ *   --read-data: every pack is read whole: its bytes hash to its name, its trailer matches the
+ *              index, every blob decrypts, decompresses and hashes to its id.
+ *   finally:   each damaged or missing blob is traced to the backups and files that use it.
+ * </pre>
+ */
+public final class Checker {
+    private final Repository repo;
+    private final List<Finding> findings = Collections.synchronizedList(new ArrayList<>());
+    /** Damaged or missing blob -> the object that should have held it and why. */
+    private final Map<BlobId, String> badBlobs = new ConcurrentHashMap<>();
+    private final AtomicLong blobsRead = new AtomicLong();
+    private final AtomicLong bytesRead = new AtomicLong();
+    private final AtomicLong packsDone = new AtomicLong();
+    private volatile int packsTotal;
+
+    public Checker(Repository repo) {
+        this.repo = repo;
+    }
+
+    public long packsDone() {
+        return packsDone.get();
+    }
+
+    public int packsTotal() {
+        return packsTotal;
+    }
+
+    public CheckResult run(boolean readData) throws IOException {
+        for (var e : repo.indexErrors().entrySet()) {
+            findings.add(new Finding(Finding.Severity.ERROR, e.getKey(), e.getValue(), List.of()));
+        }
+        checkPacksExist();
+        if (readData) readAllPacks();
+        List<String> ids = repo.manifestIds();
+        Map<String, Manifest> manifests = new HashMap<>();
+        for (String id : ids) {
+            try {
+                manifests.put(id, repo.loadManifest(id));
+            } catch (RepositoryException e) {
+                findings.add(new Finding(Finding.Severity.ERROR, "manifests/" + id, e.getMessage(), List.of("backup " + id.substring(0, 12))));
+            }
+        }
+        int trees = walkBackups(manifests);
+        return new CheckResult(manifests.size(), trees, repo.index().packs().size(), blobsRead.get(), bytesRead.get(), findings);
+    }
+
+    private void checkPacksExist() throws IOException {
+        Map<String, Long> stored = new HashMap<>();
+        for (ObjectInfo o : repo.store().list("data/")) stored.put(o.key().substring(5), o.size());
+        Set<String> indexed = new HashSet<>();
+        for (PackInfo p : repo.index().packs()) {
+            indexed.add(p.id());
+            Long size = stored.get(p.id());
+            if (size == null) {
+                findings.add(new Finding(Finding.Severity.ERROR, p.key(), "pack is in the index but missing from the store", List.of()));
+                for (Pack.Entry e : p.blobs()) badBlobs.putIfAbsent(e.id(), p.key() + " (missing)");
+            } else if (size != p.size()) {
+                findings.add(new Finding(Finding.Severity.ERROR, p.key(), "pack has " + size + " bytes, the index says " + p.size(), List.of()));
+                for (Pack.Entry e : p.blobs()) badBlobs.putIfAbsent(e.id(), p.key() + " (wrong size)");
+            }
+        }
+        for (String id : stored.keySet()) {
+            if (!indexed.contains(id)) {
+                findings.add(new Finding(Finding.Severity.WARNING, "data/" + id,
+                        "pack is in no index (left by an interrupted backup or prune; prune removes it)", List.of()));
+            }
+        }
+    }
+
+    private void readAllPacks() {
+        List<PackInfo> packs = new ArrayList<>(repo.index().packs());
+        packsTotal = packs.size();
+        packs.parallelStream().forEach(p -> {
+            try {
+                verifyPack(p);
+            } catch (IOException e) {
+                findings.add(new Finding(Finding.Severity.ERROR, p.key(), "cannot read: " + e.getMessage(), List.of()));
+                for (Pack.Entry en : p.blobs()) badBlobs.putIfAbsent(en.id(), p.key() + " (unreadable)");
+            }
+            packsDone.incrementAndGet();
+        });
+    }
+
+    private void verifyPack(PackInfo p) throws IOException {
+        byte[] whole;
+        try {
+            whole = repo.store().get(p.key());
+        } catch (io.coffer.store.ObjectNotFoundException e) {
+            return; // reported by checkPacksExist
+        }
+        bytesRead.addAndGet(whole.length);
+        List<Pack.Entry> trailer = null;
+        try {
+            trailer = repo.parsePack(p.id(), whole);
+        } catch (RepositoryException e) {
+            findings.add(new Finding(Finding.Severity.ERROR, p.key(), e.getMessage(), List.of()));
+        }
+        if (trailer != null && !new HashSet<>(trailer).equals(new HashSet<>(p.blobs()))) {
+            findings.add(new Finding(Finding.Severity.ERROR, p.key(), "pack trailer does not match the index entries", List.of()));
+        }
+        // Whatever the pack-level result, decode every indexed blob to name exactly what is damaged.
+        for (Pack.Entry e : p.blobs()) {
+            MasterIndex.Location loc = repo.index().find(e.id());
+            String where = p.key() + " at offset " + e.offset();
+            try {
+                if (e.offset() + e.storedLength() > whole.length) throw new RepositoryException(RepositoryException.Kind.CORRUPT, where + ": blob extends past the end of the pack");
+                repo.decodeBlob(where, e.id(), whole, e.offset(), e.storedLength(), e.rawLength());
+                blobsRead.incrementAndGet();
+            } catch (RepositoryException ex) {
+                // only matters if this copy is the one the index uses
+                if (loc != null && loc.pack().id().equals(p.id())) {
+                    badBlobs.put(e.id(), ex.getMessage());
+                    findings.add(new Finding(Finding.Severity.ERROR, p.key(), ex.getMessage(), List.of()));
+                }
+            }
+        }
+    }
+
+    /** Walks all backups; finds unreadable trees and unindexed blobs; names what damaged blobs hurt. */
+    private int walkBackups(Map<String, Manifest> manifests) throws IOException {
+        Map<BlobId, List<String>> hurt = new HashMap<>();
+        Set<String> treesSeen = new HashSet<>();
+        for (var me : manifests.entrySet()) {
+            String backup = "backup " + me.getKey().substring(0, 12);
+            Manifest m = me.getValue();
+            checkTreeBlob(m.tree(), backup, "/", hurt);
+            TreeWalker.walk(repo, m.tree(), "", null, (path, n) -> {
+                if (n.isDir()) {
+                    checkTreeBlob(n.subtree(), backup, path, hurt);
+                    treesSeen.add(n.subtree());
+                }
+                if (!n.isFile()) return;
+                for (String ref : n.content()) {
+                    if (Node.isZero(ref)) continue;
+                    BlobId id = BlobId.parse(ref);
+                    if (!repo.index().contains(id)) badBlobs.putIfAbsent(id, "blob " + id.shortHex() + " is not in any index (missing)");
+                    if (badBlobs.containsKey(id)) hurt.computeIfAbsent(id, k -> new ArrayList<>()).add(backup + ": " + path);
+                }
+            }, (path, tree, e) -> findings.add(new Finding(Finding.Severity.ERROR, "tree " + tree.substring(0, 12),
+                    "cannot read directory listing: " + e.getMessage(), List.of(backup + ": " + (path.isEmpty() ? "/" : path) + " and everything below"))));
+            treesSeen.add(m.tree());
+        }
+        for (var e : hurt.entrySet()) {
+            String why = badBlobs.get(e.getKey());
+            findings.add(new Finding(Finding.Severity.ERROR, "blob " + e.getKey().shortHex(), "damaged data is used by " + e.getValue().size() + " file(s): " + why, e.getValue()));
+        }
+        return treesSeen.size();
+    }
+
+    private void checkTreeBlob(String treeId, String backup, String path, Map<BlobId, List<String>> hurt) {
+        BlobId id = BlobId.parse(treeId);
+        if (!repo.index().contains(id)) badBlobs.putIfAbsent(id, "tree blob " + id.shortHex() + " is not in any index (missing)");
+        if (badBlobs.containsKey(id)) hurt.computeIfAbsent(id, k -> new ArrayList<>()).add(backup + ": " + path + " (directory listing)");
+    }
+}

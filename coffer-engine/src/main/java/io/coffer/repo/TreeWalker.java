@@ -1,0 +1,42 @@
+package io.coffer.repo;
+
+import java.io.IOException;
+import java.util.Set;
+
+/** Depth-first walk over a backup's trees. */
+public final class TreeWalker {
+    /** Called for every node; {@code path} is relative to the backup root, '/'-separated. */
+    @FunctionalInterface
+    public interface Visitor {
+        void visit(String path, Node node) throws IOException;
+    }
+
+    /** Called when a tree cannot be read; the walk continues with the next sibling. */
+    @FunctionalInterface
+    public interface TreeError {
+        void failed(String path, String treeId, RuntimeException e);
+    }
+
+    private TreeWalker() {}
+
+    /**
+     * Walks the tree {@code treeId}. If {@code seen} is not null, trees already in it are skipped
+     * (each distinct tree is visited once across many backups).
+     */
+    public static void walk(Repository repo, String treeId, String path, Set<String> seen, Visitor v, TreeError onError) throws IOException {
+        if (seen != null && !seen.add(treeId)) return;
+        Tree t;
+        try {
+            t = repo.readTree(treeId);
+        } catch (RepositoryException e) {
+            if (onError == null) throw e;
+            onError.failed(path, treeId, e);
+            return;
+        }
+        for (Node n : t.nodes()) {
+            String p = path.isEmpty() ? n.name() : path + "/" + n.name();
+            v.visit(p, n);
+            if (n.isDir()) walk(repo, n.subtree(), p, seen, v, onError);
+        }
+    }
+}
