@@ -99,10 +99,12 @@ public final class Pack {
         return new TrailerRead(out, 0);
     }
 
-    static void checkHeader(String key, byte[] head) {
+    static void checkHeader(String key, byte[] head, boolean encrypted) {
         if (head.length < HEADER || !Crypto.equalsAt(head, 0, MAGIC)) throw new CorruptObjectException(key, "bad pack magic at offset 0");
         if (head[4] != VERSION) {
             throw new RepositoryException(RepositoryException.Kind.UNSUPPORTED, "pack " + key + " has format version " + head[4] + "; this Coffer reads " + VERSION);
         }
+        if (head[5] != BlobType.DATA.code && head[5] != BlobType.TREE.code) throw new CorruptObjectException(key, "bad blob type " + head[5] + " at offset 5");
+        if (head[6] != (encrypted ? 2 : 0) || head[7] != 0) throw new CorruptObjectException(key, "bad pack flags at offset 6");
     }
 }

@@ -209,7 +209,7 @@ public final class Repository implements Closeable {
         if (!Hex.of(Crypto.sha256(whole, 0, whole.length)).equals(packId)) {
             throw new CorruptObjectException(key, "content does not match its name (SHA-256 mismatch over " + whole.length + " bytes)");
         }
-        Pack.checkHeader(key, whole);
+        Pack.checkHeader(key, whole, config.encrypted());
         Pack.TrailerRead t = Pack.readTrailer(key, whole, whole.length, dataKey());
         return t.entries();
     }

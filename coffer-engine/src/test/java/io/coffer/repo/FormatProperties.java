@@ -1,0 +1,137 @@
+package io.coffer.repo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+
+/** Codecs round-trip, and every format object rejects a flipped byte. */
+class FormatProperties {
+    static final byte[] KEY = new byte[32];
+
+    static {
+        new Random(5).nextBytes(KEY);
+    }
+
+    static byte[] data(long seed, int size, boolean compressible) {
+        byte[] b = new byte[size];
+        Random r = new Random(seed);
+        if (compressible) for (int i = 0; i < size; i++) b[i] = (byte) ('a' + r.nextInt(4));
+        else r.nextBytes(b);
+        return b;
+    }
+
+    @Property(tries = 100)
+    void zstdCodecRoundTrips(@ForAll long seed, @ForAll @IntRange(max = 300_000) int size, @ForAll boolean compressible) {
+        byte[] d = data(seed, size, compressible);
+        Codec c = Codec.local(1);
+        byte[] enc = c.encode(d, 0, d.length, true);
+        assertThat(c.decode("t", enc, d.length)).isEqualTo(d);
+        if (!compressible && size > 1000) assertThat(enc[0]).as("random data is stored raw").isEqualTo((byte) Codec.RAW);
+        if (compressible && size > 1000) assertThat(enc.length).isLessThan(size / 2);
+    }
+
+    @Property(tries = 100)
+    void envelopesRoundTripAndRejectAnyFlippedByte(@ForAll long seed, @ForAll @IntRange(max = 5000) int size,
+                                                   @ForAll boolean encrypted, @ForAll boolean compress, @ForAll int where) {
+        byte[] payload = data(seed, size, true);
+        byte[] key = encrypted ? KEY : null;
+        byte[] obj = Envelope.seal(Envelope.Kind.MANIFEST, payload, compress, key);
+        assertThat(Envelope.open("manifests/x", obj, Envelope.Kind.MANIFEST, key)).isEqualTo(payload);
+        byte[] bad = obj.clone();
+        bad[Math.floorMod(where, bad.length)] ^= 0x10;
+        assertThatThrownBy(() -> Envelope.open("manifests/x", bad, Envelope.Kind.MANIFEST, key))
+                .isInstanceOf(CorruptObjectException.class).hasMessageContaining("manifests/x");
+    }
+
+    @Property(tries = 50)
+    void envelopesOfTheWrongKindOrKeyAreRefused(@ForAll long seed) {
+        byte[] obj = Envelope.seal(Envelope.Kind.INDEX, data(seed, 100, true), true, KEY);
+        assertThatThrownBy(() -> Envelope.open("index/x", obj, Envelope.Kind.MANIFEST, KEY)).isInstanceOf(CorruptObjectException.class);
+        byte[] other = KEY.clone();
+        other[0] ^= 1;
+        assertThatThrownBy(() -> Envelope.open("index/x", obj, Envelope.Kind.INDEX, other))
+                .isInstanceOf(RepositoryException.class)
+                .satisfies(e -> assertThat(((RepositoryException) e).kind()).isEqualTo(RepositoryException.Kind.WRONG_KEY));
+    }
+
+    @Property(tries = 60)
+    void indexPayloadRoundTrips(@ForAll long seed, @ForAll @IntRange(max = 20) int packs) {
+        Random r = new Random(seed);
+        List<PackInfo> in = new ArrayList<>();
+        for (int p = 0; p < packs; p++) {
+            List<Pack.Entry> es = new ArrayList<>();
+            BlobType t = r.nextBoolean() ? BlobType.DATA : BlobType.TREE;
+            for (int i = 0; i < r.nextInt(50); i++) {
+                byte[] id = new byte[32];
+                r.nextBytes(id);
+                es.add(new Pack.Entry(t, BlobId.of(id), 8 + i * 100, 100, 150));
+            }
+            byte[] pid = new byte[32];
+            r.nextBytes(pid);
+            in.add(new PackInfo(Hex.of(pid), t, 10_000, es));
+        }
+        assertThat(IndexCodec.decode("index/t", IndexCodec.encode(in))).isEqualTo(in);
+    }
+
+    @Property(tries = 60)
+    void packsRejectAnyFlippedByte(@ForAll long seed, @ForAll boolean encrypted, @ForAll int where) throws Exception {
+        byte[] key = encrypted ? KEY : null;
+        BlobCodec codec = new BlobCodec(config(encrypted), encrypted ? MasterKeys.of(KEY) : null);
+        List<Pack.Entry> entries = new ArrayList<>();
+        java.io.ByteArrayOutputStream pack = new java.io.ByteArrayOutputStream();
+        pack.write(Pack.header(BlobType.DATA, encrypted));
+        List<byte[]> plains = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            byte[] plain = data(seed + i, 2000 + i * 100, i % 2 == 0);
+            BlobId id = codec.id(plain, 0, plain.length);
+            byte[] stored = codec.encode(id, plain, 0, plain.length);
+            entries.add(new Pack.Entry(BlobType.DATA, id, pack.size(), stored.length, plain.length));
+            pack.write(stored);
+            plains.add(plain);
+        }
+        byte[] dataKey = encrypted ? MasterKeys.of(KEY).dataKey : null;
+        pack.write(Pack.trailer(entries, dataKey));
+        byte[] whole = pack.toByteArray();
+        // intact: trailer and every blob decode
+        var t = Pack.readTrailer("data/p", whole, whole.length, dataKey);
+        assertThat(t.entries()).isEqualTo(entries);
+        for (int i = 0; i < entries.size(); i++) {
+            Pack.Entry e = entries.get(i);
+            assertThat(codec.decode("data/p", e.id(), whole, e.offset(), e.storedLength(), e.rawLength())).isEqualTo(plains.get(i));
+        }
+        // flipped: the pack no longer hashes to its name, and the part holding the byte fails on its own
+        String name = Hex.of(Crypto.sha256(whole, 0, whole.length));
+        byte[] bad = whole.clone();
+        int pos = Math.floorMod(where, bad.length);
+        bad[pos] ^= 0x01;
+        assertThat(Hex.of(Crypto.sha256(bad, 0, bad.length))).isNotEqualTo(name);
+        int dataEnd = entries.get(entries.size() - 1).offset() + entries.get(entries.size() - 1).storedLength();
+        if (pos < Pack.HEADER) {
+            assertThatThrownBy(() -> Pack.checkHeader("data/p", bad, encrypted)).isInstanceOf(RepositoryException.class);
+        } else if (pos >= dataEnd) {
+            assertThatThrownBy(() -> Pack.readTrailer("data/p", bad, bad.length, dataKey)).isInstanceOf(RepositoryException.class);
+        }
+        for (int i = 0; i < entries.size(); i++) {
+            Pack.Entry e = entries.get(i);
+            boolean inside = pos >= e.offset() && pos < e.offset() + e.storedLength();
+            if (inside) {
+                assertThatThrownBy(() -> codec.decode("data/p", e.id(), bad, e.offset(), e.storedLength(), e.rawLength()))
+                        .isInstanceOf(CorruptObjectException.class).hasMessageContaining("data/p").hasMessageContaining(e.id().shortHex());
+            } else {
+                assertThat(codec.decode("data/p", e.id(), bad, e.offset(), e.storedLength(), e.rawLength())).isEqualTo(plains.get(i));
+            }
+        }
+    }
+
+    static RepoConfig config(boolean encrypted) {
+        InitOptions o = InitOptions.defaults();
+        return new RepoConfig(1, "x", "now", List.of(), "sha256", o.compression(), new RepoConfig.Cdc(o.cdcMin(), o.cdcAvg(), o.cdcMax(), "00"),
+                o.fixed(), o.packSize(), o.treePackSize(), encrypted ? new RepoConfig.Encryption("aes-256-gcm", "hmac-sha256") : null);
+    }
+}
