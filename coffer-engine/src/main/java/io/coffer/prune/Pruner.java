@@ -127,6 +127,7 @@ public final class Pruner {
                 deleteQuietly(o.key());
                 if (!indexed) garbage++;
             }
+            repo.reloadIndex();
             long bytesAfter = repo.store().list("data/").stream().mapToLong(ObjectInfo::size).sum();
             return new PruneResult(repo.manifestIds().size(), storedPacks.size(), drop.size(), repack.size(), written, garbage,
                     bytesBefore, bytesAfter, live.size());

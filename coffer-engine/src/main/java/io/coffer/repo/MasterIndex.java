@@ -21,6 +21,11 @@ public final class MasterIndex {
         }
     }
 
+    void clear() {
+        blobs.clear();
+        packs.clear();
+    }
+
     public Location find(BlobId id) {
         return blobs.get(id);
     }

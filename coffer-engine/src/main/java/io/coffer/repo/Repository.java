@@ -100,6 +100,14 @@ public final class Repository implements Closeable {
                 "wrong password or key file for repository " + store.location() + " (no key slot opens with it)");
     }
 
+    /** Forgets the loaded index and reads all index objects again (after a prune rewrote them). */
+    public synchronized void reloadIndex() throws IOException {
+        index.clear();
+        indexKeys.clear();
+        indexErrors.clear();
+        loadIndex();
+    }
+
     /** Re-reads every index object not loaded yet. */
     public synchronized void loadIndex() throws IOException {
         List<ObjectInfo> objs = store.list("index/");

@@ -29,8 +29,15 @@ final class Metadata {
             Files.setAttribute(p, "unix:uid", n.uid(), LinkOption.NOFOLLOW_LINKS);
             Files.setAttribute(p, "unix:gid", n.gid(), LinkOption.NOFOLLOW_LINKS);
         }
-        if (!link && n.mode() != null) Files.setAttribute(p, "unix:mode", n.mode(), LinkOption.NOFOLLOW_LINKS);
-        if (n.mtime() != null) {
+        // chmod by path: with NOFOLLOW_LINKS the JDK opens the file first, which blocks on a fifo.
+        // p is never a symlink here (symlinks have no mode of their own), so following is safe.
+        if (!link && n.mode() != null) Files.setAttribute(p, "unix:mode", n.mode());
+        boolean special = Node.FIFO.equals(n.type()) || Node.CHARDEV.equals(n.type()) || Node.BLOCKDEV.equals(n.type());
+        if (n.mtime() != null && special) {
+            // the JDK opens a file to set its times, which blocks on a fifo: use touch(1) instead
+            long s = Math.floorDiv(n.mtime(), 1_000_000_000L), ns = Math.floorMod(n.mtime(), 1_000_000_000L);
+            RestoreRunner.run("touch", "--no-dereference", "-m", "-d", "@" + s + "." + String.format("%09d", ns), p.toString());
+        } else if (n.mtime() != null) {
             FileTime t = FileTime.from(n.mtime(), TimeUnit.NANOSECONDS);
             Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setTimes(t, null, null);
         }

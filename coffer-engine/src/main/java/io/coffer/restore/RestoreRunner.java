@@ -393,9 +393,7 @@ public final class RestoreRunner {
                             ch = open(u.file());
                             open.put(u.file(), ch);
                         }
-                        ByteBuffer bb = ByteBuffer.wrap(plain);
-                        long pos = u.offset();
-                        while (bb.hasRemaining()) pos += ch.write(bb, pos);
+                        writeSparse(ch, plain, u.offset());
                         bytes.addAndGet(plain.length);
                         written.merge(u.file(), 1, Integer::sum);
                     } catch (IOException e) {
@@ -418,6 +416,33 @@ public final class RestoreRunner {
             if (f.remaining.addAndGet(-e.getValue()) == 0 && !f.failed) finish(f);
         }
         // files whose every use here failed still count down, so they are never finished
+    }
+
+    private static final int PAGE = 4096;
+    private static final byte[] ZERO_PAGE = new byte[PAGE];
+
+    /**
+     * Writes a chunk, skipping the 4 KiB pages that are all zero, so that they stay holes of the
+     * freshly created file. A device target gets every byte.
+     */
+    private void writeSparse(FileChannel ch, byte[] data, long pos) throws IOException {
+        int start = 0;
+        while (start < data.length) {
+            if (!device) {
+                while (start < data.length && isZeroPage(data, start)) start += Math.min(PAGE, data.length - start);
+                if (start >= data.length) return;
+            }
+            int end = start;
+            while (end < data.length && (device || !isZeroPage(data, end))) end += Math.min(PAGE, data.length - end);
+            ByteBuffer bb = ByteBuffer.wrap(data, start, end - start);
+            while (bb.hasRemaining()) ch.write(bb, pos + bb.position());
+            start = end;
+        }
+    }
+
+    private static boolean isZeroPage(byte[] d, int off) {
+        int len = Math.min(PAGE, d.length - off);
+        return java.util.Arrays.mismatch(d, off, off + len, ZERO_PAGE, 0, len) < 0;
     }
 
     private void finish(FileJob f) {
@@ -471,7 +496,7 @@ public final class RestoreRunner {
         }
     }
 
-    private static void run(String... cmd) throws IOException {
+    static void run(String... cmd) throws IOException {
         Process pr = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {
             String out = new String(pr.getInputStream().readAllBytes()).trim();

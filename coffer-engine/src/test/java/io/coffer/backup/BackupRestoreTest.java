@@ -1,0 +1,232 @@
+package io.coffer.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.coffer.check.CheckResult;
+import io.coffer.check.Checker;
+import io.coffer.prune.PruneResult;
+import io.coffer.prune.Pruner;
+import io.coffer.repo.InitOptions;
+import io.coffer.repo.Manifest;
+import io.coffer.repo.RepoLock;
+import io.coffer.repo.Repository;
+import io.coffer.repo.RepositoryException;
+import io.coffer.repo.Secret;
+import io.coffer.restore.RestoreOptions;
+import io.coffer.restore.RestoreResult;
+import io.coffer.restore.RestoreRunner;
+import io.coffer.store.LocalObjectStore;
+import io.coffer.testing.Fixtures;
+import io.coffer.testing.TreeDigest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BackupRestoreTest {
+    @TempDir
+    Path tmp;
+    Path src;
+    Repository repo;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        src = tmp.resolve("src");
+        Files.createDirectories(src);
+        repo = Repository.init(LocalObjectStore.open(tmp.resolve("repo")), InitOptions.defaults(), null);
+    }
+
+    BackupResult backup(String parent) throws IOException {
+        return new BackupRunner(repo, BackupOptions.defaults().withParent(parent)).run(src);
+    }
+
+    RestoreResult restore(String id, Path target) throws IOException {
+        return new RestoreRunner(repo, RestoreOptions.defaults()).run(id, target);
+    }
+
+    void assertSameTree(Map<String, String> expected, Path actual) throws IOException {
+        assertThat(TreeDigest.diff(expected, TreeDigest.of(actual))).isEmpty();
+    }
+
+    @Test
+    void fullBackupRestoresBitExactWithAllMetadata() throws IOException {
+        Fixtures.richTree(src);
+        Map<String, String> before = TreeDigest.of(src);
+        BackupResult b = backup(null);
+        assertThat(b.warnings()).isEmpty();
+        Path out = tmp.resolve("out");
+        RestoreResult r = restore(b.id(), out);
+        assertThat(r.errors()).isEmpty();
+        assertSameTree(before, out);
+        // holes stay holes
+        assertThat(TreeDigest.allocated(out.resolve("sparse.img"))).isLessThan(2L << 20);
+        assertThat(new Checker(repo).run(true).ok()).isTrue();
+    }
+
+    @Test
+    void incrementalReadsOnlyChangedFilesAndEveryBackupRestoresOnItsOwn() throws IOException {
+        Fixtures.richTree(src);
+        Map<String, String> v1 = TreeDigest.of(src);
+        BackupResult first = backup(null);
+        Files.write(src.resolve("a/b/c/new.txt"), Fixtures.text(9, 20_000));
+        Files.delete(src.resolve("one.txt"));
+        Fixtures.overwrite(src.resolve("a/text.log"), 1_000_000, "CHANGED".getBytes());
+        Map<String, String> v2 = TreeDigest.of(src);
+        BackupResult second = backup(first.id());
+        Manifest.Stats s = second.manifest().stats();
+        assertThat(s.filesUnchanged()).isGreaterThanOrEqualTo(s.files() - 2 - 3); // new, changed, and its hard links
+        assertThat(s.bytesRead()).as("only the changed and new files are read").isLessThan(3_100_000);
+        assertThat(second.manifest().parent()).isEqualTo(first.id());
+        assertSameTree(v2, restoreInto(second.id(), "r2"));
+        assertSameTree(v1, restoreInto(first.id(), "r1"));
+        // deleting the parent never breaks the child
+        repo.store().delete("manifests/" + first.id());
+        new Pruner(repo, 0.5).run();
+        assertSameTree(v2, restoreInto(second.id(), "r3"));
+        assertThat(new Checker(repo).run(true).ok()).isTrue();
+    }
+
+    private Path restoreInto(String id, String name) throws IOException {
+        Path out = tmp.resolve(name);
+        assertThat(restore(id, out).errors()).isEmpty();
+        return out;
+    }
+
+    @Test
+    void databaseFilesAreComparedBlockByBlockWithTheParent() throws IOException {
+        Path rel = src.resolve("pgdata/base/16384");
+        Files.createDirectories(rel);
+        Path seg = rel.resolve("16385");
+        Files.write(seg, Fixtures.random(11, 8 << 20));
+        Files.createDirectories(src.resolve("pgdata/pg_wal"));
+        Files.write(src.resolve("pgdata/pg_wal/000000010000000000000001"), Fixtures.random(12, 1 << 20));
+        BackupResult first = backup(null);
+        // rewrite three scattered 8 KiB pages in place
+        for (long page : new long[] {3, 400, 901}) Fixtures.overwrite(seg, page * 8192, Fixtures.random(page, 8192));
+        Map<String, String> v2 = TreeDigest.of(src);
+        BackupResult second = backup(first.id());
+        // three 16 KiB data blocks, plus the four directory listings on the path to the file
+        assertThat(second.manifest().stats().newBlobs()).isEqualTo(3 + 4);
+        assertThat(second.manifest().stats().bytesRead()).isEqualTo(8 << 20);
+        assertSameTree(v2, restoreInto(second.id(), "db"));
+    }
+
+    @Test
+    void aSparseImageIsBackedUpAsFixedBlocksAndRestoresSparse() throws IOException {
+        Path img = tmp.resolve("disk.img");
+        try (var raf = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+            raf.setLength(256L << 20);
+            for (int i = 0; i < 8; i++) {
+                raf.seek(i * (30L << 20) + 4096);
+                raf.write(Fixtures.random(i, 1 << 20));
+            }
+        }
+        BackupResult b = new BackupRunner(repo, BackupOptions.defaults()).run(img);
+        assertThat(b.manifest().kind()).isEqualTo(Manifest.FILE);
+        assertThat(b.manifest().stats().zeroBytes()).isGreaterThan(240L << 20);
+        assertThat(b.manifest().stats().newStoredBytes()).isLessThan(9L << 20);
+        Path out = tmp.resolve("restored.img");
+        assertThat(restore(b.id(), out).errors()).isEmpty();
+        assertThat(TreeDigest.sha256(out)).isEqualTo(TreeDigest.sha256(img));
+        assertThat(Files.size(out)).isEqualTo(256L << 20);
+        assertThat(TreeDigest.allocated(out)).isLessThan(12L << 20);
+        // restoring into a directory puts the image inside it under its name
+        Path dir = Files.createDirectories(tmp.resolve("images"));
+        assertThat(restore(b.id(), dir).errors()).isEmpty();
+        assertThat(TreeDigest.sha256(dir.resolve("disk.img"))).isEqualTo(TreeDigest.sha256(img));
+    }
+
+    @Test
+    void aSubPathRestoresAloneWithItsParents() throws IOException {
+        Fixtures.richTree(src);
+        BackupResult b = backup(null);
+        Path out = tmp.resolve("sub");
+        RestoreResult r = new RestoreRunner(repo, RestoreOptions.defaults().withPath("a/b")).run(b.id(), out);
+        assertThat(r.errors()).isEmpty();
+        assertThat(TreeDigest.sha256(out.resolve("a/b/random.bin"))).isEqualTo(TreeDigest.sha256(src.resolve("a/b/random.bin")));
+        assertThat(out.resolve("one.txt")).doesNotExist();
+        assertThat(out.resolve("a/text.log")).doesNotExist();
+        assertThatThrownBy(() -> new RestoreRunner(repo, RestoreOptions.defaults().withPath("a/nope")).run(b.id(), tmp.resolve("x")))
+                .isInstanceOf(RepositoryException.class).hasMessageContaining("a/nope");
+    }
+
+    @Test
+    void encryptedRepositoriesNeedTheRightKey() throws IOException {
+        Path dir = tmp.resolve("enc");
+        Secret pw = new Secret.Password("correct horse".toCharArray());
+        Repository enc = Repository.init(LocalObjectStore.open(dir), InitOptions.defaults(), pw);
+        Files.write(src.resolve("f"), Fixtures.text(1, 100_000));
+        String id = new BackupRunner(enc, BackupOptions.defaults()).run(src).id();
+        assertThatThrownBy(() -> Repository.open(LocalObjectStore.open(dir), new Secret.Password("wrong".toCharArray())))
+                .isInstanceOf(RepositoryException.class).hasMessageContaining("wrong password")
+                .satisfies(e -> assertThat(((RepositoryException) e).kind()).isEqualTo(RepositoryException.Kind.WRONG_KEY));
+        assertThatThrownBy(() -> Repository.open(LocalObjectStore.open(dir), null))
+                .isInstanceOf(RepositoryException.class).hasMessageContaining("encrypted");
+        Repository again = Repository.open(LocalObjectStore.open(dir), new Secret.Password("correct horse".toCharArray()));
+        Path out = tmp.resolve("dec");
+        assertThat(new RestoreRunner(again, RestoreOptions.defaults()).run(id, out).errors()).isEmpty();
+        assertThat(Files.readAllBytes(out.resolve("f"))).isEqualTo(Files.readAllBytes(src.resolve("f")));
+        // nothing stored in clear: the text's words never appear in any object
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.filter(Files::isRegularFile).toList()) {
+                assertThat(new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("value");
+            }
+        }
+    }
+
+    @Test
+    void pruneDeletesWhatNoBackupReferencesAndKeepsTheRest() throws IOException {
+        Files.write(src.resolve("keep"), Fixtures.random(1, 3 << 20));
+        Files.write(src.resolve("drop"), Fixtures.random(2, 6 << 20));
+        String a = backup(null).id();
+        Files.delete(src.resolve("drop"));
+        Map<String, String> v2 = TreeDigest.of(src);
+        String b = backup(null).id();
+        long before = sizeOf(tmp.resolve("repo/data"));
+        repo.store().delete("manifests/" + a);
+        PruneResult p = new Pruner(repo, 0.1).run();
+        assertThat(p.bytesFreed()).isGreaterThan(5L << 20);
+        assertThat(sizeOf(tmp.resolve("repo/data"))).isLessThan(before - (5L << 20));
+        Repository fresh = Repository.open(LocalObjectStore.open(tmp.resolve("repo")), null);
+        CheckResult c = new Checker(fresh).run(true);
+        assertThat(c.findings()).isEmpty();
+        Path out = tmp.resolve("after-prune");
+        assertThat(new RestoreRunner(fresh, RestoreOptions.defaults()).run(b, out).errors()).isEmpty();
+        assertThat(TreeDigest.diff(v2, TreeDigest.of(out))).isEmpty();
+    }
+
+    @Test
+    void pruneRefusesWhileABackupHoldsALock() throws IOException {
+        try (RepoLock lock = repo.lock(false, "backup of /somewhere")) {
+            assertThatThrownBy(() -> new Pruner(repo, 0.5).run()).isInstanceOf(RepositoryException.class)
+                    .hasMessageContaining("locked").hasMessageContaining("backup of /somewhere")
+                    .satisfies(e -> assertThat(((RepositoryException) e).kind()).isEqualTo(RepositoryException.Kind.CONFLICT));
+        }
+        new Pruner(repo, 0.5).run(); // free again
+    }
+
+    @Test
+    void unreadableFilesAreSkippedWithAWarningNotACrash() throws IOException {
+        Files.write(src.resolve("ok"), Fixtures.text(1, 1000));
+        Fixtures.mkfifo(src.resolve("fifo"));
+        try (var sock = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            sock.bind(java.net.UnixDomainSocketAddress.of(src.resolve("sock")));
+            BackupResult b = backup(null);
+            assertThat(b.warnings()).anySatisfy(w -> assertThat(w).contains("sock").contains("socket"));
+            Path out = tmp.resolve("o");
+            assertThat(restore(b.id(), out).errors()).isEmpty();
+            assertThat(out.resolve("ok")).exists();
+            assertThat(Files.readAttributes(out.resolve("fifo"), java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther()).isTrue();
+        }
+    }
+
+    static long sizeOf(Path dir) throws IOException {
+        try (var s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+}
