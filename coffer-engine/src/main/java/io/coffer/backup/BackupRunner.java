@@ -246,18 +246,19 @@ public final class BackupRunner {
             node = new Node(name, Node.FILE, meta.mode(), meta.uid(), meta.gid(), meta.mtime(), meta.ctime(), meta.inode(), 0L,
                     null, null, null, null, null, null);
         }
-        int block = single ? policy.imageBlock : policy.blockFor(rel);
-        if (single && !opts.image() && !meta.type().equals(Node.BLOCKDEV)) block = 0;
-        String chunking = block > 0 ? "fixed:" + block : "cdc";
         boolean regular = meta.type().equals(Node.FILE);
-        if (regular && prev != null && prev.isFile() && prev.content() != null && chunking.equals(prev.chunking())
+        if (regular && prev != null && prev.isFile() && prev.content() != null && prev.chunking() != null
                 && prev.size() == meta.size() && prev.mtime() != null && prev.mtime() == meta.mtime()
                 && prev.ctime() != null && prev.ctime() == meta.ctime() && prev.inode() != null && prev.inode() == meta.inode()) {
+            // unchanged since the parent: its chunk list is still right, whatever the chunking policy says now
             progress.filesUnchanged.incrementAndGet();
             progress.filesDone.incrementAndGet();
             progress.bytesDone.addAndGet(meta.size());
-            return CompletableFuture.completedFuture(node.withContent(chunking, prev.content(), prev.size()));
+            return CompletableFuture.completedFuture(node.withContent(prev.chunking(), prev.content(), prev.size()));
         }
+        int block = single ? policy.imageBlock : policy.blockFor(rel);
+        if (single && !opts.image() && !meta.type().equals(Node.BLOCKDEV)) block = 0;
+        String chunking = block > 0 ? "fixed:" + block : "cdc";
         List<String> parentRefs = block > 0 && prev != null && prev.isFile() && chunking.equals(prev.chunking()) ? prev.content() : null;
         Node base = node;
         int blk = block;
@@ -379,9 +380,13 @@ public final class BackupRunner {
 
     private int read(FileChannel ch, byte[] buf, int off, int len, long pos) throws SourceReadException {
         ByteBuffer bb = ByteBuffer.wrap(buf, off, len);
+        int end = off + len;
         try {
             while (bb.hasRemaining()) {
+                // at most 1 MiB per call: the JDK stages heap reads in a direct buffer of the call's size
+                bb.limit(Math.min(end, bb.position() + (1 << 20)));
                 int r = ch.read(bb, pos + bb.position() - off);
+                bb.limit(end);
                 if (r < 0) break;
             }
         } catch (IOException e) {

@@ -19,6 +19,14 @@ final class Crypto {
     static final int TAG = 16;
     static final int KEY = 32;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Cipher.getInstance is a provider look-up: too slow to repeat for every small blob. */
+    private static final ThreadLocal<Cipher> GCM = ThreadLocal.withInitial(() -> {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
+    });
 
     private Crypto() {}
 
@@ -32,7 +40,7 @@ final class Crypto {
     static byte[] seal(byte[] key, byte[] plain, int off, int len, byte[] aad) {
         try {
             byte[] nonce = random(NONCE);
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher c = GCM.get();
             c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG * 8, nonce));
             if (aad != null) c.updateAAD(aad);
             byte[] out = new byte[NONCE + len + TAG];
@@ -48,7 +56,7 @@ final class Crypto {
     static byte[] open(byte[] key, byte[] sealed, int off, int len, byte[] aad) throws AEADBadTagException {
         if (len < NONCE + TAG) throw new AEADBadTagException("sealed data too short");
         try {
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher c = GCM.get();
             c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG * 8, sealed, off, NONCE));
             if (aad != null) c.updateAAD(aad);
             return c.doFinal(sealed, off + NONCE, len - NONCE);

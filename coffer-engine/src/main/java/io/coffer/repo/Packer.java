@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Collects new blobs into packs (one open pack per blob type), uploads sealed packs in the
  * background and writes index objects for uploaded packs: packs first, then their index; the
- * caller writes the manifest only after {@link #flush()}. At most {@code uploaders + 1} sealed
- * packs wait in memory; adders block beyond that, which bounds memory.
+ * caller writes the manifest only after {@link #flush()}. At most {@code uploaders} sealed packs
+ * are in memory besides the open ones; adders block beyond that, which bounds memory.
  */
 public final class Packer {
     private static final int CHECKPOINT_PACKS = 32;
@@ -45,7 +45,7 @@ public final class Packer {
 
     Packer(Repository repo, int uploaders) {
         this.repo = repo;
-        this.permits = uploaders + 1;
+        this.permits = uploaders;
         this.inFlight = new Semaphore(permits);
         this.uploads = Executors.newFixedThreadPool(uploaders, r -> {
             Thread t = new Thread(r, "coffer-upload");
@@ -90,7 +90,10 @@ public final class Packer {
         synchronized (open) {
             OpenPack p = open.computeIfAbsent(type, t -> {
                 OpenPack np = new OpenPack();
-                np.buf = new byte[Math.max(1 << 20, Pack.HEADER + stored.length)];
+                // sized once: the target, one more maximal blob, and the trailer, so a pack is never copied
+                long target = t == BlobType.TREE ? repo.config().treePackSize() : repo.config().packSize();
+                int room = (int) Math.min(Integer.MAX_VALUE - 64, target + repo.config().cdc().max() + (64 << 10) + (1 << 20));
+                np.buf = new byte[Math.max(room, Pack.HEADER + stored.length)];
                 np.len = Pack.HEADER;
                 System.arraycopy(Pack.header(t, repo.config().encrypted()), 0, np.buf, 0, Pack.HEADER);
                 return np;
@@ -112,11 +115,12 @@ public final class Packer {
 
     private void upload(BlobType type, OpenPack p) throws IOException {
         byte[] trailer = Pack.trailer(p.entries, repo.dataKey());
-        byte[] bytes = Arrays.copyOf(p.buf, p.len + trailer.length);
+        byte[] bytes = p.buf.length >= p.len + trailer.length ? p.buf : Arrays.copyOf(p.buf, p.len + trailer.length);
         p.buf = null;
         System.arraycopy(trailer, 0, bytes, p.len, trailer.length);
-        String id = Hex.of(Crypto.sha256(bytes, 0, bytes.length));
-        PackInfo info = new PackInfo(id, type, bytes.length, p.entries);
+        int length = p.len + trailer.length;
+        String id = Hex.of(Crypto.sha256(bytes, 0, length));
+        PackInfo info = new PackInfo(id, type, length, p.entries);
         try {
             inFlight.acquire();
         } catch (InterruptedException e) {
@@ -126,7 +130,7 @@ public final class Packer {
         uploads.execute(() -> {
             try {
                 try {
-                    repo.store().put(info.key(), ByteBuffer.wrap(bytes));
+                    repo.store().put(info.key(), ByteBuffer.wrap(bytes, 0, length));
                 } catch (ObjectExistsException same) {
                     // same content already stored
                 }

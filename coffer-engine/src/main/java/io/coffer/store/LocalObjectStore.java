@@ -69,8 +69,7 @@ public final class LocalObjectStore implements ObjectStore {
         Path temp = tmp.resolve(UUID.randomUUID() + ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer buf = data.duplicate();
-                while (buf.hasRemaining()) ch.write(buf);
+                writeInSlices(ch, data.duplicate());
                 ch.force(true);
             }
             Path dir = target.getParent();
@@ -93,10 +92,32 @@ public final class LocalObjectStore implements ObjectStore {
         }
     }
 
+    /** The JDK copies heap buffers through a cached direct buffer as large as each call: keep calls small. */
+    static final int IO_SLICE = 1 << 20;
+
+    private static void writeInSlices(FileChannel ch, ByteBuffer buf) throws IOException {
+        int limit = buf.limit();
+        while (buf.position() < limit) {
+            buf.limit(Math.min(limit, buf.position() + IO_SLICE));
+            while (buf.hasRemaining()) ch.write(buf);
+            buf.limit(limit);
+        }
+    }
+
     @Override
     public byte[] get(String key) throws IOException {
-        try {
-            return Files.readAllBytes(pathOf(Keys.check(key)));
+        try (FileChannel ch = FileChannel.open(pathOf(Keys.check(key)), StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > Integer.MAX_VALUE - 16) throw new StoreException(key, "object " + key + " is too large to read whole", false);
+            byte[] out = new byte[(int) size];
+            ByteBuffer buf = ByteBuffer.wrap(out);
+            while (buf.hasRemaining()) {
+                buf.limit(Math.min(out.length, buf.position() + IO_SLICE));
+                int r = ch.read(buf, buf.position());
+                buf.limit(out.length);
+                if (r < 0) break;
+            }
+            return buf.position() == out.length ? out : java.util.Arrays.copyOf(out, buf.position());
         } catch (IOException e) {
             throw translate(key, "read", e);
         }
@@ -112,7 +133,9 @@ public final class LocalObjectStore implements ObjectStore {
             ByteBuffer buf = ByteBuffer.wrap(out);
             long pos = offset;
             while (buf.hasRemaining()) {
+                buf.limit(Math.min(out.length, buf.position() + IO_SLICE));
                 int r = ch.read(buf, pos);
+                buf.limit(out.length);
                 if (r < 0) break;
                 pos += r;
             }
