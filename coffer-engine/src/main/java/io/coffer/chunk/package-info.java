@@ -1,0 +1,2 @@
+/** Content-defined chunking (FastCDC). Depends on nothing else in Coffer. */
+package io.coffer.chunk;

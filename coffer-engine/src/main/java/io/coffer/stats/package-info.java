@@ -1,0 +1,2 @@
+/** Repository usage figures. */
+package io.coffer.stats;
