@@ -28,13 +28,14 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
 fi
 "$root/coffer" --version >/dev/null   # builds Coffer if needed
+# Measure a copy of the jar, so that editing the sources during a run cannot trigger a rebuild.
+cp "$root/coffer-app/target/coffer.jar" "$W/coffer.jar"
+export COFFER_JAR="$W/coffer.jar"
 COFFER="$root/coffer"
-# Warm-up outside the measurements: the first run after a build writes the JVM's class-data archive.
-rm -f "$root/coffer-app/target/coffer.jsa"
-warm="$W/warmup"; rm -rf "$warm"; mkdir -p "$warm/src"; cp -a /etc/ssl "$warm/src/" 2>/dev/null || true
-"$COFFER" repo init --repo "$warm/repo" -q >/dev/null && "$COFFER" repo backup --repo "$warm/repo" -q "$warm/src" >/dev/null \
-  && "$COFFER" repo backup --repo "$warm/repo" -q --parent latest "$warm/src" >/dev/null \
-  && "$COFFER" repo restore --repo "$warm/repo" -q --allow-external-symlinks latest "$warm/out" >/dev/null
+# Warm-up outside the measurements: a backup run writes the JVM's class-data archive next to the jar.
+warm="$W/warmup"; rm -rf "$warm" "$W/coffer.jsa"; mkdir -p "$warm/src"; cp -a /etc/ssl "$warm/src/" 2>/dev/null || true
+"$COFFER" repo init --repo "$warm/repo" -q >/dev/null; rm -f "$W/coffer.jsa"
+"$COFFER" repo backup --repo "$warm/repo" -q "$warm/src" >/dev/null
 rm -rf "$warm"
 RES="$W/results.tsv"
 : > "$RES"
