@@ -179,6 +179,24 @@ class BackupRestoreTest {
     }
 
     @Test
+    void aKeyFileOpensTheRepositoryAndAPasswordDoesNot() throws IOException {
+        Path dir = tmp.resolve("kf");
+        byte[] material = Fixtures.random(77, 32);
+        Repository enc = Repository.init(LocalObjectStore.open(dir), InitOptions.defaults(), new Secret.KeyFile(material, "key"));
+        Files.write(src.resolve("f"), Fixtures.text(2, 10_000));
+        String id = new BackupRunner(enc, BackupOptions.defaults()).run(src).id();
+        assertThatThrownBy(() -> Repository.open(LocalObjectStore.open(dir), new Secret.Password("key".toCharArray())))
+                .isInstanceOf(RepositoryException.class).hasMessageContaining("wrong password or key file");
+        byte[] wrong = material.clone();
+        wrong[31] ^= 1;
+        assertThatThrownBy(() -> Repository.open(LocalObjectStore.open(dir), new Secret.KeyFile(wrong, "k2")))
+                .isInstanceOf(RepositoryException.class).hasMessageContaining("wrong password or key file");
+        Repository again = Repository.open(LocalObjectStore.open(dir), new Secret.KeyFile(material.clone(), "key"));
+        assertThat(new RestoreRunner(again, RestoreOptions.defaults()).run(id, tmp.resolve("kfout")).errors()).isEmpty();
+        assertThatThrownBy(() -> new Secret.KeyFile(new byte[16], "short")).isInstanceOf(RepositoryException.class).hasMessageContaining("at least 32 bytes");
+    }
+
+    @Test
     void pruneDeletesWhatNoBackupReferencesAndKeepsTheRest() throws IOException {
         Files.write(src.resolve("keep"), Fixtures.random(1, 3 << 20));
         Files.write(src.resolve("drop"), Fixtures.random(2, 6 << 20));
