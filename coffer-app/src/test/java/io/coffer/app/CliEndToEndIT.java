@@ -74,6 +74,22 @@ class CliEndToEndIT {
     }
 
     @Test
+    void restoringThousandsOfSmallFilesNeedsFewFileDescriptors() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("many"));
+        for (int i = 0; i < 3000; i++) Files.write(src.resolve("f" + i), ("file " + i).getBytes());
+        String repo = tmp.resolve("repo").toString();
+        assertThat(CofferProcess.run("repo", "init", "--repo", repo).code()).isZero();
+        assertThat(CofferProcess.run("repo", "backup", "--repo", repo, "-q", src.toString()).code()).isZero();
+        Path out = tmp.resolve("out");
+        // all 3000 files share one pack; the restore must not hold a descriptor per file
+        Process p = new ProcessBuilder("bash", "-c", "ulimit -n 200 && exec \"$0\" repo restore --repo \"$1\" -q latest \"$2\"",
+                CofferProcess.launcher().toString(), repo, out.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(log).isZero();
+        assertThat(TreeDigest.diff(TreeDigest.of(src), TreeDigest.of(out))).isEmpty();
+    }
+
+    @Test
     void encryptedRepositoryWithPasswordFileAndEnvironment() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("src"));
         Files.write(src.resolve("f"), Fixtures.text(1, 50_000));

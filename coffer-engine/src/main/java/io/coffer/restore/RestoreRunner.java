@@ -350,6 +350,9 @@ public final class RestoreRunner {
         PackInfo pack = uses.get(0).loc().pack();
         Map<FileJob, FileChannel> open = new IdentityHashMap<>();
         Map<FileJob, Integer> written = new IdentityHashMap<>();
+        // a file's channel stays open only while this pack still holds blobs for it
+        Map<FileJob, Integer> left = new IdentityHashMap<>();
+        for (Use u : uses) left.merge(u.file(), 1, Integer::sum);
         try {
             int i = 0;
             while (i < uses.size()) {
@@ -375,7 +378,11 @@ public final class RestoreRunner {
                 byte[] plain = null;
                 for (int k = i; k < j; k++) {
                     Use u = uses.get(k);
-                    if (u.file().failed) continue;
+                    if (left.merge(u.file(), -1, Integer::sum) == 0) left.remove(u.file());
+                    if (u.file().failed) {
+                        closeIfDone(open, left, u.file());
+                        continue;
+                    }
                     if (!u.id().equals(lastId)) {
                         try {
                             plain = repo.decodeBlob(pack.key() + " at offset " + u.loc().offset(), u.id(), range,
@@ -384,6 +391,7 @@ public final class RestoreRunner {
                         } catch (RepositoryException e) {
                             lastId = null;
                             fail(u.file(), e.getMessage());
+                            closeIfDone(open, left, u.file());
                             continue;
                         }
                     }
@@ -399,6 +407,7 @@ public final class RestoreRunner {
                     } catch (IOException e) {
                         fail(u.file(), "cannot write: " + e.getMessage());
                     }
+                    closeIfDone(open, left, u.file());
                 }
                 i = j;
             }
@@ -416,6 +425,17 @@ public final class RestoreRunner {
             if (f.remaining.addAndGet(-e.getValue()) == 0 && !f.failed) finish(f);
         }
         // files whose every use here failed still count down, so they are never finished
+    }
+
+    private static void closeIfDone(Map<FileJob, FileChannel> open, Map<FileJob, Integer> left, FileJob f) {
+        if (left.containsKey(f)) return;
+        FileChannel ch = open.remove(f);
+        if (ch == null) return;
+        try {
+            ch.close();
+        } catch (IOException e) {
+            f.failed = true;
+        }
     }
 
     private static final int PAGE = 4096;
