@@ -39,7 +39,7 @@ import java.util.concurrent.Semaphore;
  *
  * <pre>
  *   lock shared; load parent root tree
- *   walk(dir, parentTree):                      -- on the calling thread, depth first
+ *   walk(dir, parentTree):                      -- each directory a task on the scanner pool
  *     for entry in sorted(list(dir)):
  *       stat; dir -> walk(child, parent's subtree)
  *       file unchanged vs parent (size, mtime, ctime, inode) -> reuse its chunk list, no read
@@ -67,6 +67,8 @@ public final class BackupRunner {
     private final Map<String, CompletableFuture<Node>> hardLinks = new ConcurrentHashMap<>();
     private final ThreadLocal<byte[]> buffers;
     private ExecutorService workers;
+    /** Lists and stats directories in parallel with the workers; never runs file tasks. */
+    private ExecutorService scanners;
     private Semaphore queued;
     private Packer packer;
 
@@ -112,6 +114,11 @@ public final class BackupRunner {
                 t.setDaemon(true);
                 return t;
             });
+            scanners = Executors.newFixedThreadPool(2, r -> {
+                Thread t = new Thread(r, "coffer-scan");
+                t.setDaemon(true);
+                return t;
+            });
             queued = new Semaphore(opts.threads() * 2);
             packer = repo.newPacker(opts.uploaders());
             try {
@@ -135,6 +142,7 @@ public final class BackupRunner {
                 String id = repo.saveManifest(m);
                 return new BackupResult(id, m, warnings);
             } finally {
+                scanners.shutdownNow();
                 workers.shutdownNow();
                 packer.close();
             }
@@ -195,7 +203,14 @@ public final class BackupRunner {
                 case Node.DIR -> {
                     progress.dirs.incrementAndGet();
                     Node node = meta.toNode(name);
-                    children.add(walk(p, childRel, prev != null && prev.isDir() ? prev.subtree() : null).thenApply(node::withSubtree));
+                    String prevTree = prev != null && prev.isDir() ? prev.subtree() : null;
+                    children.add(CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return walk(p, childRel, prevTree);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }, scanners).thenCompose(f -> f).thenApply(node::withSubtree));
                 }
                 case Node.FILE -> children.add(fileNode(p, name, childRel, meta, prev, false));
                 case Node.SYMLINK -> {

@@ -12,6 +12,16 @@ import java.util.concurrent.TimeUnit;
 /** Applies a node's owner, mode and mtime to a restored path (owner only when running as root). */
 final class Metadata {
     static final boolean ROOT = isRoot();
+    private static final int UID = processId("unix:uid");
+    private static final int GID = processId("unix:gid");
+
+    private static int processId(String attr) {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), attr);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
 
     private Metadata() {}
 
@@ -24,8 +34,17 @@ final class Metadata {
     }
 
     static void apply(Path p, Node n) throws IOException {
+        apply(p, n, false);
+    }
+
+    /**
+     * {@code created}: this restore just created {@code p} in a directory it created, so its owner is
+     * already this process's uid and gid, and chown can be skipped when the node has the same.
+     */
+    static void apply(Path p, Node n, boolean created) throws IOException {
         boolean link = Node.SYMLINK.equals(n.type());
-        if (ROOT && n.uid() != null && n.gid() != null) {
+        boolean sameOwner = created && n.uid() != null && n.uid() == UID && n.gid() != null && n.gid() == GID;
+        if (ROOT && n.uid() != null && n.gid() != null && !sameOwner) {
             Files.setAttribute(p, "unix:uid", n.uid(), LinkOption.NOFOLLOW_LINKS);
             Files.setAttribute(p, "unix:gid", n.gid(), LinkOption.NOFOLLOW_LINKS);
         }

@@ -65,8 +65,11 @@ public final class RestoreRunner {
     private final Map<String, FileJob> linkGroups = new HashMap<>();
     private final Map<FileJob, String> hardLinkOf = new IdentityHashMap<>();
     private final Map<String, List<Use>> byPack = new LinkedHashMap<>();
+    private final java.util.Set<Path> createdDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private Path root;
     private boolean device;
+    /** The node of a file backup (kept whole: a device target needs its zero runs). */
+    private Node singleNode;
 
     private record DirJob(Path path, Node node, int depth) {}
 
@@ -75,16 +78,23 @@ public final class RestoreRunner {
     /** One place where a blob's bytes go. */
     private record Use(BlobId id, MasterIndex.Location loc, FileJob file, long offset) {}
 
+    /**
+     * One regular file to write. Keeps only what writing and finishing need (not the chunk list,
+     * which lives in the pack plan), so that the plan of a huge tree stays small.
+     */
     private static final class FileJob {
         final Path path;
         final Node node;
+        final boolean endsWithHole;
         final AtomicInteger remaining = new AtomicInteger();
         volatile boolean failed;
         boolean created;
 
-        FileJob(Path path, Node node) {
+        FileJob(Path path, Node full) {
             this.path = path;
-            this.node = node;
+            this.node = new Node(null, full.type(), full.mode(), full.uid(), full.gid(), full.mtime(), null, null, full.size(),
+                    null, null, null, null, null, full.link());
+            this.endsWithHole = !full.content().isEmpty() && Node.isZero(full.content().get(full.content().size() - 1));
         }
     }
 
@@ -121,6 +131,7 @@ public final class RestoreRunner {
     private void planFile(Tree top, Path target) throws IOException {
         if (top.nodes().size() != 1) throw new RepositoryException(RepositoryException.Kind.CORRUPT, "file backup's root tree holds " + top.nodes().size() + " nodes");
         Node n = top.nodes().get(0);
+        singleNode = n;
         Path out = target.toAbsolutePath().normalize();
         if (Files.isDirectory(out)) out = out.resolve(n.name());
         device = Files.exists(out) && !Files.isRegularFile(out, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(out);
@@ -292,6 +303,7 @@ public final class RestoreRunner {
         Path parent = p.getParent();
         if (parent != null && !Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) mkdir(parent);
         Files.createDirectory(p);
+        createdDirs.add(p);
     }
 
     private void finishEmpty(FileJob f) {
@@ -307,18 +319,21 @@ public final class RestoreRunner {
     private FileChannel open(FileJob f) throws IOException {
         synchronized (f) {
             if (!f.created && !device) {
-                if (Files.exists(f.path, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(f.path, LinkOption.NOFOLLOW_LINKS)) {
+                f.created = true;
+                // In a directory this restore created, nothing can stand in the way: skip the checks.
+                boolean fresh = createdDirs.contains(f.path.getParent());
+                if (!fresh && Files.exists(f.path, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(f.path, LinkOption.NOFOLLOW_LINKS)) {
                     Files.delete(f.path); // a symlink or special file where the backup has a file: never write through it
                 }
-                FileChannel.open(f.path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS).close();
-                if (f.node.size() > 0) {
+                FileChannel ch = FileChannel.open(f.path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+                if (f.endsWithHole) {
                     try (var raf = new java.io.RandomAccessFile(f.path.toFile(), "rw")) {
-                        raf.setLength(f.node.size()); // unwritten ranges stay holes
+                        raf.setLength(f.node.size()); // the trailing zero run stays a hole
                     }
                 }
+                return ch;
             }
-            f.created = true;
         }
         return FileChannel.open(f.path, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
     }
@@ -329,7 +344,7 @@ public final class RestoreRunner {
         for (FileJob f : files) {
             try (FileChannel ch = open(f)) {
                 long off = 0;
-                for (String ref : f.node.content()) {
+                for (String ref : singleNode.content()) {
                     if (!Node.isZero(ref)) {
                         MasterIndex.Location loc = repo.index().find(BlobId.parse(ref));
                         off += loc == null ? 0 : loc.rawLength();
@@ -401,7 +416,7 @@ public final class RestoreRunner {
                             ch = open(u.file());
                             open.put(u.file(), ch);
                         }
-                        writeSparse(ch, plain, u.offset());
+                        writeSparse(ch, plain, u.offset(), u.file().node.size());
                         bytes.addAndGet(plain.length);
                         written.merge(u.file(), 1, Integer::sum);
                     } catch (IOException e) {
@@ -445,15 +460,17 @@ public final class RestoreRunner {
      * Writes a chunk, skipping the 4 KiB pages that are all zero, so that they stay holes of the
      * freshly created file. A device target gets every byte.
      */
-    private void writeSparse(FileChannel ch, byte[] data, long pos) throws IOException {
+    private void writeSparse(FileChannel ch, byte[] data, long pos, long fileSize) throws IOException {
+        // the page holding the file's last byte is always written: it sets the file's length
+        int last = pos + data.length == fileSize ? Math.max(0, data.length - PAGE) : Integer.MAX_VALUE;
         int start = 0;
         while (start < data.length) {
             if (!device) {
-                while (start < data.length && isZeroPage(data, start)) start += Math.min(PAGE, data.length - start);
+                while (start < data.length && start < last && isZeroPage(data, start)) start += Math.min(PAGE, data.length - start);
                 if (start >= data.length) return;
             }
             int end = start;
-            while (end < data.length && (device || !isZeroPage(data, end))) end += Math.min(PAGE, data.length - end);
+            while (end < data.length && (device || end >= last || !isZeroPage(data, end))) end += Math.min(PAGE, data.length - end);
             ByteBuffer bb = ByteBuffer.wrap(data, start, end - start);
             while (bb.hasRemaining()) ch.write(bb, pos + bb.position());
             start = end;
@@ -471,7 +488,7 @@ public final class RestoreRunner {
             return;
         }
         try {
-            Metadata.apply(f.path, f.node);
+            Metadata.apply(f.path, f.node, createdDirs.contains(f.path.getParent()));
         } catch (IOException e) {
             warnings.add("cannot set metadata of " + f.path + ": " + e.getMessage());
         }
