@@ -137,7 +137,7 @@ public final class BackupRunner {
                         progress.bytesSeen.get(), progress.bytesRead.get(), progress.filesUnchanged.get(), packer.newBlobs(),
                         packer.newRawBytes(), packer.newStoredBytes(), progress.zeroBytes.get(),
                         Duration.between(start, Instant.now()).toMillis(), warnings.size());
-                Manifest m = new Manifest(Manifest.VERSION, start.toString(), hostname(), src.toString(), dir ? Manifest.DIR : Manifest.FILE,
+                Manifest m = new Manifest(Manifest.VERSION, start.toString(), RepoLock.hostname(), src.toString(), dir ? Manifest.DIR : Manifest.FILE,
                         opts.parent(), treeId, dir ? rootMeta.toNode("") : null, opts.tags(), stats);
                 String id = repo.saveManifest(m);
                 return new BackupResult(id, m, warnings);
@@ -146,14 +146,6 @@ public final class BackupRunner {
                 workers.shutdownNow();
                 packer.close();
             }
-        }
-    }
-
-    private static String hostname() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "unknown";
         }
     }
 

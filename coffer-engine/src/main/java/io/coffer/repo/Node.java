@@ -56,10 +56,6 @@ public record Node(
         return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link);
     }
 
-    public Node withName(String newName) {
-        return new Node(newName, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link);
-    }
-
     /** True when a chunk reference denotes a zero run; {@link #zeroLength} gives its length. */
     public static boolean isZero(String ref) {
         return ref.charAt(0) == 'z';

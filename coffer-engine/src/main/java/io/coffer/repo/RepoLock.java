@@ -40,7 +40,8 @@ public final class RepoLock implements AutoCloseable {
         refresher.scheduleAtFixedRate(this::refresh, REFRESH.toSeconds(), REFRESH.toSeconds(), TimeUnit.SECONDS);
     }
 
-    static String hostname() {
+    /** This host's name, as recorded in locks and manifests. */
+    public static String hostname() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
