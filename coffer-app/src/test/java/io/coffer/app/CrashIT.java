@@ -37,15 +37,24 @@ class CrashIT {
         completed.put(first.out().trim(), TreeDigest.of(src));
 
         Random rnd = new Random(2026);
+        // Calibrate: how long does one uninterrupted run take on this machine? Kill points are
+        // spread over that duration, so a fast machine is not left with runs that all finish.
+        changeSomeFiles(src, rnd, -1);
+        long started = System.nanoTime();
+        var calibration = CofferProcess.run("repo", "backup", "--repo", repo, "-q", src.toString());
+        long runMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        assertThat(calibration.code()).as(calibration.toString()).isZero();
+        completed.put(calibration.out().trim(), TreeDigest.of(src));
+
         int killed = 0;
         for (int run = 0; run < RUNS; run++) {
             // new data every run, so each backup writes packs, an index and a manifest
-            for (int k = 0; k < 8; k++) Files.write(src.resolve("f" + rnd.nextInt(60)), Fixtures.random(1000 + run * 10 + k, 2 << 20));
+            changeSomeFiles(src, rnd, run);
             Map<String, String> digest = TreeDigest.of(src);
             Path out = tmp.resolve("out-" + run);
             Process p = CofferProcess.builder(Map.of(), "repo", "backup", "--repo", repo, "-q", src.toString())
                     .redirectOutput(out.toFile()).redirectError(tmp.resolve("err-" + run).toFile()).start();
-            long delay = 150 + rnd.nextInt(1600);
+            long delay = (long) (runMillis * (0.1 + 0.8 * rnd.nextDouble()));
             if (!p.waitFor(delay, TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly(); // SIGKILL
                 p.waitFor();
@@ -55,7 +64,8 @@ class CrashIT {
                 completed.put(Files.readString(out).trim(), digest);
             }
         }
-        assertThat(killed).as("most runs must actually be killed").isGreaterThanOrEqualTo(RUNS / 2);
+        assertThat(killed).as("most runs must actually be killed (one run takes " + runMillis + " ms)")
+                .isGreaterThanOrEqualTo(RUNS / 2);
 
         var check = CofferProcess.run("repo", "check", "--repo", repo, "--read-data");
         assertThat(check.code()).as(check.toString()).isZero();
@@ -79,5 +89,11 @@ class CrashIT {
         var r = CofferProcess.run("repo", "restore", "--repo", repo, "-q", last.getKey(), tmp.resolve("final").toString());
         assertThat(r.code()).isZero();
         assertThat(TreeDigest.diff(last.getValue(), TreeDigest.of(tmp.resolve("final")))).isEmpty();
+    }
+
+    private static void changeSomeFiles(Path src, Random rnd, int run) throws java.io.IOException {
+        for (int k = 0; k < 8; k++) {
+            Files.write(src.resolve("f" + rnd.nextInt(60)), Fixtures.random(1000 + (run + 1) * 10 + k, 2 << 20));
+        }
     }
 }
