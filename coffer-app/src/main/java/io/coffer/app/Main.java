@@ -1,12 +1,15 @@
 package io.coffer.app;
 
 import io.coffer.cli.Cli;
+import java.util.Map;
 
-/** Entry point of the runnable jar behind {@code ./coffer}. */
+/** Entry point of the runnable jar behind {@code ./coffer}: the CLI plus {@code coffer server}. */
 public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        System.exit(Cli.run(args));
+        int code = Cli.run(Map.of("server", new ServerCommand()), args);
+        if (args.length > 0 && args[0].equals("server") && code == 0) return; // exits through the shutdown hook
+        System.exit(code);
     }
 }

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 /** The {@code coffer} command line. Maps every failure to a message and a stable exit code. */
 @Command(name = "coffer", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         description = "Volume snapshot and backup service.",
-        subcommands = {RepoCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {VolumeCommand.class, SnapshotCommand.class, BackupCommand.class, JobCommand.class, RepoCommand.class,
+                DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Cli {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
@@ -23,7 +24,13 @@ public final class Cli {
     private Cli() {}
 
     public static int run(String... args) {
+        return run(java.util.Map.of(), args);
+    }
+
+    /** Runs the command line with extra top-level commands (the composition root adds {@code server}). */
+    public static int run(java.util.Map<String, Object> extra, String... args) {
         CommandLine cl = new CommandLine(new Cli());
+        extra.forEach(cl::addSubcommand);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(cmd.getErr(), ex));
         cl.setParameterExceptionHandler((ex, args2) -> {
             PrintWriter err = ex.getCommandLine().getErr();
@@ -38,7 +45,10 @@ public final class Cli {
         Throwable e = ex instanceof UncheckedIOException u ? u.getCause() : ex;
         int code;
         String msg;
-        if (e instanceof RepositoryException re) {
+        if (e instanceof ApiException ae) {
+            code = ae.exitCode;
+            msg = ae.getMessage();
+        } else if (e instanceof RepositoryException re) {
             code = ExitCodes.of(re.kind());
             msg = re.getMessage();
         } else if (e instanceof StoreException se) {

@@ -1,0 +1,146 @@
+package io.coffer.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code coffer backup ...}: backups of volumes, and restores, through the server. */
+@Command(name = "backup", description = "Create, list, show, delete and restore backups (through the server).",
+        subcommands = {BackupCommand.Create.class, BackupCommand.ListCmd.class, BackupCommand.Show.class, BackupCommand.Delete.class,
+                BackupCommand.Restore.class})
+final class BackupCommand {
+    static final String[] COLUMNS = {"id", "name", "volume_name", "status", "is_incremental", "logical_bytes", "stored_bytes", "created_at"};
+    static final Set<String> SETTLED = Set.of("available");
+    static final Set<String> FAILED = Set.of("error");
+
+    @Command(name = "create", description = "Back up a volume (or one of its snapshots), fully or incrementally.")
+    static final class Create implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "VOLUME") String volume;
+        @Option(names = "--snapshot", paramLabel = "SNAPSHOT", description = "Back up this snapshot of the volume.") String snapshot;
+        @Option(names = "--container", paramLabel = "CONTAINER", description = "Container in the repository (default: backups).") String container;
+        @Option(names = "--repository", paramLabel = "NAME", description = "Configured repository (default: the server's default).") String repository;
+        @Option(names = "--name", paramLabel = "NAME") String name;
+        @Option(names = "--description", paramLabel = "TEXT") String description;
+        @Option(names = "--incremental", description = "Store only what changed since the volume's latest backup.") boolean incremental;
+        @Option(names = "--force", description = "Allow backing up an in-use volume (crash-consistent).") boolean force;
+        @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "Metadata (repeatable).") List<String> metadata;
+        @Option(names = "--wait", description = "Wait for the backup to finish, showing progress.") boolean wait;
+
+        @Override
+        public Integer call() {
+            ApiClient c = o.client();
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("volume_id", volume);
+            if (snapshot != null) body.put("snapshot_id", snapshot);
+            if (container != null) body.put("container", container);
+            if (repository != null) body.put("repository", repository);
+            if (name != null) body.put("name", name);
+            if (description != null) body.put("description", description);
+            body.put("incremental", incremental);
+            body.put("force", force);
+            body.put("metadata", VolumeCommand.pairs(metadata, "metadata"));
+            JsonNode b = c.post("/backups", body).path("backup");
+            String id = b.path("id").asText();
+            if (wait) b = Waiter.await(() -> c.get("/backups/" + id).path("backup"), SETTLED, FAILED, o.quiet);
+            o.printOne(b);
+            if (b.path("status").asText().equals("error")) {
+                System.err.println("coffer: error: backup " + id + " failed: " + b.path("fail_reason").asText());
+                return ExitCodes.INCOMPLETE;
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "list", description = "List backups.")
+    static final class ListCmd implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Option(names = "--volume", paramLabel = "VOLUME") String volume;
+        @Option(names = "--status", paramLabel = "STATUS") String status;
+
+        @Override
+        public Integer call() {
+            StringBuilder q = new StringBuilder();
+            if (volume != null) q.append(q.isEmpty() ? "?" : "&").append("volume_id=").append(ApiClient.enc(volume));
+            if (status != null) q.append(q.isEmpty() ? "?" : "&").append("status=").append(ApiClient.enc(status));
+            o.printList(o.client().get("/backups" + q).path("backups"), COLUMNS);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "show", description = "Show a backup with every Cinder field and Coffer's own.")
+    static final class Show implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "ID") String ref;
+
+        @Override
+        public Integer call() {
+            o.printOne(o.client().get("/backups/" + ApiClient.enc(ref)).path("backup"));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "delete", description = "Delete a backup (refused when incrementals depend on it, unless --cascade).")
+    static final class Delete implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "ID") String ref;
+        @Option(names = "--cascade", description = "Also delete every incremental built on it.") boolean cascade;
+        @Option(names = "--wait", description = "Wait until the data is deleted and pruned.") boolean wait;
+
+        @Override
+        public Integer call() {
+            ApiClient c = o.client();
+            JsonNode job = c.delete("/backups/" + ApiClient.enc(ref) + (cascade ? "?cascade=true" : "")).path("job");
+            String id = job.path("id").asText();
+            if (wait) job = Waiter.await(() -> c.get("/jobs/" + id).path("job"), Set.of("succeeded"), Set.of("failed", "cancelled"), o.quiet);
+            o.printOne(job);
+            return job.path("status").asText().equals("failed") ? ExitCodes.INCOMPLETE : ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "restore", description = "Restore a backup into an available volume, or into a new one.")
+    static final class Restore implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "ID") String ref;
+
+        @ArgGroup(exclusive = true)
+        Target target;
+
+        static final class Target {
+            @Option(names = "--volume", paramLabel = "VOLUME", description = "Restore into this existing, available volume.") String volume;
+            @Option(names = "--name", paramLabel = "NEW", description = "Name of the new volume to create (default: restore_backup_ID).") String name;
+        }
+
+        @Option(names = "--wait", description = "Wait for the restore to finish, showing progress.") boolean wait;
+
+        @Override
+        public Integer call() {
+            ApiClient c = o.client();
+            Map<String, Object> body = new LinkedHashMap<>();
+            if (target != null && target.volume != null) body.put("volume_id", target.volume);
+            if (target != null && target.name != null) body.put("name", target.name);
+            JsonNode r = c.post("/backups/" + ApiClient.enc(ref) + "/restore", body).path("restore");
+            if (!wait) {
+                o.printOne(r);
+                return ExitCodes.OK;
+            }
+            String jobId = r.path("job_id").asText();
+            String volumeId = r.path("volume_id").asText();
+            JsonNode job = Waiter.await(() -> c.get("/jobs/" + jobId).path("job"), Set.of("succeeded"), Set.of("failed", "cancelled"), o.quiet);
+            JsonNode v = c.get("/volumes/" + volumeId).path("volume");
+            o.printOne(v);
+            if (!job.path("status").asText().equals("succeeded")) {
+                System.err.println("coffer: error: restore failed: " + job.path("error").asText());
+                return ExitCodes.INCOMPLETE;
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

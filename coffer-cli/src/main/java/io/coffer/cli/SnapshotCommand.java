@@ -1,0 +1,82 @@
+package io.coffer.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code coffer snapshot ...}: point-in-time copies of volumes. */
+@Command(name = "snapshot", description = "Create, list, show and delete snapshots (through the server).",
+        subcommands = {SnapshotCommand.Create.class, SnapshotCommand.ListCmd.class, SnapshotCommand.Show.class, SnapshotCommand.Delete.class})
+final class SnapshotCommand {
+    static final String[] COLUMNS = {"id", "name", "volume_id", "status", "method", "restore_size", "freeze_ms", "created_at"};
+
+    @Command(name = "create", description = "Snapshot a volume.")
+    static final class Create implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "VOLUME") String volume;
+        @Option(names = "--name", paramLabel = "NAME") String name;
+        @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A label (repeatable).") List<String> labels;
+        @Option(names = "--wait", description = "Wait until the snapshot is available.") boolean wait;
+
+        @Override
+        public Integer call() {
+            ApiClient c = o.client();
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("volume_id", volume);
+            if (name != null) body.put("name", name);
+            body.put("labels", VolumeCommand.pairs(labels, "label"));
+            JsonNode s = c.post("/snapshots", body).path("snapshot");
+            String id = s.path("id").asText();
+            if (wait) s = Waiter.await(() -> c.get("/snapshots/" + id).path("snapshot"), Set.of("available"), Set.of("error"), o.quiet);
+            o.printOne(s);
+            return s.path("status").asText().equals("error") ? ExitCodes.INCOMPLETE : ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "list", description = "List snapshots.")
+    static final class ListCmd implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Option(names = "--volume", paramLabel = "VOLUME_ID") String volume;
+
+        @Override
+        public Integer call() {
+            String q = volume == null ? "" : "?volume_id=" + ApiClient.enc(volume);
+            o.printList(o.client().get("/snapshots" + q).path("snapshots"), COLUMNS);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "show", description = "Show a snapshot.")
+    static final class Show implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "NAME_OR_ID") String ref;
+
+        @Override
+        public Integer call() {
+            o.printOne(o.client().get("/snapshots/" + ApiClient.enc(ref)).path("snapshot"));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "delete", description = "Delete a snapshot.")
+    static final class Delete implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "NAME_OR_ID") String ref;
+
+        @Override
+        public Integer call() {
+            ApiClient c = o.client();
+            JsonNode s = c.get("/snapshots/" + ApiClient.enc(ref)).path("snapshot");
+            c.delete("/snapshots/" + s.path("id").asText());
+            if (o.json()) ServerOptions.print(s);
+            else if (!o.quiet) System.err.println("deleted snapshot " + s.path("id").asText());
+            return ExitCodes.OK;
+        }
+    }
+}

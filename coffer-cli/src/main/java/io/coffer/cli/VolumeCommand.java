@@ -1,0 +1,120 @@
+package io.coffer.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code coffer volume ...}: volumes on the server. */
+@Command(name = "volume", description = "Create, list, show, attach and delete volumes (through the server).",
+        subcommands = {VolumeCommand.Create.class, VolumeCommand.ListCmd.class, VolumeCommand.Show.class, VolumeCommand.Delete.class,
+                VolumeCommand.Attach.class, VolumeCommand.Detach.class})
+final class VolumeCommand {
+    static final String[] COLUMNS = {"id", "name", "status", "driver", "size_bytes", "path"};
+
+    static Map<String, String> pairs(List<String> kv, String what) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (kv == null) return m;
+        for (String s : kv) {
+            int eq = s.indexOf('=');
+            if (eq <= 0) throw new ApiException(ExitCodes.USAGE, what + " '" + s + "' must look like KEY=VALUE");
+            m.put(s.substring(0, eq), s.substring(eq + 1));
+        }
+        return m;
+    }
+
+    @Command(name = "create", description = "Create a volume (empty, or from a snapshot).")
+    static final class Create implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Option(names = "--size", paramLabel = "SIZE", description = "Size, like 10GiB or 512MiB (default with --snapshot: the snapshot's).") String size;
+        @Option(names = "--driver", paramLabel = "DRIVER", description = "dir (a directory, default) or image (a sparse raw image file).") String driver;
+        @Option(names = "--snapshot", paramLabel = "SNAPSHOT", description = "Fill the new volume from this snapshot.") String snapshot;
+        @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A label (repeatable).") List<String> labels;
+        @Option(names = "--wait", description = "Wait until the volume is available (with --snapshot).") boolean wait;
+
+        @Override
+        public Integer call() {
+            ApiClient c = o.client();
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("name", name);
+            if (size != null) body.put("size", size);
+            if (driver != null) body.put("driver", driver);
+            if (snapshot != null) body.put("snapshot_id", snapshot);
+            body.put("labels", pairs(labels, "label"));
+            JsonNode v = c.post("/volumes", body).path("volume");
+            if (wait) v = Waiter.await(() -> c.get("/volumes/" + ApiClient.enc(name)).path("volume"), Set.of("available"), Set.of("error"), o.quiet);
+            o.printOne(v);
+            return v.path("status").asText().equals("error") ? ExitCodes.INCOMPLETE : ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "list", description = "List volumes.")
+    static final class ListCmd implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+
+        @Override
+        public Integer call() {
+            o.printList(o.client().get("/volumes").path("volumes"), COLUMNS);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "show", description = "Show a volume (its JSON includes its path on the host).")
+    static final class Show implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "NAME_OR_ID") String ref;
+
+        @Override
+        public Integer call() {
+            o.printOne(o.client().get("/volumes/" + ApiClient.enc(ref)).path("volume"));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "delete", description = "Delete a volume and its data (refused while attached, busy, or with snapshots).")
+    static final class Delete implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "NAME_OR_ID") String ref;
+
+        @Override
+        public Integer call() {
+            ApiClient c = o.client();
+            JsonNode v = c.get("/volumes/" + ApiClient.enc(ref)).path("volume");
+            c.delete("/volumes/" + ApiClient.enc(v.path("id").asText()));
+            if (o.json()) ServerOptions.print(v);
+            else if (!o.quiet) System.err.println("deleted volume " + v.path("name").asText() + " (" + v.path("id").asText() + ")");
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "attach", description = "Mark a volume in-use by an instance.")
+    static final class Attach implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "NAME_OR_ID") String ref;
+        @Option(names = "--instance", required = true, paramLabel = "NAME") String instance;
+
+        @Override
+        public Integer call() {
+            o.printOne(o.client().post("/volumes/" + ApiClient.enc(ref) + "/attach", Map.of("instance", instance)).path("volume"));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "detach", description = "Mark a volume available again.")
+    static final class Detach implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "NAME_OR_ID") String ref;
+
+        @Override
+        public Integer call() {
+            o.printOne(o.client().post("/volumes/" + ApiClient.enc(ref) + "/detach", Map.of()).path("volume"));
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package io.coffer.server;
+
+import io.coffer.catalog.Backup;
+import io.coffer.catalog.CatalogException;
+import io.coffer.service.CofferService;
+import io.coffer.service.Requests;
+import io.coffer.service.ServiceException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.json.JavalinJackson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP server: the REST API under {@code /api/v1}. Long operations answer 202 with the
+ * resource (and its job), whose status and progress the caller polls.
+ */
+public final class CofferServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CofferServer.class);
+    private static final String API = "/api/v1";
+
+    private final CofferService svc;
+    private final String token;
+    private final Javalin app;
+
+    private CofferServer(CofferService svc, String token) {
+        this.svc = svc;
+        this.token = token;
+        this.app = Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+            cfg.http.maxRequestSize = 1 << 20;
+            cfg.router.ignoreTrailingSlashes = true;
+        });
+        routes();
+    }
+
+    /**
+     * Starts listening.
+     *
+     * @param token the API token every request but {@code /health} must carry, or null for none
+     */
+    public static CofferServer start(CofferService svc, String host, int port, String token) {
+        CofferServer s = new CofferServer(svc, token);
+        s.app.start(host, port);
+        return s;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    private void routes() {
+        app.before(this::authenticate);
+        app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
+        app.get(API, ctx -> ctx.json(Map.of("version", "v1", "resources", List.of("volumes", "snapshots", "backups", "jobs"), "openapi", API + "/openapi.yaml")));
+        app.get(API + "/openapi.yaml", this::openapi);
+
+        app.get(API + "/volumes", ctx -> ctx.json(Map.of("volumes", svc.volumes().stream().map(Views::volume).toList())));
+        app.post(API + "/volumes", ctx -> {
+            var b = Json.parse(ctx.body(), Bodies.CreateVolume.class);
+            var v = svc.createVolume(new Requests.CreateVolume(b.name(), b.size(), b.driver(), b.labels(), b.snapshotId()));
+            ctx.status(v.status().equals("available") ? 201 : 202).json(Map.of("volume", Views.volume(v)));
+        });
+        app.get(API + "/volumes/{id}", ctx -> ctx.json(Map.of("volume", Views.volume(svc.volume(ctx.pathParam("id"))))));
+        app.delete(API + "/volumes/{id}", ctx -> {
+            svc.deleteVolume(ctx.pathParam("id"));
+            ctx.status(204);
+        });
+        app.post(API + "/volumes/{id}/attach", ctx -> {
+            var b = Json.parse(ctx.body(), Bodies.Attach.class);
+            ctx.json(Map.of("volume", Views.volume(svc.attach(ctx.pathParam("id"), b.instance()))));
+        });
+        app.post(API + "/volumes/{id}/detach", ctx -> ctx.json(Map.of("volume", Views.volume(svc.detach(ctx.pathParam("id"))))));
+
+        app.get(API + "/snapshots", ctx -> {
+            String volume = ctx.queryParam("volume_id");
+            var list = svc.snapshots().stream().filter(s -> volume == null || s.volumeId().equals(volume)).map(s -> Views.snapshot(s, svc)).toList();
+            ctx.json(Map.of("snapshots", list));
+        });
+        app.post(API + "/snapshots", ctx -> {
+            var b = Json.parse(ctx.body(), Bodies.CreateSnapshot.class);
+            var s = svc.createSnapshot(new Requests.CreateSnapshot(b.volumeId(), b.name(), b.labels()));
+            ctx.status(202).json(Map.of("snapshot", Views.snapshot(s, svc)));
+        });
+        app.get(API + "/snapshots/{id}", ctx -> ctx.json(Map.of("snapshot", Views.snapshot(svc.snapshot(ctx.pathParam("id")), svc))));
+        app.delete(API + "/snapshots/{id}", ctx -> {
+            svc.deleteSnapshot(ctx.pathParam("id"));
+            ctx.status(204);
+        });
+
+        app.get(API + "/backups", this::listBackups);
+        app.post(API + "/backups", ctx -> {
+            var b = Json.parse(ctx.body(), Bodies.CreateBackup.class);
+            var backup = svc.createBackup(new Requests.CreateBackup(b.volumeId(), b.snapshotId(), b.repository(), b.container(), b.name(),
+                    b.description(), Boolean.TRUE.equals(b.incremental()), Boolean.TRUE.equals(b.force()), b.metadata()));
+            ctx.status(202).json(Map.of("backup", Views.backup(backup, svc)));
+        });
+        app.get(API + "/backups/{id}", ctx -> ctx.json(Map.of("backup", Views.backup(svc.backup(ctx.pathParam("id")), svc))));
+        app.delete(API + "/backups/{id}", ctx -> {
+            boolean cascade = bool(ctx, "cascade");
+            var job = svc.deleteBackup(ctx.pathParam("id"), cascade);
+            ctx.status(202).json(Map.of("job", Views.job(job)));
+        });
+        app.post(API + "/backups/{id}/restore", ctx -> {
+            var b = Json.parse(ctx.body(), Bodies.Restore.class);
+            var r = svc.restore(ctx.pathParam("id"), new Requests.Restore(b.volumeId(), b.name()));
+            Map<String, Object> restore = new LinkedHashMap<>();
+            restore.put("backup_id", r.backupId());
+            restore.put("volume_id", r.volumeId());
+            restore.put("volume_name", r.volumeName());
+            restore.put("job_id", r.jobId());
+            ctx.status(202).json(Map.of("restore", restore));
+        });
+
+        app.get(API + "/jobs", ctx -> ctx.json(Map.of("jobs", svc.jobs().stream().map(svc::current).map(Views::job).toList())));
+        app.get(API + "/jobs/{id}", ctx -> ctx.json(Map.of("job", Views.job(svc.current(svc.job(ctx.pathParam("id")))))));
+        app.post(API + "/jobs/{id}/cancel", ctx -> ctx.status(202).json(Map.of("job", Views.job(svc.cancel(ctx.pathParam("id"))))));
+
+        app.exception(ServiceException.class, (e, ctx) -> error(ctx, e.code().status, e.code().id(), e.getMessage()));
+        app.exception(CatalogException.class, (e, ctx) -> {
+            LOG.error("catalog failure on {} {}", ctx.method(), ctx.path(), e);
+            error(ctx, 503, "catalog_unavailable", e.getMessage());
+        });
+        app.exception(IOException.class, (e, ctx) -> {
+            LOG.error("I/O failure on {} {}", ctx.method(), ctx.path(), e);
+            error(ctx, 500, "io_error", e.getMessage());
+        });
+        app.exception(Exception.class, (e, ctx) -> {
+            LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+            error(ctx, 500, "internal", "internal error (" + e.getClass().getSimpleName() + "); the server log has details");
+        });
+        app.error(404, ctx -> {
+            if (ctx.attribute("coffer.error") == null) error(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path());
+        });
+        app.error(405, ctx -> {
+            if (ctx.attribute("coffer.error") == null) error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path());
+        });
+        app.error(413, ctx -> {
+            if (ctx.attribute("coffer.error") == null) error(ctx, 413, "too_large", "the request body is larger than 1 MiB");
+        });
+    }
+
+    private void listBackups(Context ctx) {
+        String volume = ctx.queryParam("volume_id");
+        String status = ctx.queryParam("status");
+        String name = ctx.queryParam("name");
+        Stream<Backup> s = svc.backups().stream()
+                .filter(b -> volume == null || b.volumeId().equals(volume) || b.volumeName().equals(volume))
+                .filter(b -> status == null || b.status().equals(status))
+                .filter(b -> name == null || name.equals(b.name()));
+        ctx.json(Map.of("backups", s.map(b -> Views.backup(b, svc)).toList()));
+    }
+
+    private void openapi(Context ctx) throws IOException {
+        try (InputStream in = CofferServer.class.getResourceAsStream("/coffer/openapi.yaml")) {
+            if (in == null) throw new IOException("openapi.yaml is missing from the build");
+            ctx.contentType("application/yaml").result(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    private void authenticate(Context ctx) {
+        if (token == null || ctx.path().equals("/health")) return;
+        String given = ctx.header("X-Auth-Token");
+        String auth = ctx.header("Authorization");
+        if (given == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) given = auth.substring(7).trim();
+        if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+            ctx.attribute("coffer.error", true);
+            throw new ServiceException(ServiceException.Code.UNAUTHORIZED,
+                    given == null ? "this server requires an API token: send 'Authorization: Bearer TOKEN' (the CLI reads COFFER_TOKEN)" : "the API token is wrong");
+        }
+    }
+
+    private static boolean bool(Context ctx, String param) {
+        String v = ctx.queryParam(param);
+        if (v == null) return false;
+        if (v.equalsIgnoreCase("true") || v.equals("1")) return true;
+        if (v.equalsIgnoreCase("false") || v.equals("0")) return false;
+        throw new ServiceException(ServiceException.Code.INVALID_REQUEST, "query parameter '" + param + "' must be true or false, not '" + v + "'");
+    }
+
+    private static void error(Context ctx, int status, String code, String message) {
+        ctx.attribute("coffer.error", true);
+        ctx.status(status).json(Map.of("error", Map.of("code", code, "message", message == null ? code : message)));
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+
+}

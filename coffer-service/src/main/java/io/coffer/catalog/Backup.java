@@ -1,0 +1,61 @@
+package io.coffer.catalog;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A backup of a volume in a repository container. The volume's name, size and driver are
+ * copied in, so that the backup can be restored after its volume is gone.
+ *
+ * @param manifestId the engine's manifest id once the backup is stored, else null
+ * @param dataTimestamp when the data was captured (the snapshot's time, or the backup's start)
+ */
+public record Backup(
+        String id,
+        String name,
+        String description,
+        String volumeId,
+        String volumeName,
+        long volumeSize,
+        String volumeDriver,
+        String snapshotId,
+        String repository,
+        String container,
+        String status,
+        String failReason,
+        boolean incremental,
+        String parentId,
+        String manifestId,
+        long objectCount,
+        long logicalBytes,
+        long storedBytes,
+        long files,
+        Long durationMs,
+        Instant dataTimestamp,
+        Map<String, String> metadata,
+        Instant createdAt,
+        Instant updatedAt) {
+
+    public static final String CREATING = "creating";
+    public static final String AVAILABLE = "available";
+    public static final String RESTORING = "restoring";
+    public static final String DELETING = "deleting";
+    public static final String ERROR = "error";
+
+    public Backup {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(volumeId, "volumeId");
+        metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+    }
+
+    public Backup withStatus(String s, String reason, Instant now) {
+        return new Backup(id, name, description, volumeId, volumeName, volumeSize, volumeDriver, snapshotId, repository, container, s, reason,
+                incremental, parentId, manifestId, objectCount, logicalBytes, storedBytes, files, durationMs, dataTimestamp, metadata, createdAt, now);
+    }
+
+    public Backup stored(String manifest, long objects, long logical, long stored, long fileCount, long duration, Instant dataTime, Instant now) {
+        return new Backup(id, name, description, volumeId, volumeName, volumeSize, volumeDriver, snapshotId, repository, container, AVAILABLE, null,
+                incremental, parentId, manifest, objects, logical, stored, fileCount, duration, dataTime, metadata, createdAt, now);
+    }
+}

@@ -1,0 +1,257 @@
+package io.coffer.catalog;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The catalog database. One connection, used under a lock: catalog writes are small and rare
+ * next to the work they describe, and SQLite serialises writers anyway. A broken connection
+ * (a PostgreSQL restart) is reopened on the next call.
+ *
+ * <p>SQLite runs in WAL mode with {@code synchronous=FULL}: a committed state change survives
+ * a power cut, which the reconciler relies on.
+ */
+public final class Catalog implements AutoCloseable {
+    /** A unit of work run inside one transaction. */
+    public interface Work<R> {
+        R run() throws Exception;
+    }
+
+    private final String url;
+    private final String user;
+    private final String password;
+    private final ReentrantLock lock = new ReentrantLock();
+    private Connection conn;
+
+    private Catalog(String url, String user, String password) {
+        this.url = url;
+        this.user = user;
+        this.password = password;
+    }
+
+    /** Opens the catalog at a JDBC URL ({@code jdbc:sqlite:FILE} or {@code jdbc:postgresql://…}) and migrates its schema. */
+    public static Catalog open(String url, String user, String password) {
+        if (!url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("catalog URL " + url + " is not supported: use jdbc:sqlite:FILE or jdbc:postgresql://HOST/DB");
+        }
+        Catalog c = new Catalog(url, user, password);
+        try {
+            Flyway.configure(Catalog.class.getClassLoader())
+                    .dataSource(url, user, password)
+                    .locations("classpath:db/migration")
+                    .mixed(true)
+                    .load()
+                    .migrate();
+            c.connection();
+        } catch (RuntimeException e) {
+            throw new CatalogException("cannot open the catalog at " + c.describe() + ": " + rootMessage(e), e);
+        }
+        return c;
+    }
+
+    /** The URL without credentials, for logs and messages. */
+    public String describe() {
+        int q = url.indexOf('?');
+        return q < 0 ? url : url.substring(0, q);
+    }
+
+    public boolean isSqlite() {
+        return url.startsWith("jdbc:sqlite:");
+    }
+
+    // ---- typed operations ----
+
+    public void insert(Volume v) { put(Table.VOLUMES, v, true); }
+    public void insert(Snapshot s) { put(Table.SNAPSHOTS, s, true); }
+    public void insert(Backup b) { put(Table.BACKUPS, b, true); }
+    public void insert(Job j) { put(Table.JOBS, j, true); }
+    public void update(Volume v) { put(Table.VOLUMES, v, false); }
+    public void update(Snapshot s) { put(Table.SNAPSHOTS, s, false); }
+    public void update(Backup b) { put(Table.BACKUPS, b, false); }
+    public void update(Job j) { put(Table.JOBS, j, false); }
+    public void deleteVolume(String id) { delete(Table.VOLUMES, id); }
+    public void deleteSnapshot(String id) { delete(Table.SNAPSHOTS, id); }
+    public void deleteBackup(String id) { delete(Table.BACKUPS, id); }
+
+    public Optional<Volume> volume(String id) { return one(Table.VOLUMES, "id = ?", id); }
+    public Optional<Volume> volumeNamed(String name) { return one(Table.VOLUMES, "name = ?", name); }
+    public List<Volume> volumes() { return query(Table.VOLUMES, null); }
+
+    public Optional<Snapshot> snapshot(String id) { return one(Table.SNAPSHOTS, "id = ?", id); }
+    public List<Snapshot> snapshots() { return query(Table.SNAPSHOTS, null); }
+    public List<Snapshot> snapshotsNamed(String name) { return query(Table.SNAPSHOTS, "name = ?", name); }
+    public List<Snapshot> snapshotsOf(String volumeId) { return query(Table.SNAPSHOTS, "volume_id = ?", volumeId); }
+
+    public Optional<Backup> backup(String id) { return one(Table.BACKUPS, "id = ?", id); }
+    public List<Backup> backups() { return query(Table.BACKUPS, null); }
+    public List<Backup> backupsNamed(String name) { return query(Table.BACKUPS, "name = ?", name); }
+    public List<Backup> backupsOf(String volumeId) { return query(Table.BACKUPS, "volume_id = ?", volumeId); }
+    public List<Backup> childrenOf(String backupId) { return query(Table.BACKUPS, "parent_id = ?", backupId); }
+
+    public Optional<Job> job(String id) { return one(Table.JOBS, "id = ?", id); }
+    public List<Job> jobs() { return query(Table.JOBS, null); }
+    public List<Job> jobsFor(String resourceId) { return query(Table.JOBS, "resource_id = ?", resourceId); }
+    public List<Job> unfinishedJobs() { return query(Table.JOBS, "status IN ('queued', 'running')"); }
+
+    /** Runs {@code work} in one transaction: all its writes commit together or not at all. */
+    public <R> R inTransaction(Work<R> work) {
+        lock.lock();
+        try {
+            Connection c = connection();
+            boolean outer = c.getAutoCommit();
+            if (!outer) return work.run(); // nested: the outer transaction commits
+            c.setAutoCommit(false);
+            try {
+                R r = work.run();
+                c.commit();
+                return r;
+            } catch (Throwable t) {
+                c.rollback();
+                throw t;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new CatalogException("catalog transaction failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (conn != null) conn.close();
+        } catch (SQLException ignored) {
+            // closing: nothing to save
+        } finally {
+            conn = null;
+            lock.unlock();
+        }
+    }
+
+    // ---- generic core ----
+
+    private <T> void put(Table<T> t, T row, boolean insert) {
+        String sql;
+        List<String> cols = t.columns;
+        if (insert) {
+            sql = "INSERT INTO " + t.name + " (" + String.join(", ", cols) + ") VALUES ("
+                    + String.join(", ", Collections.nCopies(cols.size(), "?")) + ")";
+        } else {
+            sql = "UPDATE " + t.name + " SET " + cols.subList(1, cols.size()).stream().map(c -> c + " = ?").collect(Collectors.joining(", "))
+                    + " WHERE id = ?";
+        }
+        Object[] v = t.values(row);
+        Object[] args = new Object[v.length];
+        if (insert) {
+            args = v;
+        } else {
+            System.arraycopy(v, 1, args, 0, v.length - 1);
+            args[v.length - 1] = v[0];
+        }
+        int n = execute((insert ? "insert into " : "update of ") + t.name + " " + t.id(row), sql, args);
+        if (!insert && n != 1) throw new CatalogException(t.name + " " + t.id(row) + " is not in the catalog", null);
+    }
+
+    private void delete(Table<?> t, String id) {
+        execute("delete from " + t.name + " " + id, "DELETE FROM " + t.name + " WHERE id = ?", id);
+    }
+
+    private int execute(String what, String sql, Object... args) {
+        lock.lock();
+        try (PreparedStatement ps = connection().prepareStatement(sql)) {
+            bind(ps, args);
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            dropIfBroken();
+            throw new CatalogException("catalog " + what + " failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private <T> Optional<T> one(Table<T> t, String where, Object... args) {
+        List<T> r = query(t, where, args);
+        return r.isEmpty() ? Optional.empty() : Optional.of(r.get(0));
+    }
+
+    private <T> List<T> query(Table<T> t, String where, Object... args) {
+        String sql = "SELECT " + String.join(", ", t.columns) + " FROM " + t.name + (where == null ? "" : " WHERE " + where)
+                + " ORDER BY created_at, id";
+        lock.lock();
+        try (PreparedStatement ps = connection().prepareStatement(sql)) {
+            bind(ps, args);
+            List<T> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(t.read(rs));
+            }
+            return out;
+        } catch (SQLException e) {
+            dropIfBroken();
+            throw new CatalogException("catalog query of " + t.name + " failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static void bind(PreparedStatement ps, Object[] args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            if (a == null) ps.setNull(i + 1, java.sql.Types.NULL);
+            else if (a instanceof Long l) ps.setLong(i + 1, l);
+            else if (a instanceof Integer n) ps.setInt(i + 1, n);
+            else ps.setString(i + 1, a.toString());
+        }
+    }
+
+    private Connection connection() {
+        try {
+            if (conn == null || conn.isClosed()) {
+                conn = DriverManager.getConnection(url, user, password);
+                if (isSqlite()) {
+                    try (Statement st = conn.createStatement()) {
+                        st.execute("PRAGMA journal_mode=WAL");
+                        st.execute("PRAGMA synchronous=FULL");
+                        st.execute("PRAGMA busy_timeout=10000");
+                    }
+                }
+            }
+            return conn;
+        } catch (SQLException e) {
+            conn = null;
+            throw new CatalogException("cannot connect to the catalog at " + describe() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void dropIfBroken() {
+        try {
+            if (conn != null && !conn.isValid(2)) {
+                conn.close();
+                conn = null;
+            }
+        } catch (SQLException e) {
+            conn = null;
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+}

@@ -1,0 +1,57 @@
+package io.coffer.catalog;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A point-in-time copy of a volume.
+ *
+ * @param method {@code reflink} (a clone at {@code location} on the volume's filesystem) or
+ *     {@code repository} (captured into the local snapshot repository; {@code location} is the
+ *     manifest id there)
+ * @param consistency {@code crash} or {@code application}
+ * @param freezeMs how long writes to the volume were paused while the snapshot was taken, or
+ *     null when nothing was frozen
+ */
+public record Snapshot(
+        String id,
+        String name,
+        String volumeId,
+        String status,
+        String method,
+        String location,
+        String consistency,
+        long restoreSize,
+        Long freezeMs,
+        Long durationMs,
+        Map<String, String> labels,
+        String failReason,
+        Instant createdAt,
+        Instant updatedAt) {
+
+    public static final String CREATING = "creating";
+    public static final String AVAILABLE = "available";
+    public static final String DELETING = "deleting";
+    public static final String ERROR = "error";
+    public static final String REFLINK = "reflink";
+    public static final String REPOSITORY = "repository";
+
+    public Snapshot {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(volumeId, "volumeId");
+        labels = labels == null ? Map.of() : Map.copyOf(labels);
+    }
+
+    public boolean readyToUse() {
+        return status.equals(AVAILABLE);
+    }
+
+    public Snapshot taken(String m, String loc, long size, Long freeze, long duration, Instant now) {
+        return new Snapshot(id, name, volumeId, AVAILABLE, m, loc, consistency, size, freeze, duration, labels, null, createdAt, now);
+    }
+
+    public Snapshot withStatus(String s, String reason, Instant now) {
+        return new Snapshot(id, name, volumeId, s, method, location, consistency, restoreSize, freezeMs, durationMs, labels, reason, createdAt, now);
+    }
+}

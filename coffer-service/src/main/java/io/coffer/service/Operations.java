@@ -1,0 +1,401 @@
+package io.coffer.service;
+
+import io.coffer.backup.BackupOptions;
+import io.coffer.backup.BackupProgress;
+import io.coffer.backup.BackupResult;
+import io.coffer.backup.BackupRunner;
+import io.coffer.catalog.Backup;
+import io.coffer.catalog.Catalog;
+import io.coffer.catalog.Job;
+import io.coffer.catalog.Snapshot;
+import io.coffer.catalog.Volume;
+import io.coffer.prune.Pruner;
+import io.coffer.repo.Repository;
+import io.coffer.restore.RestoreOptions;
+import io.coffer.restore.RestoreResult;
+import io.coffer.restore.RestoreRunner;
+import io.coffer.store.LocalObjectStore;
+import io.coffer.store.ObjectNotFoundException;
+import io.coffer.repo.InitOptions;
+import io.coffer.repo.RepositoryException;
+import io.coffer.volume.Freezer;
+import io.coffer.volume.ImageVolumeDriver;
+import io.coffer.volume.Reflinks;
+import io.coffer.volume.Trees;
+import io.coffer.volume.VolumeDriver;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.Lock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The work of each job kind. Data is never changed in place: restores and clones go to a
+ * staging directory ({@code DATA/staging/JOB}) and are moved into place at the end, so a crash
+ * leaves the volume as it was and the staging directory for the reconciler to remove.
+ */
+final class Operations {
+    static final String BACKUP = "backup";
+    static final String RESTORE = "restore";
+    static final String SNAPSHOT = "snapshot";
+    static final String DELETE_BACKUP = "delete-backup";
+    static final String VOLUME_FROM_SNAPSHOT = "volume-from-snapshot";
+    private static final Logger LOG = LoggerFactory.getLogger(Operations.class);
+
+    private final ServiceConfig config;
+    private final Catalog catalog;
+    private final Repositories repositories;
+    private final Clock clock;
+
+    Operations(ServiceConfig config, Catalog catalog, Repositories repositories, Clock clock) {
+        this.config = config;
+        this.catalog = catalog;
+        this.repositories = repositories;
+        this.clock = clock;
+    }
+
+    Map<String, JobRunner.Handler> handlers() {
+        return Map.of(
+                BACKUP, handler(this::backup, this::backupFailed),
+                RESTORE, handler(this::restore, this::restoreFailed),
+                SNAPSHOT, handler(this::snapshot, this::snapshotFailed),
+                DELETE_BACKUP, handler(this::deleteBackups, this::deleteFailed),
+                VOLUME_FROM_SNAPSHOT, handler(this::volumeFromSnapshot, this::volumeFailed));
+    }
+
+    interface Work {
+        Runnable run(Job job, JobContext ctx) throws Exception;
+    }
+
+    interface Failure {
+        void fail(Job job, String reason);
+    }
+
+    private static JobRunner.Handler handler(Work w, Failure f) {
+        return new JobRunner.Handler() {
+            @Override
+            public Runnable run(Job job, JobContext ctx) throws Exception {
+                return w.run(job, ctx);
+            }
+
+            @Override
+            public void fail(Job job, String reason) {
+                f.fail(job, reason);
+            }
+        };
+    }
+
+    VolumeDriver driver(String name) {
+        return VolumeDriver.named(name, config.volumesDir());
+    }
+
+    Path staging(Job job) throws IOException {
+        return Files.createDirectories(config.stagingDir().resolve(job.id()));
+    }
+
+    // ---- backup ----
+
+    private Runnable backup(Job job, JobContext ctx) throws Exception {
+        Backup b = catalog.backup(job.resourceId()).orElseThrow();
+        Volume v = catalog.volume(b.volumeId()).orElseThrow();
+        Path stage = staging(job);
+        try {
+            Instant dataTime = clock.instant();
+            Path source;
+            String consistency;
+            if (b.snapshotId() != null) {
+                Snapshot s = catalog.snapshot(b.snapshotId()).orElseThrow(() -> ServiceException.notFound("snapshot " + b.snapshotId() + " is gone"));
+                source = materialize(s, v.driver(), stage, ctx);
+                dataTime = s.createdAt();
+                consistency = s.consistency();
+            } else if (Volume.IN_USE.equals(v.previousStatus()) && Reflinks.supported(config.dataDir())) {
+                source = cloneInto(v, stage.resolve("clone"));
+                consistency = "crash";
+            } else {
+                source = Path.of(v.path());
+                consistency = Volume.IN_USE.equals(v.previousStatus()) ? "none" : "quiescent";
+            }
+            Lock lock = repositories.lock(b.repository(), b.container()).readLock();
+            lock.lockInterruptibly();
+            try (Repository repo = repositories.open(b.repository(), b.container(), true)) {
+                String parentManifest = null;
+                if (b.parentId() != null) {
+                    parentManifest = catalog.backup(b.parentId()).map(Backup::manifestId).orElse(null);
+                }
+                Map<String, String> tags = new HashMap<>(b.metadata());
+                tags.put("coffer.backup_id", b.id());
+                tags.put("coffer.volume_id", v.id());
+                tags.put("coffer.volume_name", v.name());
+                tags.put("coffer.volume_size", Long.toString(v.sizeBytes()));
+                tags.put("coffer.volume_driver", v.driver());
+                tags.put("coffer.container", b.container());
+                tags.put("coffer.consistency", consistency);
+                if (b.name() != null) tags.put("coffer.name", b.name());
+                if (b.parentId() != null) tags.put("coffer.parent_id", b.parentId());
+                BackupOptions opts = BackupOptions.defaults().withTags(tags).withParent(parentManifest);
+                BackupRunner runner = new BackupRunner(repo, opts);
+                BackupProgress p = runner.progress();
+                ctx.track(p::bytesDone, p::bytesSeen, p::filesDone, p::filesSeen);
+                BackupResult r = runner.run(source);
+                var st = r.manifest().stats();
+                long duration = java.time.Duration.between(b.createdAt(), clock.instant()).toMillis();
+                Instant dt = dataTime;
+                Backup done = b.stored(r.id(), st.newBlobs(), st.logicalBytes(), st.newStoredBytes(), st.files(), duration, dt, clock.instant());
+                return () -> {
+                    catalog.update(done);
+                    catalog.volume(v.id()).ifPresent(cur -> catalog.update(cur.leave(clock.instant())));
+                };
+            } finally {
+                lock.unlock();
+            }
+        } finally {
+            Trees.deleteRecursively(stage);
+        }
+    }
+
+    private void backupFailed(Job job, String reason) {
+        catalog.backup(job.resourceId()).ifPresent(b -> catalog.update(b.withStatus(Backup.ERROR, reason, clock.instant())));
+        catalog.volume(job.volumeId()).filter(Volume::busy).ifPresent(v -> catalog.update(v.leave(clock.instant())));
+    }
+
+    /** A path holding the snapshot's data: the clone itself, or a restore of it into {@code stage}. */
+    private Path materialize(Snapshot s, String driverName, Path stage, JobContext ctx) throws IOException {
+        if (s.method().equals(Snapshot.REFLINK)) return Path.of(s.location());
+        try (Repository repo = snapshotRepository()) {
+            RestoreRunner r = new RestoreRunner(repo, RestoreOptions.defaults());
+            Path out = driverName.equals("image") ? stage : stage.resolve("tree");
+            RestoreResult res = r.run(s.location(), out);
+            if (!res.ok()) throw new IOException("snapshot " + s.id() + " could not be read back: " + res.errors().get(0));
+            return driverName.equals("image") ? stage.resolve(ImageVolumeDriver.IMAGE) : out;
+        }
+    }
+
+    /** A reflink clone of the volume at {@code dst}, image filesystems frozen for the instant of the clone. */
+    private Path cloneInto(Volume v, Path dst) throws IOException {
+        Path src = Path.of(v.path());
+        if (v.driver().equals("image")) {
+            Files.createDirectories(dst);
+            Path img = dst.resolve(ImageVolumeDriver.IMAGE);
+            Freezer.whileFrozen(Freezer.mountsOf(src), () -> Reflinks.cloneTree(src, img));
+            return img;
+        }
+        Reflinks.cloneTree(src, dst);
+        return dst;
+    }
+
+    Repository snapshotRepository() throws IOException {
+        var store = io.coffer.store.Stores.decorate(LocalObjectStore.open(config.snapshotRepository()),
+                io.coffer.store.RetryingObjectStore.Policy.defaults());
+        try {
+            return Repository.open(store, null);
+        } catch (RepositoryException e) {
+            if (e.kind() != RepositoryException.Kind.NOT_FOUND) throw e;
+            synchronized (Operations.class) {
+                try {
+                    return Repository.init(store, InitOptions.defaults(), null);
+                } catch (RepositoryException again) {
+                    return Repository.open(store, null);
+                }
+            }
+        }
+    }
+
+    // ---- restore ----
+
+    private Runnable restore(Job job, JobContext ctx) throws Exception {
+        Backup b = catalog.backup(job.params().get("backup")).orElseThrow();
+        Volume v = catalog.volume(job.volumeId()).orElseThrow();
+        Path stage = staging(job);
+        try {
+            Lock lock = repositories.lock(b.repository(), b.container()).readLock();
+            lock.lockInterruptibly();
+            try (Repository repo = repositories.open(b.repository(), b.container(), false)) {
+                RestoreRunner r = new RestoreRunner(repo, RestoreOptions.defaults());
+                ctx.track(r::bytesDone, r::totalBytes, r::filesDone, () -> 0L);
+                boolean image = b.volumeDriver().equals("image");
+                Path out = image ? stage : stage.resolve("tree");
+                RestoreResult res = r.run(b.manifestId(), out);
+                if (!res.ok()) throw new IOException("restore of backup " + b.id() + " failed: " + String.join("; ", res.errors().subList(0, Math.min(3, res.errors().size()))));
+                ctx.checkCancelled();
+                if (image) {
+                    Path img = stage.resolve(ImageVolumeDriver.IMAGE);
+                    try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+                        if (f.length() < v.sizeBytes()) f.setLength(v.sizeBytes());
+                        f.getFD().sync();
+                    }
+                    Files.move(img, Path.of(v.path()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } else {
+                    swapDirectory(Path.of(v.path()), out, stage.resolve("old"));
+                }
+            } finally {
+                lock.unlock();
+            }
+        } finally {
+            Trees.deleteRecursively(stage);
+        }
+        return () -> {
+            catalog.volume(v.id()).ifPresent(cur -> catalog.update(cur.leave(clock.instant())));
+            catalog.backup(b.id()).ifPresent(cur -> catalog.update(cur.withStatus(Backup.AVAILABLE, null, clock.instant())));
+        };
+    }
+
+    /**
+     * Puts {@code fresh} where {@code live} is: live → old, fresh → live. A crash between the two
+     * renames leaves {@code old}, which {@link Reconciler} moves back.
+     */
+    static void swapDirectory(Path live, Path fresh, Path old) throws IOException {
+        Files.move(live, old, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(fresh, live, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private void restoreFailed(Job job, String reason) {
+        String backupId = job.params().get("backup");
+        catalog.backup(backupId).filter(b -> b.status().equals(Backup.RESTORING))
+                .ifPresent(b -> catalog.update(b.withStatus(Backup.AVAILABLE, null, clock.instant())));
+        catalog.volume(job.volumeId()).ifPresent(v -> catalog.update(
+                v.withStatus(Volume.ERROR_RESTORING, "restore of backup " + backupId + " failed: " + reason, clock.instant())));
+    }
+
+    // ---- snapshots ----
+
+    private Runnable snapshot(Job job, JobContext ctx) throws Exception {
+        Snapshot s = catalog.snapshot(job.resourceId()).orElseThrow();
+        Volume v = catalog.volume(s.volumeId()).orElseThrow();
+        long start = System.nanoTime();
+        Files.createDirectories(config.snapshotsDir());
+        String method;
+        String location;
+        Long freeze = null;
+        if (Reflinks.supported(config.snapshotsDir())) {
+            Path dst = config.snapshotsDir().resolve(s.id());
+            Path src = Path.of(v.path());
+            if (v.driver().equals("image")) {
+                Files.createDirectories(dst);
+                List<String> mounts = Freezer.mountsOf(src);
+                long f = Freezer.whileFrozen(mounts, () -> Reflinks.cloneTree(src, dst.resolve(ImageVolumeDriver.IMAGE)));
+                if (!mounts.isEmpty()) freeze = f;
+                location = dst.resolve(ImageVolumeDriver.IMAGE).toString();
+            } else {
+                Reflinks.cloneTree(src, dst);
+                location = dst.toString();
+            }
+            method = Snapshot.REFLINK;
+        } else {
+            try (Repository repo = snapshotRepository()) {
+                BackupRunner runner = new BackupRunner(repo, BackupOptions.defaults().withTags(Map.of("coffer.snapshot_id", s.id(), "coffer.volume_id", v.id())));
+                BackupProgress p = runner.progress();
+                ctx.track(p::bytesDone, p::bytesSeen, p::filesDone, p::filesSeen);
+                location = runner.run(Path.of(v.path())).id();
+            }
+            method = Snapshot.REPOSITORY;
+        }
+        long duration = (System.nanoTime() - start) / 1_000_000;
+        Snapshot done = s.taken(method, location, v.sizeBytes(), freeze, duration, clock.instant());
+        return () -> catalog.update(done);
+    }
+
+    private void snapshotFailed(Job job, String reason) {
+        catalog.snapshot(job.resourceId()).ifPresent(s -> catalog.update(s.withStatus(Snapshot.ERROR, reason, clock.instant())));
+        try {
+            Trees.deleteRecursively(config.snapshotsDir().resolve(job.resourceId()));
+        } catch (IOException e) {
+            LOG.warn("partial snapshot {} not removed: {}", job.resourceId(), e.getMessage());
+        }
+    }
+
+    /** Removes a snapshot's data (a clone, or its manifest in the snapshot repository, then prune). */
+    void deleteSnapshotData(Snapshot s) throws IOException {
+        if (s.location() == null) return;
+        if (s.method().equals(Snapshot.REFLINK)) {
+            Trees.deleteRecursively(config.snapshotsDir().resolve(s.id()));
+        } else {
+            try (Repository repo = snapshotRepository()) {
+                try {
+                    repo.store().delete("manifests/" + s.location());
+                } catch (ObjectNotFoundException gone) {
+                    // already deleted
+                }
+                new Pruner(repo, 0.1).run();
+            }
+        }
+    }
+
+    private Runnable volumeFromSnapshot(Job job, JobContext ctx) throws Exception {
+        Volume v = catalog.volume(job.resourceId()).orElseThrow();
+        Snapshot s = catalog.snapshot(job.params().get("snapshot")).orElseThrow(() -> ServiceException.notFound("snapshot " + job.params().get("snapshot") + " is gone"));
+        VolumeDriver d = driver(v.driver());
+        Path stage = staging(job);
+        try {
+            Path data = materialize(s, v.driver(), stage, ctx);
+            Path target = d.pathOf(v.id());
+            Files.createDirectories(target.getParent());
+            if (s.method().equals(Snapshot.REFLINK)) Reflinks.cloneTree(data, target);
+            else Files.move(data, target, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Trees.deleteRecursively(stage);
+        }
+        return () -> catalog.update(v.withStatus(Volume.AVAILABLE, null, clock.instant()));
+    }
+
+    private void volumeFailed(Job job, String reason) {
+        catalog.volume(job.resourceId()).ifPresent(v -> catalog.update(v.withStatus(Volume.ERROR, reason, clock.instant())));
+    }
+
+    // ---- delete ----
+
+    /** Deletes the backups named in the job (dependents first), then prunes what nothing references any more. */
+    private Runnable deleteBackups(Job job, JobContext ctx) throws Exception {
+        List<String> ids = List.of(job.params().get("backups").split(","));
+        Backup first = catalog.backup(ids.get(0)).orElseThrow();
+        Lock lock = repositories.lock(first.repository(), first.container()).writeLock();
+        lock.lockInterruptibly();
+        try {
+            Repository repo = null;
+            try {
+                repo = repositories.open(first.repository(), first.container(), false);
+            } catch (RepositoryException e) {
+                if (e.kind() != RepositoryException.Kind.NOT_FOUND) throw e;
+            }
+            try {
+                for (String id : ids) {
+                    Backup b = catalog.backup(id).orElse(null);
+                    if (b == null) continue;
+                    if (repo != null && b.manifestId() != null) {
+                        try {
+                            repo.store().delete("manifests/" + b.manifestId());
+                        } catch (ObjectNotFoundException gone) {
+                            // deleted before a crash
+                        }
+                    }
+                    catalog.deleteBackup(id);
+                    ctx.filesDone.incrementAndGet();
+                }
+                if (repo != null) new Pruner(repo, 0.1).run();
+            } finally {
+                if (repo != null) repo.close();
+            }
+        } finally {
+            lock.unlock();
+        }
+        return () -> {};
+    }
+
+    private void deleteFailed(Job job, String reason) {
+        for (String id : job.params().get("backups").split(",")) {
+            catalog.backup(id).ifPresent(b -> catalog.update(b.withStatus(Backup.ERROR, "delete failed: " + reason + "; delete it again", clock.instant())));
+        }
+    }
+
+    static List<String> split(String csv) {
+        return csv == null || csv.isEmpty() ? List.of() : new ArrayList<>(List.of(csv.split(",")));
+    }
+}

@@ -1,0 +1,114 @@
+package io.coffer.service;
+
+import io.coffer.catalog.Backup;
+import io.coffer.catalog.Catalog;
+import io.coffer.catalog.Job;
+import io.coffer.catalog.Snapshot;
+import io.coffer.catalog.Volume;
+import io.coffer.volume.Trees;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs once at start, before any job: every job a crash left queued or running is ended as
+ * failed with a reason, its resources get truthful states, half-swapped volume directories are
+ * put back, and staging directories are removed. Partial repository data is left for prune.
+ *
+ * <pre>
+ *   backup               -> backup error; volume back to its previous state
+ *   restore              -> backup available; volume back to its previous state (its data was
+ *                           never touched: restores land in staging and are swapped in at the end)
+ *                           or error_restoring when the swap itself was cut short
+ *   snapshot             -> snapshot error; partial clone removed
+ *   volume-from-snapshot -> volume error
+ *   delete-backup        -> backups still listed: error ("delete it again")
+ * </pre>
+ */
+final class Reconciler {
+    private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+    static final String INTERRUPTED = "interrupted: the server stopped while this job ran";
+
+    private final ServiceConfig config;
+    private final Catalog catalog;
+    private final Clock clock;
+
+    Reconciler(ServiceConfig config, Catalog catalog, Clock clock) {
+        this.config = config;
+        this.catalog = catalog;
+        this.clock = clock;
+    }
+
+    void run() throws IOException {
+        for (Job j : catalog.unfinishedJobs()) {
+            LOG.warn("job {} ({} of {} {}) was interrupted by a stop; marking it failed", j.id(), j.kind(), j.resourceType(), j.resourceId());
+            boolean swapRepaired = repairSwap(j);
+            catalog.inTransaction(() -> {
+                settle(j, swapRepaired);
+                catalog.update(j.finish(Job.FAILED, INTERRUPTED, clock.instant()));
+                return null;
+            });
+        }
+        Trees.deleteRecursively(config.stagingDir());
+    }
+
+    private void settle(Job j, boolean swapRepaired) {
+        var now = clock.instant();
+        switch (j.kind()) {
+            case Operations.BACKUP -> {
+                catalog.backup(j.resourceId()).ifPresent(b -> catalog.update(b.withStatus(Backup.ERROR,
+                        "incomplete backup reset on restart (" + INTERRUPTED + "); its partial data is left for prune", now)));
+                catalog.volume(j.volumeId()).filter(Volume::busy).ifPresent(v -> catalog.update(v.leave(now)));
+            }
+            case Operations.RESTORE -> {
+                catalog.backup(j.params().get("backup")).filter(b -> b.status().equals(Backup.RESTORING))
+                        .ifPresent(b -> catalog.update(b.withStatus(Backup.AVAILABLE, null, now)));
+                catalog.volume(j.volumeId()).ifPresent(v -> {
+                    if ("true".equals(j.params().get("new_volume"))) {
+                        catalog.update(v.withStatus(Volume.ERROR_RESTORING, "restore interrupted by a server stop; the volume holds no data", now));
+                    } else if (swapRepaired || Files.exists(Path.of(v.path()), LinkOption.NOFOLLOW_LINKS)) {
+                        catalog.update(v.leave(now));
+                    } else {
+                        catalog.update(v.withStatus(Volume.ERROR_RESTORING, "restore interrupted by a server stop while swapping data in", now));
+                    }
+                });
+            }
+            case Operations.SNAPSHOT -> {
+                catalog.snapshot(j.resourceId()).ifPresent(s -> catalog.update(s.withStatus(Snapshot.ERROR, INTERRUPTED, now)));
+                try {
+                    Trees.deleteRecursively(config.snapshotsDir().resolve(j.resourceId()));
+                } catch (IOException e) {
+                    LOG.warn("partial snapshot {} not removed: {}", j.resourceId(), e.getMessage());
+                }
+            }
+            case Operations.VOLUME_FROM_SNAPSHOT ->
+                    catalog.volume(j.resourceId()).ifPresent(v -> catalog.update(v.withStatus(Volume.ERROR, INTERRUPTED, now)));
+            case Operations.DELETE_BACKUP -> {
+                for (String id : Operations.split(j.params().get("backups"))) {
+                    catalog.backup(id).ifPresent(b -> catalog.update(b.withStatus(Backup.ERROR, "delete " + INTERRUPTED + "; delete it again", now)));
+                }
+            }
+            default -> LOG.warn("job {} has unknown kind {}", j.id(), j.kind());
+        }
+    }
+
+    /** A directory restore cut between its two renames leaves the old data in staging: put it back. */
+    private boolean repairSwap(Job j) throws IOException {
+        if (!j.kind().equals(Operations.RESTORE)) return false;
+        var v = catalog.volume(j.volumeId()).orElse(null);
+        if (v == null || v.driver().equals("image")) return false;
+        Path live = Path.of(v.path());
+        Path old = config.stagingDir().resolve(j.id()).resolve("old");
+        if (!Files.exists(live, LinkOption.NOFOLLOW_LINKS) && Files.isDirectory(old, LinkOption.NOFOLLOW_LINKS)) {
+            Files.move(old, live, StandardCopyOption.ATOMIC_MOVE);
+            LOG.warn("volume {}: restore was cut between its renames; the previous data is back in place", v.name());
+            return true;
+        }
+        return false;
+    }
+}
