@@ -1,0 +1,134 @@
+package io.coffer.catalog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What every catalog database must do; run against SQLite and a real PostgreSQL server. */
+abstract class AbstractCatalogTest {
+    static final Instant T0 = Instant.parse("2026-11-21T10:00:00.123Z");
+    Catalog catalog;
+
+    /** Opens a catalog on an empty database; called once per test. */
+    abstract Catalog openEmpty() throws Exception;
+
+    /** Opens the same database again (a restart). */
+    abstract Catalog reopen() throws Exception;
+
+    @BeforeEach
+    void open() throws Exception {
+        catalog = openEmpty();
+    }
+
+    @AfterEach
+    void close() {
+        if (catalog != null) catalog.close();
+    }
+
+    static Volume volume(String name) {
+        return new Volume(UUID.randomUUID().toString(), name, "dir", 1L << 30, "/data/" + name, Volume.AVAILABLE, null, null,
+                Map.of("app.kubernetes.io/managed-by", "coffer"), null, T0, T0);
+    }
+
+    static Backup backup(Volume v, String parent) {
+        return new Backup(UUID.randomUUID().toString(), "b", "desc ü", v.id(), v.name(), v.sizeBytes(), v.driver(), null, "local", "backups",
+                Backup.CREATING, null, parent != null, parent, null, 0, 0, 0, 0, null, null, Map.of("k", "v"), T0, T0);
+    }
+
+    @Test
+    void recordsRoundTripWithEveryField() {
+        Volume v = volume("pg-data");
+        catalog.insert(v);
+        assertThat(catalog.volume(v.id())).contains(v);
+        assertThat(catalog.volumeNamed("pg-data")).contains(v);
+
+        Snapshot s = new Snapshot(UUID.randomUUID().toString(), "s1", v.id(), Snapshot.AVAILABLE, Snapshot.REFLINK, "/snap/1", "crash",
+                v.sizeBytes(), 3L, 40L, Map.of("a", "b"), null, T0, T0);
+        catalog.insert(s);
+        assertThat(catalog.snapshot(s.id())).contains(s);
+        assertThat(catalog.snapshotsOf(v.id())).containsExactly(s);
+
+        Backup b = backup(v, null).stored("manifest1", 12, 1000, 500, 3, 99, T0, T0.plusSeconds(5));
+        catalog.insert(b);
+        assertThat(catalog.backup(b.id())).contains(b);
+
+        Job j = new Job(UUID.randomUUID().toString(), "backup", "backup", b.id(), v.id(), Job.QUEUED, Map.of("x", "y"), 1, 2, 3, 4, null, T0,
+                null, null, T0);
+        catalog.insert(j);
+        assertThat(catalog.job(j.id())).contains(j);
+        assertThat(catalog.unfinishedJobs()).containsExactly(j);
+        Job done = j.started(T0.plusSeconds(1)).finish(Job.SUCCEEDED, null, T0.plusSeconds(2));
+        catalog.update(done);
+        assertThat(catalog.job(j.id())).contains(done);
+        assertThat(catalog.unfinishedJobs()).isEmpty();
+    }
+
+    @Test
+    void updatesAndDeletesChangeExactlyOneRecord() {
+        Volume a = volume("a");
+        Volume b = volume("b");
+        catalog.insert(a);
+        catalog.insert(b);
+        Volume busy = a.enter(Volume.BACKING_UP, T0.plusSeconds(1));
+        catalog.update(busy);
+        assertThat(catalog.volume(a.id()).orElseThrow().status()).isEqualTo(Volume.BACKING_UP);
+        assertThat(catalog.volume(a.id()).orElseThrow().previousStatus()).isEqualTo(Volume.AVAILABLE);
+        assertThat(catalog.volume(b.id())).contains(b);
+        catalog.update(busy.leave(T0.plusSeconds(2)));
+        assertThat(catalog.volume(a.id()).orElseThrow().status()).isEqualTo(Volume.AVAILABLE);
+        catalog.deleteVolume(a.id());
+        assertThat(catalog.volumes()).containsExactly(b);
+        assertThatThrownBy(() -> catalog.update(a)).isInstanceOf(CatalogException.class).hasMessageContaining(a.id());
+    }
+
+    @Test
+    void volumeNamesAreUnique() {
+        catalog.insert(volume("same"));
+        assertThatThrownBy(() -> catalog.insert(volume("same"))).isInstanceOf(CatalogException.class);
+        assertThat(catalog.volumes()).hasSize(1);
+    }
+
+    @Test
+    void aFailedTransactionLeavesNothingBehind() {
+        Volume v = volume("v");
+        catalog.insert(v);
+        Backup b = backup(v, null);
+        assertThatThrownBy(() -> catalog.inTransaction(() -> {
+            catalog.insert(b);
+            catalog.update(v.enter(Volume.BACKING_UP, T0));
+            throw new IllegalStateException("boom");
+        })).hasMessageContaining("boom");
+        assertThat(catalog.backups()).isEmpty();
+        assertThat(catalog.volume(v.id()).orElseThrow().status()).isEqualTo(Volume.AVAILABLE);
+    }
+
+    @Test
+    void childrenAreFoundByParent() {
+        Volume v = volume("v");
+        catalog.insert(v);
+        Backup full = backup(v, null);
+        Backup inc = backup(v, full.id());
+        catalog.insert(full);
+        catalog.insert(inc);
+        assertThat(catalog.childrenOf(full.id())).containsExactly(inc);
+        assertThat(catalog.childrenOf(inc.id())).isEmpty();
+        assertThat(catalog.backupsOf(v.id())).containsExactlyInAnyOrder(full, inc);
+    }
+
+    @Test
+    void dataSurvivesAReopenAndMigrationsAreNotRerun() throws Exception {
+        Volume v = volume("kept");
+        catalog.insert(v);
+        catalog.close();
+        catalog = reopen();
+        assertThat(catalog.volumes()).containsExactly(v);
+        assertThat(List.of(catalog.describe())).allMatch(d -> !d.contains("password"));
+    }
+}
