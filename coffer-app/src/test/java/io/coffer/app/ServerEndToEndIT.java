@@ -249,4 +249,28 @@ class ServerEndToEndIT {
         assertThat(down.err()).contains("cannot reach the Coffer server");
         assertThat(server.call("GET", "/api/v1/openapi.yaml", null).status()).isEqualTo(200);
     }
+
+    @Test
+    void listeningBeyondLoopbackRequiresTheGeneratedToken() throws Exception {
+        Path data = tmp.resolve("token-data");
+        try (ServerProcess open = new ServerProcess(data)) {
+            open.start("0.0.0.0:" + open.port);
+            Path tokenFile = data.resolve("api-token");
+            assertThat(tokenFile).exists();
+            assertThat(Files.getPosixFilePermissions(tokenFile)).hasSize(2); // rw------- : owner read and write only
+            String token = Files.readString(tokenFile).trim();
+            assertThat(open.call("GET", "/health", null).status()).isEqualTo(200);
+            var anonymous = open.call("GET", "/api/v1/volumes", null);
+            assertThat(anonymous.status()).isEqualTo(401);
+            assertThat(anonymous.body().path("error").path("message").asText()).contains("requires an API token");
+            assertThat(open.call("GET", "/api/v1/volumes", null, Map.of("Authorization", "Bearer wrong")).status()).isEqualTo(401);
+            assertThat(open.call("GET", "/api/v1/volumes", null, Map.of("Authorization", "Bearer " + token)).status()).isEqualTo(200);
+            assertThat(open.call("GET", "/api/v1/volumes", null, Map.of("X-Auth-Token", token)).status()).isEqualTo(200);
+            assertThat(open.log()).doesNotContain(token);
+            var cliNoToken = open.cli("volume", "list");
+            assertThat(cliNoToken.code()).isEqualTo(6);
+            open.env.put("COFFER_TOKEN", token);
+            assertThat(open.cli("volume", "list").code()).isZero();
+        }
+    }
 }
