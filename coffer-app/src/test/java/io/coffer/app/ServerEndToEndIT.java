@@ -51,6 +51,7 @@ class ServerEndToEndIT {
         assertThat(ServerProcess.json(created).path("status").asText()).isEqualTo("available");
         Path vol = volumePath("pgdata");
         Fixtures.richTree(vol);
+        Files.write(vol.resolve("big.bin"), Fixtures.random(7, 40 << 20)); // unchanged by the incremental below
         Map<String, String> atFull = TreeDigest.of(vol, ROOT);
 
         var snap = server.cli("snapshot", "create", "pgdata", "--name", "before-upgrade", "--wait", "-q", "-o", "json");
@@ -72,7 +73,7 @@ class ServerEndToEndIT {
         }
         assertThat(f.path("size").asLong()).isEqualTo(2);
 
-        // change a little, then an incremental stores about that little
+        // change a little, then an incremental stores about that little (at most a few CDC chunks of up to 4 MiB)
         Files.write(vol.resolve("a/new.txt"), Fixtures.text(99, 10_000));
         Fixtures.overwrite(vol.resolve("a/b/random.bin"), 4096, Fixtures.random(98, 4096));
         Map<String, String> atIncr = TreeDigest.of(vol, ROOT);

@@ -14,9 +14,8 @@ import io.coffer.repo.Repository;
 import io.coffer.restore.RestoreOptions;
 import io.coffer.restore.RestoreResult;
 import io.coffer.restore.RestoreRunner;
-import io.coffer.store.LocalObjectStore;
+import io.coffer.store.Stores;
 import io.coffer.store.ObjectNotFoundException;
-import io.coffer.repo.InitOptions;
 import io.coffer.repo.RepositoryException;
 import io.coffer.volume.Freezer;
 import io.coffer.volume.ImageVolumeDriver;
@@ -193,20 +192,7 @@ final class Operations {
     }
 
     Repository snapshotRepository() throws IOException {
-        var store = io.coffer.store.Stores.decorate(LocalObjectStore.open(config.snapshotRepository()),
-                io.coffer.store.RetryingObjectStore.Policy.defaults());
-        try {
-            return Repository.open(store, null);
-        } catch (RepositoryException e) {
-            if (e.kind() != RepositoryException.Kind.NOT_FOUND) throw e;
-            synchronized (Operations.class) {
-                try {
-                    return Repository.init(store, InitOptions.defaults(), null);
-                } catch (RepositoryException again) {
-                    return Repository.open(store, null);
-                }
-            }
-        }
+        return Repositories.openOrInit(Stores.open(config.snapshotRepository().toString()));
     }
 
     // ---- restore ----

@@ -43,19 +43,21 @@ final class Repositories {
 
     /** Opens the container's repository, creating it when {@code create} and it does not exist yet. */
     Repository open(String repository, String container, boolean create) throws IOException {
-        String where = location(repository, container);
-        ObjectStore store = Stores.open(where);
+        ObjectStore store = Stores.open(location(repository, container));
+        return create ? openOrInit(store) : Repository.open(store, null);
+    }
+
+    /** Opens the unencrypted repository in {@code store}, creating it first when it does not exist. */
+    static Repository openOrInit(ObjectStore store) throws IOException {
         try {
             return Repository.open(store, null);
         } catch (RepositoryException e) {
-            if (e.kind() != RepositoryException.Kind.NOT_FOUND || !create) throw e;
-            synchronized (this) {
-                try {
-                    return Repository.init(store, InitOptions.defaults(), null);
-                } catch (RepositoryException again) {
-                    if (again.kind() != RepositoryException.Kind.CONFLICT) throw again;
-                    return Repository.open(store, null); // created by a concurrent job
-                }
+            if (e.kind() != RepositoryException.Kind.NOT_FOUND) throw e;
+            try {
+                return Repository.init(store, InitOptions.defaults(), null);
+            } catch (RepositoryException again) {
+                if (again.kind() != RepositoryException.Kind.CONFLICT) throw again;
+                return Repository.open(store, null); // created by a concurrent job
             }
         }
     }
