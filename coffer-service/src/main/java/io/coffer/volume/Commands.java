@@ -11,10 +11,22 @@ final class Commands {
 
     private Commands() {}
 
+    /** The tool's path: as given when it has a '/', else found on PATH or in the system directories (sbin may be off PATH). */
+    static String locate(String tool) {
+        if (tool.contains("/")) return tool;
+        String path = System.getenv().getOrDefault("PATH", "");
+        for (String dir : (path + ":/usr/sbin:/sbin:/usr/bin:/bin").split(":")) {
+            if (!dir.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, tool))) return dir + "/" + tool;
+        }
+        return tool;
+    }
+
     static Result run(List<String> cmd, long timeoutSeconds) throws IOException {
         Process p;
+        List<String> resolved = new java.util.ArrayList<>(cmd);
+        resolved.set(0, locate(cmd.get(0)));
         try {
-            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            p = new ProcessBuilder(resolved).redirectErrorStream(true).start();
         } catch (IOException e) {
             throw new IOException(cmd.get(0) + " is not available on this host: " + e.getMessage(), e);
         }

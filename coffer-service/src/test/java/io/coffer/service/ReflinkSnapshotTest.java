@@ -47,7 +47,14 @@ class ReflinkSnapshotTest {
     }
 
     static String sh(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String[] resolved = cmd.clone();
+        for (String dir : new String[] {"/usr/sbin", "/sbin", "/usr/bin", "/bin"}) {
+            if (!cmd[0].contains("/") && Files.isExecutable(Path.of(dir, cmd[0]))) {
+                resolved[0] = dir + "/" + cmd[0];
+                break;
+            }
+        }
+        Process p = new ProcessBuilder(resolved).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException(String.join(" ", cmd) + " failed: " + out);
         return out;
