@@ -30,11 +30,23 @@ final class JobRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
 
     /** The work of one kind of job. */
-    interface Handler {
-        /** Does the work; returns what to record on success (run inside the final transaction). */
-        Runnable run(Job job, JobContext ctx) throws Exception;
+    record Handler(Work work, Failure failure) {
+        Runnable run(Job job, JobContext ctx) throws Exception {
+            return work.run(job, ctx);
+        }
 
-        /** Records the failure on the job's resources (inside the final transaction). */
+        void fail(Job job, String reason) {
+            failure.fail(job, reason);
+        }
+    }
+
+    /** Does the work; returns what to record on success (run inside the final transaction). */
+    interface Work {
+        Runnable run(Job job, JobContext ctx) throws Exception;
+    }
+
+    /** Records the failure on the job's resources (inside the final transaction). */
+    interface Failure {
         void fail(Job job, String reason);
     }
 

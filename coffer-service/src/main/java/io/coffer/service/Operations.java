@@ -29,7 +29,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,33 +63,11 @@ final class Operations {
 
     Map<String, JobRunner.Handler> handlers() {
         return Map.of(
-                BACKUP, handler(this::backup, this::backupFailed),
-                RESTORE, handler(this::restore, this::restoreFailed),
-                SNAPSHOT, handler(this::snapshot, this::snapshotFailed),
-                DELETE_BACKUP, handler(this::deleteBackups, this::deleteFailed),
-                VOLUME_FROM_SNAPSHOT, handler(this::volumeFromSnapshot, this::volumeFailed));
-    }
-
-    interface Work {
-        Runnable run(Job job, JobContext ctx) throws Exception;
-    }
-
-    interface Failure {
-        void fail(Job job, String reason);
-    }
-
-    private static JobRunner.Handler handler(Work w, Failure f) {
-        return new JobRunner.Handler() {
-            @Override
-            public Runnable run(Job job, JobContext ctx) throws Exception {
-                return w.run(job, ctx);
-            }
-
-            @Override
-            public void fail(Job job, String reason) {
-                f.fail(job, reason);
-            }
-        };
+                BACKUP, new JobRunner.Handler(this::backup, this::backupFailed),
+                RESTORE, new JobRunner.Handler(this::restore, this::restoreFailed),
+                SNAPSHOT, new JobRunner.Handler(this::snapshot, this::snapshotFailed),
+                DELETE_BACKUP, new JobRunner.Handler(this::deleteBackups, this::deleteFailed),
+                VOLUME_FROM_SNAPSHOT, new JobRunner.Handler(this::volumeFromSnapshot, this::volumeFailed));
     }
 
     VolumeDriver driver(String name) {
@@ -117,7 +94,7 @@ final class Operations {
                 dataTime = s.createdAt();
                 consistency = s.consistency();
             } else if (Volume.IN_USE.equals(v.previousStatus()) && Reflinks.supported(config.dataDir())) {
-                source = cloneInto(v, stage.resolve("clone"));
+                source = cloneVolume(v, stage.resolve("clone")).path();
                 consistency = "crash";
             } else {
                 source = Path.of(v.path());
@@ -178,17 +155,24 @@ final class Operations {
         }
     }
 
-    /** A reflink clone of the volume at {@code dst}, image filesystems frozen for the instant of the clone. */
-    private Path cloneInto(Volume v, Path dst) throws IOException {
+    /** A clone of a volume: where its data is, and how long its filesystems were frozen (null: nothing was). */
+    record Clone(Path path, Long freezeMs) {}
+
+    /**
+     * A reflink clone of the volume under {@code dst}: the tree itself, or {@code dst/volume.img}
+     * for an image, whose mounted filesystems are frozen for the instant of the clone.
+     */
+    static Clone cloneVolume(Volume v, Path dst) throws IOException {
         Path src = Path.of(v.path());
         if (v.driver().equals("image")) {
             Files.createDirectories(dst);
             Path img = dst.resolve(ImageVolumeDriver.IMAGE);
-            Freezer.whileFrozen(Freezer.mountsOf(src), () -> Reflinks.cloneTree(src, img));
-            return img;
+            List<String> mounts = Freezer.mountsOf(src);
+            long frozen = Freezer.whileFrozen(mounts, () -> Reflinks.cloneTree(src, img));
+            return new Clone(img, mounts.isEmpty() ? null : frozen);
         }
         Reflinks.cloneTree(src, dst);
-        return dst;
+        return new Clone(dst, null);
     }
 
     Repository snapshotRepository() throws IOException {
@@ -262,18 +246,9 @@ final class Operations {
         String location;
         Long freeze = null;
         if (Reflinks.supported(config.snapshotsDir())) {
-            Path dst = config.snapshotsDir().resolve(s.id());
-            Path src = Path.of(v.path());
-            if (v.driver().equals("image")) {
-                Files.createDirectories(dst);
-                List<String> mounts = Freezer.mountsOf(src);
-                long f = Freezer.whileFrozen(mounts, () -> Reflinks.cloneTree(src, dst.resolve(ImageVolumeDriver.IMAGE)));
-                if (!mounts.isEmpty()) freeze = f;
-                location = dst.resolve(ImageVolumeDriver.IMAGE).toString();
-            } else {
-                Reflinks.cloneTree(src, dst);
-                location = dst.toString();
-            }
+            Clone c = cloneVolume(v, config.snapshotsDir().resolve(s.id()));
+            location = c.path().toString();
+            freeze = c.freezeMs();
             method = Snapshot.REFLINK;
         } else {
             try (Repository repo = snapshotRepository()) {
@@ -340,7 +315,7 @@ final class Operations {
 
     /** Deletes the backups named in the job (dependents first), then prunes what nothing references any more. */
     private Runnable deleteBackups(Job job, JobContext ctx) throws Exception {
-        List<String> ids = List.of(job.params().get("backups").split(","));
+        List<String> ids = split(job.params().get("backups"));
         Backup first = catalog.backup(ids.get(0)).orElseThrow();
         Lock lock = repositories.lock(first.repository(), first.container()).writeLock();
         lock.lockInterruptibly();
@@ -376,12 +351,12 @@ final class Operations {
     }
 
     private void deleteFailed(Job job, String reason) {
-        for (String id : job.params().get("backups").split(",")) {
+        for (String id : split(job.params().get("backups"))) {
             catalog.backup(id).ifPresent(b -> catalog.update(b.withStatus(Backup.ERROR, "delete failed: " + reason + "; delete it again", clock.instant())));
         }
     }
 
     static List<String> split(String csv) {
-        return csv == null || csv.isEmpty() ? List.of() : new ArrayList<>(List.of(csv.split(",")));
+        return csv == null || csv.isEmpty() ? List.of() : List.of(csv.split(","));
     }
 }
