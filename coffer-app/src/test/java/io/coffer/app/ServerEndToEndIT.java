@@ -170,6 +170,90 @@ class ServerEndToEndIT {
         for (String n : names) assertThat(server.get("/api/v1/volumes/" + n).path("volume").path("status").asText()).isEqualTo("available");
     }
 
+    /** Waits until the resource's job runs and has moved data; returns the job id. */
+    private String runningJob(String path, String field) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+        while (System.nanoTime() < deadline) {
+            JsonNode p = server.get(path).path(field).path("progress");
+            if (p.path("job_status").asText().equals("running") && p.path("bytes_done").asLong() > 0) return p.path("job_id").asText();
+            Thread.sleep(10);
+        }
+        throw new IllegalStateException(path + " never ran: " + server.get(path));
+    }
+
+    @Test
+    void runningBackupsAndRestoresCanBeCancelledAndLeaveNothingBehind() throws Exception {
+        var created = server.call("POST", "/api/v1/volumes", "{\"name\":\"slow\",\"size\":\"4GiB\"}");
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+        Path vol = Path.of(created.body().path("volume").path("path").asText());
+        for (int f = 0; f < 12; f++) Files.write(vol.resolve("part" + f), Fixtures.random(500 + f, 96 << 20)); // 1.1 GiB, incompressible
+        Map<String, String> data = TreeDigest.of(vol, ROOT);
+
+        // a running backup: cancelled through the CLI, it ends in error, the volume is available again
+        var b = server.call("POST", "/api/v1/backups", "{\"volume_id\":\"slow\",\"name\":\"doomed\"}");
+        String doomed = b.body().path("backup").path("id").asText();
+        String job = runningJob("/api/v1/backups/" + doomed, "backup");
+        var cancel = server.cli("job", "cancel", job, "-o", "json");
+        assertThat(cancel.code()).as(cancel.toString()).isZero();
+        JsonNode j = server.await("/api/v1/jobs/" + job, "job", Set.of("succeeded", "failed", "cancelled"));
+        assertThat(j.path("status").asText()).as(j.toString()).isEqualTo("cancelled");
+        assertThat(j.path("error").asText()).isEqualTo("cancelled by request");
+        JsonNode failed = server.get("/api/v1/backups/" + doomed).path("backup");
+        assertThat(failed.path("status").asText()).isEqualTo("error");
+        assertThat(failed.path("fail_reason").asText()).contains("cancelled");
+        assertThat(server.get("/api/v1/volumes/slow").path("volume").path("status").asText()).isEqualTo("available");
+        var again = server.cli("job", "cancel", job);
+        assertThat(again.code()).as("cancelling a finished job is a conflict").isEqualTo(5);
+        assertThat(again.err()).contains(job);
+
+        // the next backup of the same volume succeeds
+        var ok = server.cli("backup", "create", "slow", "--name", "kept", "--wait", "-q", "-o", "json");
+        assertThat(ok.code()).as(ok.toString()).isZero();
+        String kept = ServerProcess.json(ok).path("id").asText();
+
+        // a running restore over the volume: cancelled, the volume keeps its data and is available
+        Files.write(vol.resolve("after-backup"), "still here after the cancelled restore".getBytes());
+        Map<String, String> live = TreeDigest.of(vol, ROOT);
+        var r = server.call("POST", "/api/v1/backups/" + kept + "/restore", "{\"volume_id\":\"slow\"}");
+        assertThat(r.status()).as(r.toString()).isEqualTo(202);
+        String rj = r.body().path("restore").path("job_id").asText();
+        awaitRunning(rj);
+        assertThat(server.call("POST", "/api/v1/jobs/" + rj + "/cancel", null).status()).isEqualTo(202);
+        assertThat(server.await("/api/v1/jobs/" + rj, "job", Set.of("succeeded", "failed", "cancelled")).path("status").asText()).isEqualTo("cancelled");
+        assertThat(server.get("/api/v1/volumes/slow").path("volume").path("status").asText()).isEqualTo("available");
+        assertThat(server.get("/api/v1/backups/" + kept).path("backup").path("status").asText()).isEqualTo("available");
+        assertThat(TreeDigest.diff(live, TreeDigest.of(vol, ROOT))).isEmpty();
+        assertThat(server.dataDir.resolve("staging").toFile().list()).isEmpty();
+
+        // a cancelled restore into a new volume marks that volume error_restoring, as Cinder does
+        var n = server.call("POST", "/api/v1/backups/" + kept + "/restore", "{\"name\":\"slow-copy\"}");
+        String nj = n.body().path("restore").path("job_id").asText();
+        awaitRunning(nj);
+        server.call("POST", "/api/v1/jobs/" + nj + "/cancel", null);
+        assertThat(server.await("/api/v1/jobs/" + nj, "job", Set.of("succeeded", "failed", "cancelled")).path("status").asText()).isEqualTo("cancelled");
+        assertThat(server.get("/api/v1/volumes/slow-copy").path("volume").path("status").asText()).isEqualTo("error_restoring");
+        assertThat(server.call("DELETE", "/api/v1/volumes/slow-copy", null).status()).isEqualTo(204);
+
+        // what was kept restores bit-exact, and the repository holds nothing broken
+        var full = server.cli("backup", "restore", kept, "--name", "slow-check", "--wait", "-q", "-o", "json");
+        assertThat(full.code()).as(full.toString()).isZero();
+        assertThat(TreeDigest.diff(data, TreeDigest.of(Path.of(ServerProcess.json(full).path("path").asText()), ROOT))).isEmpty();
+        var check = CofferProcess.run("repo", "check", "--read-data", "--repo", server.dataDir.resolve("repository/backups").toString());
+        assertThat(check.code()).as(check.toString()).isZero();
+        assertThat(check.out()).doesNotContain("error:");
+    }
+
+    private void awaitRunning(String jobId) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+        while (System.nanoTime() < deadline) {
+            JsonNode j = server.get("/api/v1/jobs/" + jobId).path("job");
+            if (j.path("status").asText().equals("running") && j.path("progress").path("bytes_done").asLong() > 0) return;
+            assertThat(j.path("status").asText()).as(j.toString()).isIn("queued", "running");
+            Thread.sleep(10);
+        }
+        throw new IllegalStateException("job " + jobId + " never ran");
+    }
+
     @Test
     void badInputGetsClearErrorsAndChangesNothing() throws Exception {
         assertThat(server.call("POST", "/api/v1/volumes", "{\"name\":\"base\",\"size\":\"1GiB\"}").status()).isEqualTo(201);

@@ -2,7 +2,6 @@ package io.coffer.service;
 
 import io.coffer.catalog.Catalog;
 import io.coffer.catalog.Job;
-import java.io.InterruptedIOException;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
@@ -114,8 +113,9 @@ final class JobRunner implements AutoCloseable {
             try {
                 commit = h.run(job, ctx);
             } catch (Throwable e) {
-                boolean cancelled = ctx.cancelled && (e instanceof InterruptedIOException || e instanceof InterruptedException
-                        || e.getCause() instanceof InterruptedException);
+                // an interrupt surfaces as many exception types (InterruptedIOException,
+                // ClosedByInterruptException, wrapped InterruptedException): the request decides
+                boolean cancelled = ctx.cancelled;
                 String reason = cancelled ? "cancelled by request" : Failures.reason(e);
                 if (!cancelled) LOG.warn("job {} ({}) failed: {}", job.id(), job.kind(), reason, e);
                 finish(sampled(job, ctx), h, cancelled ? Job.CANCELLED : Job.FAILED, reason);

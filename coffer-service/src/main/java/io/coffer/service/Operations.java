@@ -224,15 +224,29 @@ final class Operations {
      */
     static void swapDirectory(Path live, Path fresh, Path old) throws IOException {
         Files.move(live, old, StandardCopyOption.ATOMIC_MOVE);
-        Files.move(fresh, live, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.move(fresh, live, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // the staging directory is wiped after a failure: the live data must not stay in it
+            try {
+                Files.move(old, live, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException back) {
+                e.addSuppressed(back);
+            }
+            throw e;
+        }
     }
 
     private void restoreFailed(Job job, String reason) {
         String backupId = job.params().get("backup");
         catalog.backup(backupId).filter(b -> b.status().equals(Backup.RESTORING))
                 .ifPresent(b -> catalog.update(b.withStatus(Backup.AVAILABLE, null, clock.instant())));
-        catalog.volume(job.volumeId()).ifPresent(v -> catalog.update(
-                v.withStatus(Volume.ERROR_RESTORING, "restore of backup " + backupId + " failed: " + reason, clock.instant())));
+        // The data is swapped in only at the very end, so an existing volume still holds what it
+        // held: it returns to its previous state. A volume made for the restore holds nothing.
+        boolean newVolume = Boolean.parseBoolean(job.params().get("new_volume"));
+        catalog.volume(job.volumeId()).ifPresent(v -> catalog.update(newVolume
+                ? v.withStatus(Volume.ERROR_RESTORING, "restore of backup " + backupId + " failed: " + reason, clock.instant())
+                : v.leave(clock.instant())));
     }
 
     // ---- snapshots ----
