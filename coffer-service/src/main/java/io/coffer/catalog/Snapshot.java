@@ -10,7 +10,9 @@ import java.util.Objects;
  * @param method {@code reflink} (a clone at {@code location} on the volume's filesystem) or
  *     {@code repository} (captured into the local snapshot repository; {@code location} is the
  *     manifest id there)
- * @param consistency {@code crash} or {@code application}
+ * @param consistency {@code crash} (one instant: frozen, or an atomic clone of an image),
+ *     {@code quiescent} (the volume was not attached), {@code none} (an attached volume read
+ *     while it may change), or {@code application}
  * @param freezeMs how long writes to the volume were paused while the snapshot was taken, or
  *     null when nothing was frozen
  */
@@ -47,8 +49,8 @@ public record Snapshot(
         return status.equals(AVAILABLE);
     }
 
-    public Snapshot taken(String m, String loc, long size, Long freeze, long duration, Instant now) {
-        return new Snapshot(id, name, volumeId, AVAILABLE, m, loc, consistency, size, freeze, duration, labels, null, createdAt, now);
+    public Snapshot taken(String m, String loc, String c, long size, Long freeze, long duration, Instant now) {
+        return new Snapshot(id, name, volumeId, AVAILABLE, m, loc, c, size, freeze, duration, labels, null, createdAt, now);
     }
 
     public Snapshot withStatus(String s, String reason, Instant now) {

@@ -94,11 +94,12 @@ final class Operations {
                 dataTime = s.createdAt();
                 consistency = s.consistency();
             } else if (Volume.IN_USE.equals(v.previousStatus()) && Reflinks.supported(config.dataDir())) {
-                source = cloneVolume(v, stage.resolve("clone")).path();
-                consistency = "crash";
+                Clone c = cloneVolume(v, stage.resolve("clone"));
+                source = c.path();
+                consistency = consistency(Volume.IN_USE, c.freezeMs() != null, v.driver().equals("image"));
             } else {
                 source = Path.of(v.path());
-                consistency = Volume.IN_USE.equals(v.previousStatus()) ? "none" : "quiescent";
+                consistency = consistency(v.previousStatus(), false, false);
             }
             Lock lock = repositories.lock(b.repository(), b.container()).readLock();
             lock.lockInterruptibly();
@@ -153,6 +154,17 @@ final class Operations {
             if (!res.ok()) throw new IOException("snapshot " + s.id() + " could not be read back: " + res.errors().get(0));
             return driverName.equals("image") ? stage.resolve(ImageVolumeDriver.IMAGE) : out;
         }
+    }
+
+    /**
+     * What a copy of a volume in {@code status} can promise: {@code crash} when it is one instant
+     * (its filesystems were frozen, or one image file was cloned atomically), {@code quiescent}
+     * when nothing had the volume attached, {@code none} when an attached volume was read while
+     * it could change (files of a directory volume are cloned one by one).
+     */
+    static String consistency(String status, boolean frozen, boolean atomicClone) {
+        if (frozen || atomicClone) return "crash";
+        return Volume.IN_USE.equals(status) ? "none" : "quiescent";
     }
 
     /** A clone of a volume: where its data is, and how long its filesystems were frozen (null: nothing was). */
@@ -258,23 +270,30 @@ final class Operations {
         Files.createDirectories(config.snapshotsDir());
         String method;
         String location;
-        Long freeze = null;
+        Long freeze;
         if (Reflinks.supported(config.snapshotsDir())) {
             Clone c = cloneVolume(v, config.snapshotsDir().resolve(s.id()));
             location = c.path().toString();
             freeze = c.freezeMs();
             method = Snapshot.REFLINK;
         } else {
+            // Without clones the capture itself is the snapshot: an image's mounted filesystems
+            // stay frozen for all of it, so that it is one instant (freeze_ms tells how long).
+            List<String> mounts = v.driver().equals("image") ? Freezer.mountsOf(Path.of(v.path())) : List.of();
+            String[] id = new String[1];
             try (Repository repo = snapshotRepository()) {
                 BackupRunner runner = new BackupRunner(repo, BackupOptions.defaults().withTags(Map.of("coffer.snapshot_id", s.id(), "coffer.volume_id", v.id())));
                 BackupProgress p = runner.progress();
                 ctx.track(p::bytesDone, p::bytesSeen, p::filesDone, p::filesSeen);
-                location = runner.run(Path.of(v.path())).id();
+                long frozen = Freezer.whileFrozen(mounts, () -> id[0] = runner.run(Path.of(v.path())).id());
+                freeze = mounts.isEmpty() ? null : frozen;
             }
+            location = id[0];
             method = Snapshot.REPOSITORY;
         }
+        String consistency = consistency(v.status(), freeze != null, method.equals(Snapshot.REFLINK) && v.driver().equals("image"));
         long duration = (System.nanoTime() - start) / 1_000_000;
-        Snapshot done = s.taken(method, location, v.sizeBytes(), freeze, duration, clock.instant());
+        Snapshot done = s.taken(method, location, consistency, v.sizeBytes(), freeze, duration, clock.instant());
         return () -> catalog.update(done);
     }
 

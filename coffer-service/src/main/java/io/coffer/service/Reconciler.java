@@ -5,6 +5,7 @@ import io.coffer.catalog.Catalog;
 import io.coffer.catalog.Job;
 import io.coffer.catalog.Snapshot;
 import io.coffer.catalog.Volume;
+import io.coffer.volume.Freezer;
 import io.coffer.volume.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
  *   restore              -> backup available; volume back to its previous state (its data was
  *                           never touched: restores land in staging and are swapped in at the end)
  *                           or error_restoring when the swap itself was cut short
- *   snapshot             -> snapshot error; partial clone removed
+ *   snapshot             -> snapshot error; partial clone removed; an image volume's
+ *                           filesystems thawed if the stop left them frozen (also for backup)
  *   volume-from-snapshot -> volume error
  *   delete-backup        -> backups still listed: error ("delete it again")
  * </pre>
@@ -47,6 +49,7 @@ final class Reconciler {
     void run() throws IOException {
         for (Job j : catalog.unfinishedJobs()) {
             LOG.warn("job {} ({} of {} {}) was interrupted by a stop; marking it failed", j.id(), j.kind(), j.resourceType(), j.resourceId());
+            thawIfFrozen(j);
             boolean swapRepaired = repairSwap(j);
             catalog.inTransaction(() -> {
                 settle(j, swapRepaired);
@@ -94,6 +97,24 @@ final class Reconciler {
                 }
             }
             default -> LOG.warn("job {} has unknown kind {}", j.id(), j.kind());
+        }
+    }
+
+    /**
+     * A stop while a snapshot or backup held an image volume's filesystems frozen would leave
+     * every writer on them blocked for good: thaw them (thawing a filesystem that is not frozen
+     * only fails, harmlessly).
+     */
+    private void thawIfFrozen(Job j) {
+        if (!j.kind().equals(Operations.SNAPSHOT) && !j.kind().equals(Operations.BACKUP)) return;
+        var v = catalog.volume(j.volumeId()).orElse(null);
+        if (v == null || !v.driver().equals("image")) return;
+        try {
+            for (String m : Freezer.thaw(Freezer.mountsOf(Path.of(v.path())))) {
+                LOG.warn("volume {}: {} was left frozen by the stop; thawed", v.name(), m);
+            }
+        } catch (IOException e) {
+            LOG.warn("volume {}: could not check its filesystems for a freeze left behind: {}", v.name(), e.getMessage());
         }
     }
 

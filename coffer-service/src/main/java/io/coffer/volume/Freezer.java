@@ -59,4 +59,13 @@ public final class Freezer {
         }
         return (System.nanoTime() - start) / 1_000_000;
     }
+
+    /** Thaws each of {@code mounts} that is frozen; returns those that were. */
+    public static List<String> thaw(List<String> mounts) throws IOException {
+        List<String> thawed = new ArrayList<>();
+        for (String m : mounts) {
+            if (Commands.run(List.of("fsfreeze", "--unfreeze", m), 30).code() == 0) thawed.add(m);
+        }
+        return thawed;
+    }
 }
