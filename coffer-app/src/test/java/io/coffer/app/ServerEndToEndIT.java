@@ -333,6 +333,11 @@ class ServerEndToEndIT {
         assertThat(down.code()).isEqualTo(1);
         assertThat(down.err()).contains("cannot reach the Coffer server");
         assertThat(server.call("GET", "/api/v1/openapi.yaml", null).status()).isEqualTo(200);
+        for (String[] cmd : new String[][] {{"backup", "create", "--help"}, {"repo", "backup", "-h"}, {"job", "cancel", "--help"}}) {
+            var help = server.cli(cmd);
+            assertThat(help.code()).as(String.join(" ", cmd)).isZero();
+            assertThat(help.out()).contains("Usage: coffer " + cmd[0] + " " + cmd[1]);
+        }
     }
 
     @Test

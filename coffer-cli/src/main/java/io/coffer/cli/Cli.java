@@ -31,6 +31,7 @@ public final class Cli {
     public static int run(java.util.Map<String, Object> extra, String... args) {
         CommandLine cl = new CommandLine(new Cli());
         extra.forEach(cl::addSubcommand);
+        addHelp(cl);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(cmd.getErr(), ex));
         cl.setParameterExceptionHandler((ex, args2) -> {
             PrintWriter err = ex.getCommandLine().getErr();
@@ -39,6 +40,15 @@ public final class Cli {
             return ExitCodes.USAGE;
         });
         return cl.execute(args);
+    }
+
+    /** Every command and subcommand answers {@code -h}/{@code --help}. */
+    private static void addHelp(CommandLine cl) {
+        var spec = cl.getCommandSpec();
+        if (spec.findOption("--help") == null && !(cl.getCommand() instanceof CommandLine.HelpCommand)) {
+            spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help message and exit.").build());
+        }
+        cl.getSubcommands().values().forEach(Cli::addHelp);
     }
 
     static int report(PrintWriter err, Throwable ex) {
