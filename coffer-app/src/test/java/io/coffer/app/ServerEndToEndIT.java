@@ -51,6 +51,7 @@ class ServerEndToEndIT {
         assertThat(ServerProcess.json(created).path("status").asText()).isEqualTo("available");
         Path vol = volumePath("pgdata");
         Fixtures.richTree(vol);
+        Files.createSymbolicLink(vol.resolve("pg_wal"), Path.of("/var/lib/postgresql/wal")); // absolute: restored as is, never followed
         Files.write(vol.resolve("big.bin"), Fixtures.random(7, 40 << 20)); // unchanged by the incremental below
         Map<String, String> atFull = TreeDigest.of(vol, ROOT);
 

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /** Options every offline repository command takes. */
 final class RepoOptions {
-    @Option(names = "--repo", paramLabel = "DIR", description = "Repository location (default: $COFFER_REPO).")
+    @Option(names = "--repo", paramLabel = "URL", description = "Repository location: a directory, s3://BUCKET/PREFIX or swift://CONTAINER/PREFIX (default: $COFFER_REPO).")
     String repo;
 
     @Option(names = "--password-file", paramLabel = "FILE", description = "Read the repository password from FILE (or set $COFFER_PASSWORD).")
@@ -29,7 +29,7 @@ final class RepoOptions {
     String location() {
         String r = repo != null ? repo : System.getenv("COFFER_REPO");
         if (r == null || r.isBlank()) {
-            throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, "no repository given: use --repo DIR or set COFFER_REPO");
+            throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, "no repository given: use --repo URL (a directory, s3://BUCKET/PREFIX or swift://CONTAINER/PREFIX) or set COFFER_REPO");
         }
         return r;
     }

@@ -43,6 +43,11 @@ import org.slf4j.LoggerFactory;
  */
 final class Operations {
     static final String BACKUP = "backup";
+    /**
+     * A volume comes back exactly as it was backed up, absolute symlinks included (a database's
+     * pg_wal link, say): they are created, never followed.
+     */
+    static final RestoreOptions VOLUME_RESTORE = RestoreOptions.defaults().withExternalSymlinks(true);
     static final String RESTORE = "restore";
     static final String SNAPSHOT = "snapshot";
     static final String DELETE_BACKUP = "delete-backup";
@@ -148,7 +153,7 @@ final class Operations {
     private Path materialize(Snapshot s, String driverName, Path stage, JobContext ctx) throws IOException {
         if (s.method().equals(Snapshot.REFLINK)) return Path.of(s.location());
         try (Repository repo = snapshotRepository()) {
-            RestoreRunner r = new RestoreRunner(repo, RestoreOptions.defaults());
+            RestoreRunner r = new RestoreRunner(repo, VOLUME_RESTORE);
             Path out = driverName.equals("image") ? stage : stage.resolve("tree");
             RestoreResult res = r.run(s.location(), out);
             if (!res.ok()) throw new IOException("snapshot " + s.id() + " could not be read back: " + res.errors().get(0));
@@ -201,7 +206,7 @@ final class Operations {
             Lock lock = repositories.lock(b.repository(), b.container()).readLock();
             lock.lockInterruptibly();
             try (Repository repo = repositories.open(b.repository(), b.container(), false)) {
-                RestoreRunner r = new RestoreRunner(repo, RestoreOptions.defaults());
+                RestoreRunner r = new RestoreRunner(repo, VOLUME_RESTORE);
                 ctx.track(r::bytesDone, r::totalBytes, r::filesDone, () -> 0L);
                 boolean image = b.volumeDriver().equals("image");
                 Path out = image ? stage : stage.resolve("tree");
