@@ -19,6 +19,7 @@ root=$(cd "$here/.." && pwd)
 W=${BENCH_DIR:-/var/tmp/coffer-bench-service}
 RUNS=${RUNS:-3}
 SNAPS=${SNAPS:-5}
+PARTS=${BENCH_PARTS:-"snapshots service"}   # one of them re-measures only that part
 [ "$(id -u)" = 0 ] || { echo "bench/service.sh: needs root (loop devices and mounts)" >&2; exit 1; }
 for t in mkfs.xfs:xfsprogs mkfs.ext4:e2fsprogs /usr/bin/time:time curl:curl python3:python3; do
   command -v "${t%%:*}" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "${t%%:*}" >/dev/null 2>&1 \
@@ -31,7 +32,8 @@ mkdir -p "$W"
 cp "$root/coffer-app/target/coffer.jar" "$W/coffer.jar"
 export COFFER_JAR="$W/coffer.jar"
 C="$root/coffer"
-RES="$W/results.tsv"; : > "$RES"
+RES="$W/results.tsv"; touch "$RES"
+forget() { grep -v "^$1	" "$RES" > "$RES.tmp" || true; mv "$RES.tmp" "$RES"; }
 MOUNTS=(); SERVER=
 cleanup() {
   [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null || true
@@ -100,6 +102,8 @@ snapshots() { # PATH_LABEL DATA_DIR
   done
   stop_server
 }
+if [[ " $PARTS " == *" snapshots "* ]]; then
+forget snap
 rm -rf "$W/xfs" "$W/plain"; mkdir -p "$W/xfs" "$W/plain"
 for m in $(findmnt -n -o TARGET | grep "^$W/" || true); do umount -l "$m"; done
 truncate -s 8G "$W/xfs.img"; mkfs.xfs -q -f -m reflink=1 "$W/xfs.img"
@@ -107,8 +111,11 @@ mount -o loop "$W/xfs.img" "$W/xfs"; MOUNTS+=("$W/xfs")
 echo "bench: snapshots, reflink path" >&2; snapshots reflink "$W/xfs/data"
 echo "bench: snapshots, fallback path" >&2; snapshots fallback "$W/plain/data"
 umount "$W/xfs"; rm -f "$W/xfs.img"
+fi
 
 # ---- 2. service vs offline CLI ------------------------------------------------------------
+if [[ " $PARTS " == *" service "* ]]; then
+forget svc
 echo "bench: service vs offline CLI" >&2
 rm -rf "$W/plain"; start_server "$W/plain/data"
 vpath=$("$C" volume create src --size 4GiB -o json | json '["path"]')
@@ -131,11 +138,12 @@ for i in $(seq "$RUNS"); do
   timed backup service "$C" backup create src --container "run$i" --wait -q -o json
   bid=$(json '["id"]' < "$W/out")
   timed restore service "$C" backup restore "$bid" --name "restored$i" --wait -q -o json
-  diff -rq "$vpath" "$W/offline-restore" >/dev/null || { echo "bench: offline restore differs" >&2; exit 1; }
-  diff -rq "$vpath" "$(json '["path"]' < "$W/out")" >/dev/null || { echo "bench: service restore differs" >&2; exit 1; }
+  diff -rq --no-dereference "$vpath" "$W/offline-restore" >/dev/null || { echo "bench: offline restore differs" >&2; exit 1; }
+  diff -rq --no-dereference "$vpath" "$(json '["path"]' < "$W/out")" >/dev/null || { echo "bench: service restore differs" >&2; exit 1; }
   "$C" volume delete "restored$i" -q
 done
 stop_server
+fi
 
 # ---- report ---------------------------------------------------------------------------------
 python3 - "$RES" "$W" "$logical" "$RUNS" <<'PY' | tee "$here/results/service-latest.md"

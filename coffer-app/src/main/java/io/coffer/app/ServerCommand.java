@@ -64,8 +64,17 @@ final class ServerCommand implements Callable<Integer> {
             throw new IllegalArgumentException("listen address '" + addr + "' has no valid port");
         }
         Map<String, String> repos = new LinkedHashMap<>();
+        Map<String, Map<String, String>> repoSettings = new LinkedHashMap<>();
         for (String k : file.stringPropertyNames()) {
-            if (k.startsWith("repository.") && !k.equals("repository.default")) repos.put(k.substring("repository.".length()), file.getProperty(k));
+            if (!k.startsWith("repository.") || k.equals("repository.default")) continue;
+            String rest = k.substring("repository.".length());
+            int dot = rest.indexOf('.');
+            if (dot < 0) {
+                repos.put(rest, file.getProperty(k).trim());
+            } else {
+                repoSettings.computeIfAbsent(rest.substring(0, dot), n -> new LinkedHashMap<>())
+                        .put(rest.substring(dot + 1), resolve(k, file.getProperty(k).trim(), env));
+            }
         }
         String catalogPassword = env.get("COFFER_CATALOG_PASSWORD");
         if (catalogPassword == null && file.getProperty("catalog.password_file") != null) {
@@ -75,7 +84,7 @@ final class ServerCommand implements Callable<Integer> {
                 first(catalogUrl, env.get("COFFER_CATALOG_URL"), file.getProperty("catalog.url"), null),
                 first(null, env.get("COFFER_CATALOG_USER"), file.getProperty("catalog.user"), null),
                 catalogPassword,
-                repos, file.getProperty("repository.default"), file.getProperty("container.default"),
+                repos, repoSettings, file.getProperty("repository.default"), file.getProperty("container.default"),
                 workers != null ? workers : Integer.parseInt(first(null, env.get("COFFER_WORKERS"), file.getProperty("workers"), "2")));
         Files.createDirectories(cfg.dataDir());
         String token = token(cfg.dataDir(), host, env, file);
@@ -133,6 +142,24 @@ final class ServerCommand implements Callable<Integer> {
     static Path defaultDataDir() {
         boolean root = "root".equals(System.getProperty("user.name"));
         return root ? Path.of("/var/lib/coffer") : Path.of(System.getProperty("user.home"), ".local", "share", "coffer");
+    }
+
+    /**
+     * A setting's value: {@code env:VAR} reads the environment, {@code file:PATH} a file (trimmed),
+     * anything else is literal. Credentials belong in the first two; values are never logged.
+     */
+    static String resolve(String key, String value, Map<String, String> env) throws IOException {
+        if (value.startsWith("env:")) {
+            String v = env.get(value.substring(4));
+            if (v == null) throw new IllegalArgumentException(key + " refers to the environment variable " + value.substring(4) + ", which is not set");
+            return v;
+        }
+        if (value.startsWith("file:")) {
+            Path f = Path.of(value.substring(5));
+            if (!Files.isReadable(f)) throw new IllegalArgumentException(key + " refers to " + f + ", which cannot be read");
+            return Files.readString(f).trim();
+        }
+        return value;
     }
 
     private static String first(String... v) {

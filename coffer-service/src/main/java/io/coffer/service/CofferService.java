@@ -45,7 +45,7 @@ public final class CofferService implements AutoCloseable {
         this.config = config;
         this.catalog = catalog;
         this.clock = clock;
-        this.repositories = new Repositories(config.repositories());
+        this.repositories = new Repositories(config.repositories(), config.repositorySettings());
         this.ops = new Operations(config, catalog, repositories, clock);
         this.jobs = new JobRunner(catalog, clock, config.workers(), ops.handlers());
     }

@@ -13,7 +13,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The configured repositories. A backup's container is an engine repository of its own under
- * the repository's location ({@code LOCATION/CONTAINER}), created on first use.
+ * the repository's location ({@code LOCATION/CONTAINER}, or the location with the container in
+ * place of {@code {container}}), created on first use.
  *
  * <p>Within this process, backups and restores of one container share a read lock and prune
  * takes its write lock, so prune never runs beside a backup that may reference what it sweeps
@@ -21,11 +22,16 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 final class Repositories {
     private final Map<String, String> locations;
+    private final Map<String, Map<String, String>> settings;
     private final Map<String, ReadWriteLock> locks = new ConcurrentHashMap<>();
 
-    Repositories(Map<String, String> locations) {
+    Repositories(Map<String, String> locations, Map<String, Map<String, String>> settings) {
         this.locations = locations;
+        this.settings = settings;
     }
+
+    /** In a location, where a backup's container goes (else it is appended as a sub-location). */
+    static final String CONTAINER = "{container}";
 
     boolean exists(String name) {
         return locations.containsKey(name);
@@ -34,6 +40,7 @@ final class Repositories {
     String location(String repository, String container) {
         String base = locations.get(repository);
         if (base == null) throw ServiceException.notFound("repository '" + repository + "' is not configured; known: " + locations.keySet());
+        if (base.contains(CONTAINER)) return base.replace(CONTAINER, container);
         return base.endsWith("/") ? base + container : base + "/" + container;
     }
 
@@ -43,7 +50,7 @@ final class Repositories {
 
     /** Opens the container's repository, creating it when {@code create} and it does not exist yet. */
     Repository open(String repository, String container, boolean create) throws IOException {
-        ObjectStore store = Stores.open(location(repository, container));
+        ObjectStore store = Stores.open(location(repository, container), settings.getOrDefault(repository, Map.of()));
         return create ? openOrInit(store) : Repository.open(store, null);
     }
 

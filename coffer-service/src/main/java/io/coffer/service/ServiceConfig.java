@@ -9,8 +9,12 @@ import java.util.Objects;
  *
  * @param dataDir where volumes, snapshots, the SQLite catalog and the default repository live
  * @param catalogUrl JDBC URL of the catalog; null for SQLite at {@code DATA/catalog.db}
- * @param repositories repository name to location (a directory or {@code file://} URL); a
- *     backup's container is a sub-location of its repository
+ * @param repositories repository name to location: a directory, {@code file://PATH},
+ *     {@code s3://BUCKET/PREFIX} or {@code swift://CONTAINER/PREFIX}. A backup's container is a
+ *     sub-location of its repository, or takes the place of {@code {container}} in it
+ *     ({@code swift://{container}/coffer}: the container is the Swift container, as in Cinder)
+ * @param repositorySettings per repository, the settings of its store (endpoint, region,
+ *     credentials), already resolved; never logged
  * @param defaultRepository the repository used when a request names none
  * @param workers how many jobs run at once
  */
@@ -20,9 +24,15 @@ public record ServiceConfig(
         String catalogUser,
         String catalogPassword,
         Map<String, String> repositories,
+        Map<String, Map<String, String>> repositorySettings,
         String defaultRepository,
         String defaultContainer,
         int workers) {
+
+    @Override
+    public String toString() { // settings hold credentials
+        return "ServiceConfig[dataDir=" + dataDir + ", catalog=" + catalogUrl + ", repositories=" + repositories + ", workers=" + workers + "]";
+    }
 
     public ServiceConfig {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -31,6 +41,10 @@ public record ServiceConfig(
         repositories = repositories == null || repositories.isEmpty()
                 ? Map.of("local", dataDir.resolve("repository").toString())
                 : Map.copyOf(repositories);
+        repositorySettings = repositorySettings == null ? Map.of() : Map.copyOf(repositorySettings);
+        for (String name : repositorySettings.keySet()) {
+            if (!repositories.containsKey(name)) throw new IllegalArgumentException("settings are given for repository '" + name + "', which has no location (repository." + name + "=URL)");
+        }
         if (defaultRepository == null) defaultRepository = repositories.containsKey("local") ? "local" : repositories.keySet().iterator().next();
         if (!repositories.containsKey(defaultRepository)) {
             throw new IllegalArgumentException("default repository '" + defaultRepository + "' is not among the configured ones " + repositories.keySet());
@@ -40,7 +54,7 @@ public record ServiceConfig(
     }
 
     public static ServiceConfig defaults(Path dataDir) {
-        return new ServiceConfig(dataDir, null, null, null, null, null, null, 2);
+        return new ServiceConfig(dataDir, null, null, null, null, null, null, null, 2);
     }
 
     Path volumesDir() {
