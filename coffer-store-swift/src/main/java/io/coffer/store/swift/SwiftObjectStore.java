@@ -31,7 +31,10 @@ import java.util.concurrent.Semaphore;
  * <ul>
  *   <li>put: {@code PUT} with {@code If-None-Match: *} (412: the object exists) and the body's MD5
  *       as {@code ETag}, so that Swift refuses (422) a body damaged in transit; objects up to the
- *       pack size, without segmentation (Swift's limit is 5 GiB);
+ *       pack size, without segmentation (Swift's limit is 5 GiB). Swift checks the condition when
+ *       the request arrives, so puts of one key are serialized within this process; across
+ *       processes the repository's names make a repeated put harmless (content-addressed data,
+ *       random lock and manifest names);
  *   <li>the container is created on the first put that finds it missing (404);
  *   <li>a 401 gets a new token once, then the request again;
  *   <li>listings are JSON pages of up to 10,000 names, continued with {@code marker};
@@ -48,6 +51,8 @@ public final class SwiftObjectStore implements ObjectStore {
     private final String prefix;
     private final Semaphore slots;
     private final int page;
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.CompletableFuture<Void>> inflight =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     SwiftObjectStore(SwiftAuth auth, String container, String prefix, int connections) {
         this(auth, container, prefix, connections, PAGE);
@@ -125,6 +130,30 @@ public final class SwiftObjectStore implements ObjectStore {
     @Override
     public void put(String key, ByteBuffer data) throws IOException {
         Keys.check(key);
+        // Swift checks If-None-Match when a PUT arrives, so two PUTs in flight at once may both
+        // succeed: puts of one key from this process go one after the other.
+        java.util.concurrent.CompletableFuture<Void> mine = new java.util.concurrent.CompletableFuture<>();
+        while (true) {
+            var other = inflight.putIfAbsent(key, mine);
+            if (other == null) break;
+            try {
+                other.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("put " + where(key) + " interrupted");
+            } catch (java.util.concurrent.ExecutionException never) {
+                // completed normally always
+            }
+        }
+        try {
+            putOnce(key, data);
+        } finally {
+            inflight.remove(key, mine);
+            mine.complete(null);
+        }
+    }
+
+    private void putOnce(String key, ByteBuffer data) throws IOException {
         byte[] body;
         int off;
         int len = data.remaining();
