@@ -53,7 +53,7 @@ class RemoteRepositoryIT {
         Fixtures.richTree(src);
         Map<String, String> digest = TreeDigest.of(src, ROOT);
         String run = UUID.randomUUID().toString().substring(0, 8);
-        for (String repo : new String[] {"s3://coffer-it/cli-" + run, "swift://coffer-it/cli-" + run}) {
+        for (String repo : new String[] {"s3://coffer-it/cli-s3-" + run, "swift://coffer-it/cli-swift-" + run}) {
             var init = CofferProcess.run(cloudEnv(), "repo", "init", "--repo", repo, "-q");
             assertThat(init.code()).as(init.toString()).isZero();
             var b = CofferProcess.run(cloudEnv(), "repo", "backup", "--repo", repo, "-q", src.toString());
@@ -65,9 +65,13 @@ class RemoteRepositoryIT {
             var check = CofferProcess.run(cloudEnv(), "repo", "check", "--read-data", "--repo", repo);
             assertThat(check.code()).as(check.toString()).isZero();
         }
+        // Swift's S3 buckets are its containers: what was written through S3 reads through Swift
+        var across = CofferProcess.run(cloudEnv(), "repo", "check", "--read-data", "--repo", "swift://coffer-it/cli-s3-" + run);
+        assertThat(across.code()).as(across.toString()).isZero();
+        assertThat(across.out()).contains("1 backups");
         var badKey = new HashMap<>(cloudEnv());
         badKey.put("ST_KEY", "not-the-key");
-        var refused = CofferProcess.run(badKey, "repo", "ls", "--repo", "swift://coffer-it/cli-" + run);
+        var refused = CofferProcess.run(badKey, "repo", "ls", "--repo", "swift://coffer-it/cli-swift-" + run);
         assertThat(refused.code()).isNotZero();
         assertThat(refused.err()).contains("credentials were refused").doesNotContain("not-the-key").doesNotContain("Exception");
     }
