@@ -1,6 +1,7 @@
 package io.coffer.backup;
 
 import io.coffer.chunk.FastCdc;
+import io.coffer.repo.Pools;
 import io.coffer.repo.BlobId;
 import io.coffer.repo.BlobType;
 import io.coffer.repo.Json;
@@ -142,8 +143,7 @@ public final class BackupRunner {
                 String id = repo.saveManifest(m);
                 return new BackupResult(id, m, warnings);
             } finally {
-                scanners.shutdownNow();
-                workers.shutdownNow();
+                Pools.stop(scanners, workers); // a cancelled run's threads must not outlive it
                 packer.close();
             }
         }

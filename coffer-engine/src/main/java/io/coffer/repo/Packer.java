@@ -186,7 +186,7 @@ public final class Packer {
     }
 
     public void close() {
-        uploads.shutdownNow();
+        Pools.stop(uploads);
     }
 
     public long newBlobs() {

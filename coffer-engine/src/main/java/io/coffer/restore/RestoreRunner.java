@@ -275,7 +275,7 @@ public final class RestoreRunner {
                 }
             }
         } finally {
-            pool.shutdownNow();
+            io.coffer.repo.Pools.stop(pool); // no writer may outlive a cancelled restore (its staging is wiped next)
         }
         for (FileJob f : files) {
             if (f.failed) Files.deleteIfExists(f.path);
