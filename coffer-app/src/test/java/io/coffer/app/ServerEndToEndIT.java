@@ -171,17 +171,6 @@ class ServerEndToEndIT {
         for (String n : names) assertThat(server.get("/api/v1/volumes/" + n).path("volume").path("status").asText()).isEqualTo("available");
     }
 
-    /** Waits until the resource's job runs and has moved data; returns the job id. */
-    private String runningJob(String path, String field) throws Exception {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
-        while (System.nanoTime() < deadline) {
-            JsonNode p = server.get(path).path(field).path("progress");
-            if (p.path("job_status").asText().equals("running") && p.path("bytes_done").asLong() > 0) return p.path("job_id").asText();
-            Thread.sleep(10);
-        }
-        throw new IllegalStateException(path + " never ran: " + server.get(path));
-    }
-
     @Test
     void runningBackupsAndRestoresCanBeCancelledAndLeaveNothingBehind() throws Exception {
         var created = server.call("POST", "/api/v1/volumes", "{\"name\":\"slow\",\"size\":\"4GiB\"}");
@@ -193,7 +182,7 @@ class ServerEndToEndIT {
         // a running backup: cancelled through the CLI, it ends in error, the volume is available again
         var b = server.call("POST", "/api/v1/backups", "{\"volume_id\":\"slow\",\"name\":\"doomed\"}");
         String doomed = b.body().path("backup").path("id").asText();
-        String job = runningJob("/api/v1/backups/" + doomed, "backup");
+        String job = server.awaitBytesMoved("/api/v1/backups/" + doomed, "backup").path("job_id").asText();
         var cancel = server.cli("job", "cancel", job, "-o", "json");
         assertThat(cancel.code()).as(cancel.toString()).isZero();
         JsonNode j = server.await("/api/v1/jobs/" + job, "job", Set.of("succeeded", "failed", "cancelled"));
@@ -218,7 +207,7 @@ class ServerEndToEndIT {
         var r = server.call("POST", "/api/v1/backups/" + kept + "/restore", "{\"volume_id\":\"slow\"}");
         assertThat(r.status()).as(r.toString()).isEqualTo(202);
         String rj = r.body().path("restore").path("job_id").asText();
-        awaitRunning(rj);
+        server.awaitBytesMoved("/api/v1/jobs/" + rj, "job");
         assertThat(server.call("POST", "/api/v1/jobs/" + rj + "/cancel", null).status()).isEqualTo(202);
         assertThat(server.await("/api/v1/jobs/" + rj, "job", Set.of("succeeded", "failed", "cancelled")).path("status").asText()).isEqualTo("cancelled");
         assertThat(server.get("/api/v1/volumes/slow").path("volume").path("status").asText()).isEqualTo("available");
@@ -229,7 +218,7 @@ class ServerEndToEndIT {
         // a cancelled restore into a new volume marks that volume error_restoring, as Cinder does
         var n = server.call("POST", "/api/v1/backups/" + kept + "/restore", "{\"name\":\"slow-copy\"}");
         String nj = n.body().path("restore").path("job_id").asText();
-        awaitRunning(nj);
+        server.awaitBytesMoved("/api/v1/jobs/" + nj, "job");
         server.call("POST", "/api/v1/jobs/" + nj + "/cancel", null);
         assertThat(server.await("/api/v1/jobs/" + nj, "job", Set.of("succeeded", "failed", "cancelled")).path("status").asText()).isEqualTo("cancelled");
         assertThat(server.get("/api/v1/volumes/slow-copy").path("volume").path("status").asText()).isEqualTo("error_restoring");
@@ -242,17 +231,6 @@ class ServerEndToEndIT {
         var check = CofferProcess.run("repo", "check", "--read-data", "--repo", server.dataDir.resolve("repository/backups").toString());
         assertThat(check.code()).as(check.toString()).isZero();
         assertThat(check.out()).doesNotContain("error:");
-    }
-
-    private void awaitRunning(String jobId) throws Exception {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
-        while (System.nanoTime() < deadline) {
-            JsonNode j = server.get("/api/v1/jobs/" + jobId).path("job");
-            if (j.path("status").asText().equals("running") && j.path("progress").path("bytes_done").asLong() > 0) return;
-            assertThat(j.path("status").asText()).as(j.toString()).isIn("queued", "running");
-            Thread.sleep(10);
-        }
-        throw new IllegalStateException("job " + jobId + " never ran");
     }
 
     @Test

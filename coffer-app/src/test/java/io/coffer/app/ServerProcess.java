@@ -125,6 +125,24 @@ final class ServerProcess implements AutoCloseable {
         throw new IllegalStateException(path + " did not reach " + until + ": " + n);
     }
 
+    /**
+     * Polls a resource (a backup, snapshot or job) until its job has moved data; returns its
+     * progress (with {@code job_id}). Fails at once if the job ended before that.
+     */
+    JsonNode awaitBytesMoved(String path, String field) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        JsonNode p = null;
+        while (System.nanoTime() < deadline) {
+            p = get(path).path(field).path("progress");
+            if (p.path("bytes_done").asLong() > 0) return p;
+            if (Set.of("succeeded", "failed", "cancelled").contains(p.path("job_status").asText())) {
+                throw new IllegalStateException(path + ": the job ended before it moved data: " + p);
+            }
+            Thread.sleep(10);
+        }
+        throw new IllegalStateException(path + " never moved data: " + p);
+    }
+
     /** Runs the CLI against this server. */
     CofferProcess.Result cli(String... args) throws Exception {
         Map<String, String> e = new HashMap<>(env);
