@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * Collects new blobs into packs (one open pack per blob type), uploads sealed packs in the
  * background and writes index objects for uploaded packs: packs first, then their index; the
  * caller writes the manifest only after {@link #flush()}. At most {@code uploaders} sealed packs
- * are in memory besides the open ones; adders block beyond that, which bounds memory.
+ * are in memory besides the open ones (one per blob type): a pack is sealed only once an upload
+ * slot is free, and adders of its type wait until then, which bounds memory however slow the
+ * store is.
  */
 public final class Packer {
     private static final int CHECKPOINT_PACKS = 32;
@@ -106,6 +108,9 @@ public final class Packer {
             p.len += stored.length;
             long target = type == BlobType.TREE ? repo.config().treePackSize() : repo.config().packSize();
             if (p.len >= target) {
+                // Wait for an upload slot before letting go of the pack: adders of this type wait
+                // here too, so no further pack fills while the uploads are full.
+                acquireSlot();
                 open.remove(type);
                 sealed = p;
             }
@@ -113,7 +118,26 @@ public final class Packer {
         if (sealed != null) upload(type, sealed);
     }
 
+    private void acquireSlot() throws InterruptedIOException {
+        try {
+            inFlight.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for an upload slot");
+        }
+    }
+
+    /** Uploads a sealed pack in the background; the caller holds an upload slot, which the upload releases. */
     private void upload(BlobType type, OpenPack p) throws IOException {
+        try {
+            submit(type, p);
+        } catch (RuntimeException | Error e) {
+            inFlight.release(); // the upload never started
+            throw e;
+        }
+    }
+
+    private void submit(BlobType type, OpenPack p) {
         byte[] trailer = Pack.trailer(p.entries, repo.dataKey());
         byte[] bytes = p.buf.length >= p.len + trailer.length ? p.buf : Arrays.copyOf(p.buf, p.len + trailer.length);
         p.buf = null;
@@ -121,12 +145,6 @@ public final class Packer {
         int length = p.len + trailer.length;
         String id = Hex.of(Crypto.sha256(bytes, 0, length));
         PackInfo info = new PackInfo(id, type, length, p.entries);
-        try {
-            inFlight.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for an upload slot");
-        }
         uploads.execute(() -> {
             try {
                 try {
@@ -168,7 +186,10 @@ public final class Packer {
             rest = new ArrayList<>(open.entrySet());
             open.clear();
         }
-        for (var e : rest) upload(e.getKey(), e.getValue());
+        for (var e : rest) {
+            acquireSlot();
+            upload(e.getKey(), e.getValue());
+        }
         try {
             inFlight.acquire(permits);
             inFlight.release(permits);

@@ -1,0 +1,129 @@
+package io.coffer.repo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.coffer.store.LocalObjectStore;
+import io.coffer.store.ObjectInfo;
+import io.coffer.store.ObjectStore;
+import io.coffer.testing.Fixtures;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PackerTest {
+    @TempDir
+    Path dir;
+
+    /** A store whose pack uploads do not finish until released: a store far slower than the adders. */
+    static final class StalledStore implements ObjectStore {
+        final ObjectStore inner;
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicInteger packPuts = new AtomicInteger();
+
+        StalledStore(ObjectStore inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void put(String key, ByteBuffer data) throws IOException {
+            if (key.startsWith("data/")) {
+                packPuts.incrementAndGet();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException();
+                }
+            }
+            inner.put(key, data);
+        }
+
+        @Override
+        public byte[] get(String key) throws IOException {
+            return inner.get(key);
+        }
+
+        @Override
+        public byte[] get(String key, long offset, int length) throws IOException {
+            return inner.get(key, offset, length);
+        }
+
+        @Override
+        public ObjectInfo stat(String key) throws IOException {
+            return inner.stat(key);
+        }
+
+        @Override
+        public List<ObjectInfo> list(String prefix) throws IOException {
+            return inner.list(prefix);
+        }
+
+        @Override
+        public void delete(String key) throws IOException {
+            inner.delete(key);
+        }
+
+        @Override
+        public String location() {
+            return inner.location();
+        }
+
+        @Override
+        public void close() throws IOException {
+            inner.close();
+        }
+    }
+
+    @Test
+    void aSlowStoreHoldsAddersBackSoAtMostUploadersPlusOnePacksAreInMemory() throws Exception {
+        StalledStore store = new StalledStore(LocalObjectStore.open(dir));
+        var opts = InitOptions.defaults().withCompression(new RepoConfig.Compression("none", 0)).withPackSize(InitOptions.MIB, 64 * 1024);
+        Repository repo = Repository.init(store, opts, null);
+        int uploaders = 2, adders = 4, blob = 64 * 1024;
+        Packer packer = repo.newPacker(uploaders);
+        AtomicLong accepted = new AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < adders; t++) {
+            int seed = t;
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < 1000; i++) {
+                        byte[] b = Fixtures.random(seed * 100_000L + i, blob);
+                        packer.add(BlobType.DATA, repo.hash(b, 0, b.length), b, 0, b.length);
+                        accepted.addAndGet(b.length);
+                    }
+                } catch (IOException e) {
+                    // interrupted at the end of the test
+                }
+            }));
+        }
+        // wait until every adder is blocked and the stalled uploads have all started
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline && !(store.packPuts.get() == uploaders && threads.stream().allMatch(PackerTest::blocked))) {
+            Thread.sleep(10);
+        }
+        assertThat(store.packPuts.get()).as("pack uploads started").isEqualTo(uploaders);
+        assertThat(threads).as("adders blocked: %s", threads.stream().map(Thread::getState).toList()).allMatch(PackerTest::blocked);
+        long held = accepted.get();
+        // the uploading packs, the open pack, and one blob in the hands of each adder
+        assertThat(held).as("bytes accepted while the store is stalled").isLessThanOrEqualTo((uploaders + 1L) * InitOptions.MIB + (long) adders * blob);
+        store.release.countDown();
+        for (Thread t : threads) t.join();
+        packer.flush();
+        packer.close();
+        assertThat(accepted.get()).isEqualTo((long) adders * 1000 * blob);
+        assertThat(repo.index().blobCount()).isEqualTo(adders * 1000);
+    }
+
+    private static boolean blocked(Thread t) {
+        Thread.State s = t.getState();
+        return s == Thread.State.BLOCKED || s == Thread.State.WAITING;
+    }
+}
