@@ -86,13 +86,13 @@ public final class S3ObjectStore implements ObjectStore {
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .addPlugin(LegacyMd5Plugin.create())
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
-                        .apiCallAttemptTimeout(Duration.ofMinutes(5)))
+                        .apiCallAttemptTimeout(st.timeout().multipliedBy(5)))
                 .httpClientBuilder(ApacheHttpClient.builder()
                         .maxConnections(st.connections())
                         .expectContinueEnabled(false) // a server that answers early (404, 501) then drops the connection
                         .connectionMaxIdleTime(Duration.ofSeconds(20))
                         .connectionTimeout(Duration.ofSeconds(10))
-                        .socketTimeout(Duration.ofSeconds(60)));
+                        .socketTimeout(st.timeout()));
         if (st.endpoint() != null) b.endpointOverride(st.endpoint());
         return new S3ObjectStore(b.build(), st);
     }
@@ -156,7 +156,7 @@ public final class S3ObjectStore implements ObjectStore {
                 var req = software.amazon.awssdk.services.s3.model.PutObjectRequest.builder()
                         .bucket(bucket).key(prefix + key).contentLength((long) data.remaining()).contentMD5(md5);
                 if (conditional) req.ifNoneMatch("*");
-                s3.putObject(req.build(), RequestBody.fromRemainingByteBuffer(data.duplicate()));
+                s3.putObject(req.build(), body(data));
                 return;
             } catch (S3Exception e) {
                 if (e.statusCode() == 412 || "PreconditionFailed".equals(code(e))) {
@@ -298,6 +298,14 @@ public final class S3ObjectStore implements ObjectStore {
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         boolean credentials = e instanceof SdkClientException && msg.contains("credentials");
         return new StoreException(key, op + " " + what + " failed: " + msg, !credentials, e);
+    }
+
+    /** The body without a copy (packs are tens of MiB; the SDK's own ByteBuffer bodies copy them). */
+    private static RequestBody body(ByteBuffer data) {
+        if (!data.hasArray()) return RequestBody.fromRemainingByteBuffer(data.duplicate());
+        byte[] a = data.array();
+        int off = data.arrayOffset() + data.position(), len = data.remaining();
+        return RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(a, off, len), len, "application/octet-stream");
     }
 
     private static String md5(ByteBuffer b) {

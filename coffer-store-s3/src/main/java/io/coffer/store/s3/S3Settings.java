@@ -1,7 +1,9 @@
 package io.coffer.store.s3;
 
 import io.coffer.store.Keys;
+import io.coffer.store.StoreSettings;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 
@@ -20,11 +22,12 @@ import java.util.Map;
  *       configuration resolves them from the environment or a file), else {@code profile}, else
  *       the standard AWS chain ({@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}, profiles,
  *       instance roles);
- *   <li>{@code connections}: the most HTTP connections at once (default 16).
+ *   <li>{@code connections}: the most HTTP connections at once (default 16);
+ *   <li>{@code timeout}: how long a request may wait for the server (default 60s).
  * </ul>
  */
 public record S3Settings(String bucket, String prefix, URI endpoint, String region, boolean pathStyle,
-        String accessKeyId, String secretAccessKey, String profile, int connections) {
+        String accessKeyId, String secretAccessKey, String profile, int connections, Duration timeout) {
 
     @Override
     public String toString() { // never the secret
@@ -68,20 +71,14 @@ public record S3Settings(String bucket, String prefix, URI endpoint, String regi
             case "false", "no", "0" -> false;
             default -> throw new IllegalArgumentException("path_style must be true or false, not '" + ps + "'");
         };
-        String conn = settings.getOrDefault("connections", "16");
-        int connections;
-        try {
-            connections = Integer.parseInt(conn);
-        } catch (NumberFormatException e) {
-            connections = -1;
-        }
-        if (connections < 1 || connections > 256) throw new IllegalArgumentException("connections must be 1 to 256, not '" + conn + "'");
+        int connections = StoreSettings.connections(settings);
+        Duration timeout = StoreSettings.timeout(settings);
         String id = settings.get("access_key_id");
         String secret = settings.get("secret_access_key");
         if ((id == null) != (secret == null)) {
             throw new IllegalArgumentException("set both access_key_id and secret_access_key for " + location + ", or neither");
         }
-        return new S3Settings(bucket, prefix, endpoint, region, pathStyle, id, secret, settings.get("profile"), connections);
+        return new S3Settings(bucket, prefix, endpoint, region, pathStyle, id, secret, settings.get("profile"), connections, timeout);
     }
 
     private static String first(String... values) {

@@ -50,17 +50,19 @@ public final class SwiftObjectStore implements ObjectStore {
     private final String container;
     private final String prefix;
     private final Semaphore slots;
+    private final Duration timeout;
     private final int page;
     private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.CompletableFuture<Void>> inflight =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    SwiftObjectStore(SwiftAuth auth, String container, String prefix, int connections) {
-        this(auth, container, prefix, connections, PAGE);
+    SwiftObjectStore(SwiftAuth auth, String container, String prefix, int connections, Duration timeout) {
+        this(auth, container, prefix, connections, timeout, PAGE);
     }
 
     /** With {@code page} names per listing request (Swift's default and maximum: 10,000). */
-    SwiftObjectStore(SwiftAuth auth, String container, String prefix, int connections, int page) {
+    SwiftObjectStore(SwiftAuth auth, String container, String prefix, int connections, Duration timeout, int page) {
         this.page = page;
+        this.timeout = timeout;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
         this.auth = auth;
         this.container = container;
@@ -92,7 +94,7 @@ public final class SwiftObjectStore implements ObjectStore {
         try {
             SwiftAuth.Session s = auth.session(http);
             for (int attempt = 0; ; attempt++) {
-                HttpRequest r = req.build(s).timeout(Duration.ofMinutes(5)).header("X-Auth-Token", s.token()).build();
+                HttpRequest r = req.build(s).timeout(timeout).header("X-Auth-Token", s.token()).build();
                 HttpResponse<T> resp;
                 try {
                     resp = http.send(r, body);
@@ -101,7 +103,7 @@ public final class SwiftObjectStore implements ObjectStore {
                     throw new InterruptedIOException(op + " " + where(key) + " interrupted");
                 } catch (IOException e) {
                     // connection refused or reset, timeout: the request may be repeated
-                    throw new StoreException(key, op + " " + where(key) + " failed: " + e, true, e);
+                    throw new StoreException(key, op + " " + where(key) + " failed: " + describe(e, r), true, e);
                 }
                 if (resp.statusCode() == 401 && attempt == 0) {
                     s = auth.renew(http, s);
@@ -112,6 +114,16 @@ public final class SwiftObjectStore implements ObjectStore {
         } finally {
             slots.release();
         }
+    }
+
+    /** What went wrong on the wire, in words (the JDK's exceptions often carry no message). */
+    private String describe(IOException e, HttpRequest r) {
+        String server = r.uri().getHost() + ":" + r.uri().getPort();
+        if (e instanceof java.net.http.HttpConnectTimeoutException) return "no connection to " + server + " within 10s";
+        if (e instanceof java.net.http.HttpTimeoutException) return "no answer from " + server + " within " + timeout.toMillis() / 1000.0 + "s";
+        if (e instanceof java.net.ConnectException) return "cannot connect to " + server + " (connection refused: is the Swift proxy running?)";
+        String m = e.getMessage();
+        return (m == null ? e.getClass().getSimpleName() : m) + " (talking to " + server + ")";
     }
 
     private StoreException fail(String key, String op, int status) {
@@ -169,7 +181,7 @@ public final class SwiftObjectStore implements ObjectStore {
         for (int attempt = 0; ; attempt++) {
             HttpResponse<Void> r = send(key, "put", s -> HttpRequest.newBuilder(objectUrl(s, key))
                     .header("If-None-Match", "*").header("ETag", etag).header("Content-Type", "application/octet-stream")
-                    .PUT(HttpRequest.BodyPublishers.ofByteArray(body, off, len)), HttpResponse.BodyHandlers.discarding());
+                    .PUT(ArrayBodyPublisher.of(body, off, len)), HttpResponse.BodyHandlers.discarding());
             int st = r.statusCode();
             if (st == 201 || st == 200) return;
             if (st == 412) throw new ObjectExistsException(location(), key);

@@ -1,6 +1,7 @@
 package io.coffer.store.swift;
 
 import io.coffer.store.Keys;
+import io.coffer.store.StoreSettings;
 import io.coffer.store.ObjectStore;
 import io.coffer.store.ObjectStoreProvider;
 import java.net.URI;
@@ -11,7 +12,8 @@ import java.util.Set;
  * Opens {@code swift://CONTAINER/PREFIX} locations. Credentials: the settings {@code auth_url},
  * {@code user}, {@code key} (tempauth v1) or {@code os_*} (Keystone v3), else the environment the
  * {@code swift} CLI reads ({@code ST_AUTH}, {@code ST_USER}, {@code ST_KEY}, or {@code OS_AUTH_URL}
- * and the other {@code OS_*} variables). {@code connections} bounds parallel requests (default 16).
+ * and the other {@code OS_*} variables). {@code connections} bounds parallel requests (default 16),
+ * {@code timeout} how long one waits for an answer (default 60s).
  */
 public final class SwiftStoreProvider implements ObjectStoreProvider {
     @Override
@@ -39,9 +41,6 @@ public final class SwiftStoreProvider implements ObjectStoreProvider {
             }
             prefix += "/";
         }
-        String conn = settings.getOrDefault("connections", "16");
-        int connections = conn.matches("\\d{1,3}") ? Integer.parseInt(conn) : -1;
-        if (connections < 1 || connections > 256) throw new IllegalArgumentException("connections must be 1 to 256, not '" + conn + "'");
-        return new SwiftObjectStore(SwiftAuth.of(settings, env), container, prefix, connections);
+        return new SwiftObjectStore(SwiftAuth.of(settings, env), container, prefix, StoreSettings.connections(settings), StoreSettings.timeout(settings));
     }
 }

@@ -38,7 +38,7 @@ class SwiftObjectStoreTest extends AbstractObjectStoreTest {
     @Test
     void listingsContinueAcrossPages() throws Exception {
         // more names than one listing page holds (pages of 100 here; 10,000 in use)
-        try (SwiftObjectStore s = new SwiftObjectStore(SwiftAuth.of(serverSettings(), Map.of()), "coffer-test", UUID.randomUUID() + "/", 8, 100)) {
+        try (SwiftObjectStore s = new SwiftObjectStore(SwiftAuth.of(serverSettings(), Map.of()), "coffer-test", UUID.randomUUID() + "/", 8, java.time.Duration.ofSeconds(60), 100)) {
             int n = 250;
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
             java.util.List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
