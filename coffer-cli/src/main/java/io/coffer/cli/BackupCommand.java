@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 /** {@code coffer backup ...}: backups of volumes, and restores, through the server. */
 @Command(name = "backup", description = "Create, list, show, delete and restore backups (through the server).",
         subcommands = {BackupCommand.Create.class, BackupCommand.ListCmd.class, BackupCommand.Show.class, BackupCommand.Delete.class,
-                BackupCommand.Restore.class})
+                BackupCommand.Restore.class, BackupCommand.Import.class})
 final class BackupCommand {
     static final String[] COLUMNS = {"id", "name", "volume_name", "status", "is_incremental", "logical_bytes", "stored_bytes", "created_at"};
     static final Set<String> SETTLED = Set.of("available");
@@ -139,6 +139,37 @@ final class BackupCommand {
             if (!job.path("status").asText().equals("succeeded")) {
                 System.err.println("coffer: error: restore failed: " + job.path("error").asText());
                 return ExitCodes.INCOMPLETE;
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "import", description = {"Import into the server's catalog the backups stored in a repository container that it does not know",
+            "(after the loss of the host that made them). Only adds catalog entries; the repository is not changed."})
+    static final class Import implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Option(names = "--repo", required = true, paramLabel = "NAME|URL",
+                description = "A repository configured on the server, or a location one of them covers (e.g. s3://bucket/prefix/backups).")
+        String repo;
+        @Option(names = "--container", paramLabel = "CONTAINER", description = "Container to import from (default: the server's default, or the one in the URL).")
+        String container;
+
+        @Override
+        public Integer call() {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("repository", repo);
+            if (container != null) body.put("container", container);
+            JsonNode r = o.client().post("/backups/import", body).path("import");
+            if (o.json()) {
+                ServerOptions.print(r);
+                return ExitCodes.OK;
+            }
+            String where = r.path("repository").asText() + "/" + r.path("container").asText();
+            if (!o.quiet) System.out.println("imported " + r.path("imported").size() + " backups from " + where + ", skipped " + r.path("skipped").size());
+            if (!r.path("imported").isEmpty()) o.printList(r.path("imported"), COLUMNS);
+            for (JsonNode s : r.path("skipped")) {
+                String id = s.path("backup_id").isNull() ? "" : " (backup " + s.path("backup_id").asText() + ")";
+                System.err.println("coffer: skipped manifest " + s.path("manifest_id").asText() + id + ": " + s.path("reason").asText());
             }
             return ExitCodes.OK;
         }

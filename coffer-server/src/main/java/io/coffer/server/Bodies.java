@@ -16,5 +16,7 @@ final class Bodies {
     record CreateBackup(@JsonProperty("volume_id") String volumeId, @JsonProperty("snapshot_id") String snapshotId, String repository,
             String container, String name, String description, Boolean incremental, Boolean force, Map<String, String> metadata) {}
 
+    record ImportBackups(String repository, String container) {}
+
     record Restore(@JsonProperty("volume_id") String volumeId, String name) {}
 }

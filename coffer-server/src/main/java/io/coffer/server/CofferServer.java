@@ -104,6 +104,16 @@ public final class CofferServer implements AutoCloseable {
                     b.description(), Boolean.TRUE.equals(b.incremental()), Boolean.TRUE.equals(b.force()), b.metadata()));
             ctx.status(202).json(Map.of("backup", Views.backup(backup, svc)));
         });
+        app.post(API + "/backups/import", ctx -> {
+            var b = Json.parse(ctx.body(), Bodies.ImportBackups.class);
+            var r = svc.importBackups(b.repository(), b.container());
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("repository", r.repository());
+            out.put("container", r.container());
+            out.put("imported", r.imported().stream().map(x -> Views.backup(x, svc)).toList());
+            out.put("skipped", r.skipped().stream().map(Views::skipped).toList());
+            ctx.json(Map.of("import", out));
+        });
         app.get(API + "/backups/{id}", ctx -> ctx.json(Map.of("backup", Views.backup(svc.backup(ctx.pathParam("id")), svc))));
         app.delete(API + "/backups/{id}", ctx -> {
             boolean cascade = bool(ctx, "cascade");

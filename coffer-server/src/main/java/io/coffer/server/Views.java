@@ -89,6 +89,14 @@ final class Views {
         return m;
     }
 
+    static Map<String, Object> skipped(io.coffer.service.Importer.Skipped s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("manifest_id", s.manifestId());
+        m.put("backup_id", s.backupId());
+        m.put("reason", s.reason());
+        return m;
+    }
+
     static Map<String, Object> job(Job j) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", j.id());

@@ -39,6 +39,7 @@ public final class CofferService implements AutoCloseable {
     private final Repositories repositories;
     private final Operations ops;
     private final JobRunner jobs;
+    private final Importer importer;
     private final Object mutex = new Object();
 
     private CofferService(ServiceConfig config, Catalog catalog, Clock clock) {
@@ -48,6 +49,7 @@ public final class CofferService implements AutoCloseable {
         this.repositories = new Repositories(config.repositories(), config.repositorySettings());
         this.ops = new Operations(config, catalog, repositories, clock);
         this.jobs = new JobRunner(catalog, clock, config.workers(), ops.handlers());
+        this.importer = new Importer(catalog, repositories, clock);
     }
 
     /** Opens the catalog, reconciles what a crash interrupted, and starts the job workers. */
@@ -218,6 +220,9 @@ public final class CofferService implements AutoCloseable {
         String name = r.name() == null ? null : Validation.name("backup", r.name());
         String description = Validation.text("description", r.description(), 1024);
         var metadata = Validation.labels("metadata", r.metadata());
+        for (String k : metadata.keySet()) {
+            if (k.startsWith(BackupTags.PREFIX)) throw ServiceException.invalid("metadata key '" + Validation.printable(k) + "' is reserved: keys starting with '" + BackupTags.PREFIX + "' are Coffer's own");
+        }
         synchronized (mutex) {
             Volume v = volume(r.volume());
             Snapshot snap = null;
@@ -303,6 +308,20 @@ public final class CofferService implements AutoCloseable {
             });
             jobs.submit(job);
             return job;
+        }
+    }
+
+    /**
+     * Imports into the catalog the backups that a Coffer server stored in a repository container
+     * and this catalog does not know (after the loss of the host that made them, or to restore
+     * them on another one). {@code repository} is a configured repository's name or a location
+     * URL that one of them covers.
+     */
+    public Importer.Result importBackups(String repository, String container) throws IOException {
+        Repositories.Target t = repositories.resolve(repository, container, config.defaultContainer());
+        Importer.Result found = importer.read(t);
+        synchronized (mutex) {
+            return importer.insert(found);
         }
     }
 

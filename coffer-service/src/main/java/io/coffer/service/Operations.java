@@ -113,16 +113,7 @@ final class Operations {
                 if (b.parentId() != null) {
                     parentManifest = catalog.backup(b.parentId()).map(Backup::manifestId).orElse(null);
                 }
-                Map<String, String> tags = new HashMap<>(b.metadata());
-                tags.put("coffer.backup_id", b.id());
-                tags.put("coffer.volume_id", v.id());
-                tags.put("coffer.volume_name", v.name());
-                tags.put("coffer.volume_size", Long.toString(v.sizeBytes()));
-                tags.put("coffer.volume_driver", v.driver());
-                tags.put("coffer.container", b.container());
-                tags.put("coffer.consistency", consistency);
-                if (b.name() != null) tags.put("coffer.name", b.name());
-                if (b.parentId() != null) tags.put("coffer.parent_id", b.parentId());
+                Map<String, String> tags = BackupTags.of(b, v, consistency, dataTime);
                 BackupOptions opts = BackupOptions.defaults().withTags(tags).withParent(parentManifest);
                 BackupRunner runner = new BackupRunner(repo, opts);
                 BackupProgress p = runner.progress();

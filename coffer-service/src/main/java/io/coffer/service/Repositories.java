@@ -44,6 +44,52 @@ final class Repositories {
         return base.endsWith("/") ? base + container : base + "/" + container;
     }
 
+    /** A configured repository and a container in it. */
+    record Target(String repository, String container) {}
+
+    /**
+     * Where {@code ref} points: a configured repository's name (with {@code container}, which
+     * defaults to {@code defaultContainer}), or a location URL that one of them, with some
+     * container, resolves to. A location no configured repository covers is refused: the server
+     * could not reach it again (credentials, settings) to restore.
+     */
+    Target resolve(String ref, String container, String defaultContainer) {
+        if (ref == null || ref.isBlank()) throw ServiceException.invalid("no repository given: name a configured repository or give its location URL");
+        if (locations.containsKey(ref)) return new Target(ref, Validation.container(container == null ? defaultContainer : container));
+        String url = trim(ref);
+        for (var e : locations.entrySet()) {
+            String base = trim(e.getValue());
+            String found = null;
+            if (base.contains(CONTAINER)) {
+                int at = base.indexOf(CONTAINER);
+                String head = base.substring(0, at), tail = base.substring(at + CONTAINER.length());
+                if (url.startsWith(head) && url.endsWith(tail) && url.length() > head.length() + tail.length()) {
+                    found = url.substring(head.length(), url.length() - tail.length());
+                }
+            } else if (url.startsWith(base + "/")) {
+                found = url.substring(base.length() + 1);
+            } else if (url.equals(base)) {
+                found = container == null ? defaultContainer : container;
+            }
+            if (found != null && !found.contains("/")) {
+                if (container != null && !container.equals(found)) {
+                    throw ServiceException.invalid("location " + Validation.printable(ref) + " is container '" + Validation.printable(found)
+                            + "' of repository '" + e.getKey() + "', not container '" + Validation.printable(container) + "'");
+                }
+                return new Target(e.getKey(), Validation.container(found));
+            }
+        }
+        throw ServiceException.invalid("no configured repository covers " + Validation.printable(ref) + "; configure it as repository.NAME=LOCATION"
+                + " (with its credentials) and restart the server, then import by name; configured: " + locations.keySet());
+    }
+
+    private static String trim(String s) {
+        String t = s;
+        while (t.endsWith("/") && t.length() > 1) t = t.substring(0, t.length() - 1);
+        if (t.startsWith("file://")) t = t.substring("file://".length());
+        return t;
+    }
+
     ReadWriteLock lock(String repository, String container) {
         return locks.computeIfAbsent(repository + "\0" + container, k -> new ReentrantReadWriteLock());
     }
