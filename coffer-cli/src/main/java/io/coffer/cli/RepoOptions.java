@@ -20,8 +20,20 @@ final class RepoOptions {
     @Option(names = "--key-file", paramLabel = "FILE", description = "Open the repository with a key file (32+ random bytes).")
     Path keyFile;
 
-    @Option(names = "--json", description = "Print the result as JSON on stdout.")
+    @Option(names = "--json", description = "Print the result as JSON on stdout (same as -o json).")
     boolean json;
+
+    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "table|json", description = "Output format, as for the server commands (default: table).")
+    void output(String format) {
+        switch (format) {
+            case "json" -> json = true;
+            case "table" -> json = false;
+            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--output must be table or json, not '" + format + "'");
+        }
+    }
 
     @Option(names = {"-q", "--quiet"}, description = "No progress or summary on stderr.")
     boolean quiet;
