@@ -87,6 +87,10 @@ final class ServerCommand implements Callable<Integer> {
                 repos, repoSettings, file.getProperty("repository.default"), file.getProperty("container.default"),
                 workers != null ? workers : Integer.parseInt(first(null, env.get("COFFER_WORKERS"), file.getProperty("workers"), "2")));
         Files.createDirectories(cfg.dataDir());
+        // remote repositories keep their metadata cache with the server's data, unless told otherwise
+        if (System.getProperty("coffer.cache.dir") == null && env.get("COFFER_CACHE_DIR") == null) {
+            System.setProperty("coffer.cache.dir", cfg.dataDir().resolve("cache").toString());
+        }
         String token = token(cfg.dataDir(), host, env, file);
 
         CofferService svc = CofferService.start(cfg, Clock.systemUTC());

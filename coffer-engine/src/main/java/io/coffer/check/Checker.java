@@ -56,6 +56,9 @@ public final class Checker {
     }
 
     public CheckResult run(boolean readData) throws IOException {
+        // what the store holds, not the local metadata cache
+        repo.bypassCache();
+        repo.reloadIndex();
         for (var e : repo.indexErrors().entrySet()) {
             findings.add(new Finding(Finding.Severity.ERROR, e.getKey(), e.getValue(), List.of()));
         }

@@ -152,6 +152,7 @@ public final class Packer {
                 } catch (ObjectExistsException same) {
                     // same content already stored
                 }
+                if (type == BlobType.TREE) repo.keep(info.key(), bytes, length);
                 repo.index().add(info); // readable now; made durable by the next index object
                 List<PackInfo> batch = null;
                 synchronized (unindexed) {
@@ -206,8 +207,14 @@ public final class Packer {
         if (!batch.isEmpty()) repo.writeIndex(batch);
     }
 
+    /** Stops the uploads and lets go of every buffer (after a failure, the open packs are dropped). */
     public void close() {
         Pools.stop(uploads);
+        synchronized (open) {
+            for (OpenPack p : open.values()) p.buf = null;
+            open.clear();
+        }
+        pending.clear();
     }
 
     public long newBlobs() {

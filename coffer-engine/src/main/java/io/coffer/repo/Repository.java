@@ -29,12 +29,35 @@ public final class Repository implements Closeable {
     private final MasterIndex index = new MasterIndex();
     private final Set<String> indexKeys = ConcurrentHashMap.newKeySet();
     private final Map<String, String> indexErrors = new ConcurrentHashMap<>();
+    private volatile MetadataCache cache;
 
     private Repository(ObjectStore store, RepoConfig config, MasterKeys keys) {
         this.store = store;
         this.config = config;
         this.keys = keys;
         this.codec = new BlobCodec(config, keys);
+        this.cache = remote(store) ? MetadataCache.of(config.id()) : null;
+    }
+
+    /** A store reached over the network (a local directory needs no cache). */
+    private static boolean remote(ObjectStore store) {
+        String l = store.location();
+        int sep = l.indexOf("://");
+        return sep > 0 && !l.startsWith("file://");
+    }
+
+    /** Puts an object just stored into the metadata cache, if there is one. */
+    void keep(String key, byte[] b, int length) {
+        MetadataCache c = cache;
+        if (c != null) c.keep(key, b, length);
+    }
+
+    /**
+     * Reads everything from the store itself from now on, never from the local metadata cache
+     * (for {@code check}, which must see what the store holds).
+     */
+    public void bypassCache() {
+        cache = null;
     }
 
     /** Creates a repository in an empty store; {@code secret} null means no encryption. */
@@ -121,7 +144,10 @@ public final class Repository implements Closeable {
     private void loadIndexObjects(List<ObjectInfo> objs) {
         objs.parallelStream().filter(o -> !indexKeys.contains(o.key())).forEach(o -> {
             try {
-                for (PackInfo p : readIndexObject(o.key())) index.add(p);
+                MetadataCache c = cache;
+                String key = o.key();
+                byte[] raw = c == null ? store.get(key) : c.object(key, () -> store.get(key));
+                for (PackInfo p : IndexCodec.decode(key, Envelope.open(key, raw, Envelope.Kind.INDEX, dataKey()))) index.add(p);
                 indexKeys.add(o.key());
                 indexErrors.remove(o.key());
             } catch (ObjectNotFoundException gone) {
@@ -149,6 +175,7 @@ public final class Repository implements Closeable {
         }
         for (PackInfo p : packs) index.add(p);
         indexKeys.add(key);
+        keep(key, obj, obj.length);
         return key;
     }
 
@@ -199,6 +226,16 @@ public final class Repository implements Closeable {
         MasterIndex.Location loc = index.find(id);
         if (loc == null) throw new RepositoryException(RepositoryException.Kind.CORRUPT, "blob " + id.hex() + " is not in the index (missing data)");
         String key = loc.pack().key();
+        MetadataCache c = cache;
+        if (c != null && loc.type() == BlobType.TREE) {
+            PackInfo pack = loc.pack();
+            byte[] stored = c.treeRange(pack.id(), pack.size(), loc.offset(), loc.storedLength(), () -> store.get(key));
+            try {
+                return decodeBlob(key + " at offset " + loc.offset() + " (cached)", id, stored, 0, stored.length, loc.rawLength());
+            } catch (RuntimeException damaged) {
+                c.evictTree(pack.id()); // fall through to the store
+            }
+        }
         byte[] stored = store.get(key, loc.offset(), loc.storedLength());
         if (stored.length != loc.storedLength()) throw new CorruptObjectException(key, "truncated at offset " + (loc.offset() + stored.length));
         return decodeBlob(key + " at offset " + loc.offset(), id, stored, 0, stored.length, loc.rawLength());
@@ -236,14 +273,16 @@ public final class Repository implements Closeable {
         byte[] obj = Envelope.seal(Envelope.Kind.MANIFEST, Json.write(m), true, dataKey());
         String id = Hex.of(Crypto.sha256(obj, 0, obj.length));
         store.put("manifests/" + id, ByteBuffer.wrap(obj));
+        keep("manifests/" + id, obj, obj.length);
         return id;
     }
 
     public Manifest loadManifest(String id) throws IOException {
         String key = "manifests/" + id;
         byte[] raw;
+        MetadataCache c = cache;
         try {
-            raw = store.get(key);
+            raw = c == null ? store.get(key) : c.object(key, () -> store.get(key));
         } catch (ObjectNotFoundException e) {
             throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "backup " + id + " not found in " + store.location());
         }

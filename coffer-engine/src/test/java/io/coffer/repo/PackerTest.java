@@ -3,9 +3,9 @@ package io.coffer.repo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coffer.store.LocalObjectStore;
-import io.coffer.store.ObjectInfo;
 import io.coffer.store.ObjectStore;
 import io.coffer.testing.Fixtures;
+import io.coffer.testing.ForwardingObjectStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -22,13 +22,12 @@ class PackerTest {
     Path dir;
 
     /** A store whose pack uploads do not finish until released: a store far slower than the adders. */
-    static final class StalledStore implements ObjectStore {
-        final ObjectStore inner;
+    static final class StalledStore extends ForwardingObjectStore {
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicInteger packPuts = new AtomicInteger();
 
         StalledStore(ObjectStore inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         @Override
@@ -43,41 +42,6 @@ class PackerTest {
                 }
             }
             inner.put(key, data);
-        }
-
-        @Override
-        public byte[] get(String key) throws IOException {
-            return inner.get(key);
-        }
-
-        @Override
-        public byte[] get(String key, long offset, int length) throws IOException {
-            return inner.get(key, offset, length);
-        }
-
-        @Override
-        public ObjectInfo stat(String key) throws IOException {
-            return inner.stat(key);
-        }
-
-        @Override
-        public List<ObjectInfo> list(String prefix) throws IOException {
-            return inner.list(prefix);
-        }
-
-        @Override
-        public void delete(String key) throws IOException {
-            inner.delete(key);
-        }
-
-        @Override
-        public String location() {
-            return inner.location();
-        }
-
-        @Override
-        public void close() throws IOException {
-            inner.close();
         }
     }
 

@@ -1,0 +1,148 @@
+package io.coffer.repo;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A local copy of a remote repository's small, immutable objects: index objects, manifests and
+ * whole tree packs. All three are named by the SHA-256 of their content, so an entry is checked
+ * against its name whenever it is read and a damaged or foreign entry is simply fetched again;
+ * nothing in the cache is ever trusted beyond what the store itself would give. With it an
+ * incremental or no-change backup reads its parent's trees without a request per directory.
+ *
+ * <p>Where: the {@code coffer.cache.dir} system property, else {@code COFFER_CACHE_DIR}, else
+ * {@code $XDG_CACHE_HOME/coffer}, else {@code ~/.cache/coffer}; one directory per repository id.
+ * {@code off} turns it off. The cache may be deleted at any time.
+ */
+final class MetadataCache {
+    interface Fetch {
+        byte[] get() throws IOException;
+    }
+
+    private final Path dir;
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
+    private MetadataCache(Path dir) {
+        this.dir = dir;
+    }
+
+    /** The cache of repository {@code id}, or null when caching is off or the location is unusable. */
+    static MetadataCache of(String id) {
+        String base = System.getProperty("coffer.cache.dir");
+        if (base == null) base = System.getenv("COFFER_CACHE_DIR");
+        if (base == null) {
+            String xdg = System.getenv("XDG_CACHE_HOME");
+            base = (xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache")).resolve("coffer").toString();
+        }
+        if (base.isBlank() || base.equals("off") || !Hex.isHex(id)) return null;
+        try {
+            Path d = Files.createDirectories(Path.of(base, id));
+            Files.createDirectories(d.resolve("index"));
+            Files.createDirectories(d.resolve("manifests"));
+            Files.createDirectories(d.resolve("trees"));
+            return new MetadataCache(d);
+        } catch (IOException | RuntimeException e) {
+            return null; // an unusable cache location only costs requests
+        }
+    }
+
+    /** The content of {@code key} ({@code index/ID} or {@code manifests/ID}), from the cache or fetched and kept. */
+    byte[] object(String key, Fetch fetch) throws IOException {
+        String name = key.substring(key.indexOf('/') + 1);
+        Path p = dir.resolve(key.substring(0, key.indexOf('/'))).resolve(name);
+        byte[] cached = read(p, name);
+        if (cached != null) return cached;
+        byte[] b = fetch.get();
+        if (Hex.of(Crypto.sha256(b, 0, b.length)).equals(name)) write(p, b);
+        return b;
+    }
+
+    /**
+     * {@code length} bytes at {@code offset} of tree pack {@code packId}: from the cached pack, or
+     * after fetching the whole pack (checked against its name) once.
+     */
+    byte[] treeRange(String packId, long packLength, int offset, int length, Fetch whole) throws IOException {
+        Path p = dir.resolve("trees").resolve(packId);
+        byte[] r = range(p, packLength, offset, length);
+        if (r != null) return r;
+        synchronized (locks.computeIfAbsent(packId, k -> new Object())) {
+            try {
+                r = range(p, packLength, offset, length);
+                if (r != null) return r;
+                byte[] b = whole.get();
+                if (b.length != packLength || !Hex.of(Crypto.sha256(b, 0, b.length)).equals(packId)) {
+                    throw new CorruptObjectException("data/" + packId, "content does not match its name (SHA-256 mismatch over " + b.length + " bytes)");
+                }
+                write(p, b);
+                byte[] out = new byte[length];
+                System.arraycopy(b, offset, out, 0, length);
+                return out;
+            } finally {
+                locks.remove(packId);
+            }
+        }
+    }
+
+    /** Keeps an object this process has just stored ({@code index/ID}, {@code manifests/ID}, or {@code data/ID} of a tree pack). */
+    void keep(String key, byte[] b, int length) {
+        String kind = key.substring(0, key.indexOf('/'));
+        Path p = dir.resolve(kind.equals("data") ? "trees" : kind).resolve(key.substring(key.indexOf('/') + 1));
+        write(p, length == b.length ? b : java.util.Arrays.copyOf(b, length));
+    }
+
+    /** Forgets a cached tree pack (a blob read from it did not verify). */
+    void evictTree(String packId) {
+        try {
+            Files.deleteIfExists(dir.resolve("trees").resolve(packId));
+        } catch (IOException e) {
+            // read again from the store next time anyway: the blob check fails again
+        }
+    }
+
+    private static byte[] read(Path p, String name) {
+        try {
+            byte[] b = Files.readAllBytes(p);
+            if (Hex.of(Crypto.sha256(b, 0, b.length)).equals(name)) return b;
+            Files.deleteIfExists(p);
+        } catch (IOException missing) {
+            // not cached
+        }
+        return null;
+    }
+
+    private static byte[] range(Path p, long packLength, int offset, int length) {
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "r")) {
+            if (f.length() != packLength) return null;
+            byte[] out = new byte[length];
+            f.seek(offset);
+            f.readFully(out);
+            return out;
+        } catch (IOException missing) {
+            return null;
+        }
+    }
+
+    private static void write(Path p, byte[] b) {
+        Path tmp = p.resolveSibling(p.getFileName() + ".tmp-" + Thread.currentThread().threadId());
+        try {
+            Files.write(tmp, b);
+            try {
+                Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) { // not cached: only costs a request next time
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // best effort
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package io.coffer.repo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.coffer.backup.BackupOptions;
+import io.coffer.backup.BackupRunner;
+import io.coffer.store.LocalObjectStore;
+import io.coffer.store.ObjectStore;
+import io.coffer.testing.Fixtures;
+import io.coffer.testing.ForwardingObjectStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MetadataCacheTest {
+    @TempDir
+    Path tmp;
+
+    /** A local store that looks remote and counts the reads of packs, index objects and manifests. */
+    static final class CountingRemote extends ForwardingObjectStore {
+        final AtomicInteger packReads = new AtomicInteger();
+        final AtomicInteger metadataReads = new AtomicInteger();
+
+        CountingRemote(ObjectStore inner) {
+            super(inner);
+        }
+
+        @Override
+        public byte[] get(String key) throws IOException {
+            count(key);
+            return inner.get(key);
+        }
+
+        @Override
+        public byte[] get(String key, long offset, int length) throws IOException {
+            count(key);
+            return inner.get(key, offset, length);
+        }
+
+        private void count(String key) {
+            if (key.startsWith("data/")) packReads.incrementAndGet();
+            if (key.startsWith("index/") || key.startsWith("manifests/")) metadataReads.incrementAndGet();
+        }
+
+        @Override
+        public String location() {
+            return "test://" + inner.location();
+        }
+    }
+
+    @BeforeEach
+    void cacheHere() {
+        System.setProperty("coffer.cache.dir", tmp.resolve("cache").toString());
+    }
+
+    @AfterEach
+    void noCache() {
+        System.clearProperty("coffer.cache.dir");
+    }
+
+    /** 300 directories of small files: a backup with many trees. */
+    private Path source() throws IOException {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        for (int d = 0; d < 300; d++) {
+            Path dir = Files.createDirectories(src.resolve("d" + d / 30).resolve("e" + d));
+            Files.write(dir.resolve("f"), Fixtures.text(d, 200));
+        }
+        return src;
+    }
+
+    @Test
+    void aNoChangeBackupReadsItsParentsTreesFromTheCacheNotTheStore() throws Exception {
+        Path src = source();
+        Path storeDir = tmp.resolve("store");
+        String full, second;
+        try (Repository repo = Repository.init(new CountingRemote(LocalObjectStore.open(storeDir)), InitOptions.defaults(), null)) {
+            full = new BackupRunner(repo, BackupOptions.defaults()).run(src).id();
+        }
+        // the writer kept what it stored; start from an empty cache to see it filled on reads
+        try (Stream<Path> s = Files.walk(tmp.resolve("cache"))) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) Files.delete(p);
+        }
+        CountingRemote store = new CountingRemote(LocalObjectStore.open(storeDir));
+        try (Repository repo = Repository.open(store, null)) {
+            second = new BackupRunner(repo, BackupOptions.defaults().withParent(full)).run(src).id();
+        }
+        // the first run from this cache fetches each tree pack once, whole
+        int treePacks = store.packReads.get();
+        assertThat(treePacks).isBetween(1, 3);
+
+        CountingRemote again = new CountingRemote(LocalObjectStore.open(storeDir));
+        try (Repository repo = Repository.open(again, null)) {
+            new BackupRunner(repo, BackupOptions.defaults().withParent(second)).run(src);
+            assertThat(repo.readTree(repo.loadManifest(second).tree()).nodes()).isNotEmpty();
+        }
+        assertThat(again.packReads.get()).as("pack reads of a no-change backup with a warm cache").isZero();
+        assertThat(again.metadataReads.get()).as("index and manifest reads with a warm cache").isZero();
+
+        // without the cache, every directory costs a request
+        System.setProperty("coffer.cache.dir", "off");
+        CountingRemote cold = new CountingRemote(LocalObjectStore.open(storeDir));
+        try (Repository repo = Repository.open(cold, null)) {
+            new BackupRunner(repo, BackupOptions.defaults().withParent(second)).run(src);
+        }
+        assertThat(cold.packReads.get()).isGreaterThan(300);
+    }
+
+    @Test
+    void damagedCacheEntriesAreNoticedAndReadFromTheStoreAgain() throws Exception {
+        Path src = source();
+        Path storeDir = tmp.resolve("store");
+        String id;
+        try (Repository repo = Repository.init(new CountingRemote(LocalObjectStore.open(storeDir)), InitOptions.defaults(), null)) {
+            id = new BackupRunner(repo, BackupOptions.defaults()).run(src).id();
+        }
+        try (Repository repo = Repository.open(new CountingRemote(LocalObjectStore.open(storeDir)), null)) {
+            new BackupRunner(repo, BackupOptions.defaults().withParent(id)).run(src); // fills the cache
+        }
+        List<Path> cached;
+        try (Stream<Path> s = Files.walk(tmp.resolve("cache"))) {
+            cached = s.filter(Files::isRegularFile).toList();
+        }
+        assertThat(cached).anyMatch(p -> p.getParent().getFileName().toString().equals("trees"))
+                .anyMatch(p -> p.getParent().getFileName().toString().equals("index"))
+                .anyMatch(p -> p.getParent().getFileName().toString().equals("manifests"));
+        for (Path p : cached) { // flip bytes in the middle of every entry, keeping its length
+            byte[] b = Files.readAllBytes(p);
+            for (int i = b.length / 3; i < b.length / 3 + 16 && i < b.length; i++) b[i] ^= (byte) 0x5a;
+            Files.write(p, b);
+        }
+        CountingRemote store = new CountingRemote(LocalObjectStore.open(storeDir));
+        try (Repository repo = Repository.open(store, null)) {
+            Manifest m = repo.loadManifest(id);
+            assertThat(m.stats().files()).isEqualTo(300);
+            var result = new io.coffer.restore.RestoreRunner(repo, io.coffer.restore.RestoreOptions.defaults()).run(id, tmp.resolve("out"));
+            assertThat(result.ok()).as("%s", result.errors()).isTrue();
+        }
+        assertThat(io.coffer.testing.TreeDigest.diff(io.coffer.testing.TreeDigest.of(src, java.util.Set.of("")),
+                io.coffer.testing.TreeDigest.of(tmp.resolve("out"), java.util.Set.of("")))).isEmpty();
+        assertThat(store.metadataReads.get()).as("damaged index and manifest entries are fetched again").isPositive();
+    }
+}
