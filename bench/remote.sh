@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Coffer vs restic against the same object store: a real OpenStack Swift on 127.0.0.1 (started by
+# scripts/swift-up.sh), through its S3 API and its native API, with a counting proxy
+# (scripts/HttpProxy.java) in front of it so that every tool's requests and bytes are counted the
+# same way. Full backup, no-change backup, full restore of the same data; wall time, peak RSS,
+# requests, bytes sent and received, with ratios against restic on the same API.
+#
+#   bench/remote.sh                        the `mixed` data set of bench/run.sh (~1.2 GiB, ~49,000 files)
+#   REMOTE_DATA=/some/dir bench/remote.sh  another tree
+#   RUNS=3 bench/remote.sh                 median of RUNS (default 1)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+W=${BENCH_DIR:-/var/tmp/coffer-bench}
+RUNS=${RUNS:-1}
+DATA=${REMOTE_DATA:-$W/data/mixed}
+mkdir -p "$W" "$here/results"
+export RESTIC_PASSWORD=bench COFFER_PASSWORD=bench
+
+# ---- tools and servers ----------------------------------------------------------------------
+need=()
+for t in restic:restic /usr/bin/time:time python3:python3; do command -v "${t%%:*}" >/dev/null 2>&1 || need+=("${t##*:}"); done
+if [ ${#need[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
+fi
+if [ ! -d "$DATA" ]; then
+  echo "bench: making the mixed data set in $DATA" >&2
+  mkdir -p "$DATA"; cp -a /usr/share "$DATA/share"; cp -a /usr/lib/x86_64-linux-gnu "$DATA/lib"
+fi
+SWIFT_DIR=${SWIFT_AIO_DIR:-/tmp/coffer-swift}
+"$root/scripts/swift-up.sh" "$SWIFT_DIR" >&2
+# shellcheck disable=SC1091
+. "$SWIFT_DIR/swift-aio.env"
+. "$root/scripts/jdk.sh"; JAVA=$(coffer_find_jdk)/bin/java
+"$root/coffer" --version >/dev/null
+cp "$root/coffer-app/target/coffer.jar" "$W/coffer.jar"
+export COFFER_JAR="$W/coffer.jar"
+COFFER="$root/coffer"
+
+STATS="$W/proxy-stats.json"
+rm -f "$STATS"
+"$JAVA" "$root/scripts/HttpProxy.java" --upstream "${S3_ENDPOINT#http://}" --stats "$STATS" > "$W/proxy.out" 2>&1 &
+PROXY_PID=$!
+trap 'kill $PROXY_PID 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q "listening on" "$W/proxy.out" 2>/dev/null && break; sleep 0.1; done
+PORT=$(sed -n 's/listening on //p' "$W/proxy.out")
+PROXY=http://127.0.0.1:$PORT
+
+export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY AWS_REGION=${S3_REGION:-us-east-1} AWS_DEFAULT_REGION=${S3_REGION:-us-east-1}
+export AWS_ENDPOINT_URL=$PROXY
+export ST_AUTH=$PROXY/auth/v1.0 ST_USER=$SWIFT_USER ST_KEY=$SWIFT_KEY
+
+counters() { sleep 0.3; python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["requests"], s["bytes_up"], s["bytes_down"])' "$STATS"; }
+drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
+RES="$W/remote.tsv"; : > "$RES"
+
+# measure RUN OP TOOL CMD... : one row with wall, rss, requests and bytes through the proxy
+measure() {
+  local run=$1 op=$2 tool=$3; shift 3
+  drop_caches
+  read -r r0 u0 d0 < <(counters)
+  local t="$W/time.$$" log="$W/logs/remote-$tool-$op.log"; mkdir -p "$W/logs"
+  if ! /usr/bin/time -f "%e %M" -o "$t" "$@" >"$log" 2>&1; then
+    echo "bench: $tool $op FAILED, see $log" >&2; tail -5 "$log" >&2; exit 1
+  fi
+  read -r wall rss < <(tail -n1 "$t")
+  read -r r1 u1 d1 < <(counters)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$op" "$tool" "$wall" "$rss" "$((r1 - r0))" "$((u1 - u0))" "$((d1 - d0))" >> "$RES"
+  printf 'bench: %-14s %-9s %7ss  rss %5s MiB  %6s requests  up %s  down %s\n' "$tool" "$op" "$wall" "$((rss / 1024))" "$((r1 - r0))" "$((u1 - u0))" "$((d1 - d0))" >&2
+}
+
+for run in $(seq "$RUNS"); do
+  id=$(date +%s)-$run
+  declare -A REPO=(
+    [coffer-s3]="s3://coffer-bench/remote-$id-coffer"
+    [coffer-swift]="swift://coffer-bench/remote-$id-coffer-swift"
+    [restic-s3]="s3:$PROXY/coffer-bench/remote-$id-restic"
+    [restic-swift]="swift:coffer-bench:/remote-$id-restic-swift"
+  )
+  for tool in coffer-s3 restic-s3 coffer-swift restic-swift; do
+    repo=${REPO[$tool]}
+    out="$W/restore-remote"; rm -rf "$out"
+    case $tool in
+      coffer-*)
+        "$COFFER" repo init --repo "$repo" -q >/dev/null
+        measure "$run" full "$tool" "$COFFER" repo backup --repo "$repo" -q "$DATA"
+        measure "$run" nochange "$tool" "$COFFER" repo backup --repo "$repo" -q --parent latest "$DATA"
+        measure "$run" restore "$tool" "$COFFER" repo restore --repo "$repo" -q latest "$out"
+        ;;
+      restic-*)
+        restic -r "$repo" init >/dev/null
+        measure "$run" full "$tool" restic -r "$repo" backup -q "$DATA"
+        measure "$run" nochange "$tool" restic -r "$repo" backup -q "$DATA"
+        measure "$run" restore "$tool" restic -r "$repo" restore latest --target "$out"
+        out="$out$DATA"
+        ;;
+    esac
+    if ! diff -r "$DATA" "$out" >/dev/null 2>&1; then echo "bench: $tool restored something different from $DATA" >&2; exit 1; fi
+    rm -rf "$W/restore-remote"
+  done
+done
+
+python3 - "$RES" "$DATA" "$RUNS" > "$W/remote.md" <<'PY'
+import sys, statistics, collections, os
+rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1]) if l.strip()]
+m = collections.defaultdict(list)
+for run, op, tool, wall, rss, req, up, down in rows:
+    m[(op, tool)].append((float(wall), int(rss), int(req), int(up), int(down)))
+def med(op, tool, i):
+    v = [r[i] for r in m[(op, tool)]]
+    return statistics.median(v) if v else None
+size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(sys.argv[2]) for f in fs if not os.path.islink(os.path.join(d, f)))
+print(f"Data: `{sys.argv[2]}`, {size / 2**30:.2f} GiB; median of {sys.argv[3]} run(s). Store: OpenStack Swift on 127.0.0.1 "
+      "(Debian packages, one object server), through the counting proxy. Ratios: restic's wall time over Coffer's on the same API "
+      "(throughput ratio, above 1 = Coffer faster), Coffer's requests over restic's.\n")
+print("| operation | API | Coffer | restic | throughput ×restic | Coffer MiB/s | requests Coffer / restic | sent MiB Coffer / restic | received MiB Coffer / restic | peak RSS MiB Coffer / restic |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for op in ("full", "nochange", "restore"):
+    for api in ("s3", "swift"):
+        c, r = f"coffer-{api}", f"restic-{api}"
+        if not m[(op, c)] or not m[(op, r)]:
+            continue
+        cw, rw = med(op, c, 0), med(op, r, 0)
+        print(f"| {op} | {api} | {cw:.2f} s | {rw:.2f} s | {rw / cw:.2f} | {size / 2**20 / cw:.0f} | {med(op, c, 2):.0f} / {med(op, r, 2):.0f} | "
+              f"{med(op, c, 3) / 2**20:.1f} / {med(op, r, 3) / 2**20:.1f} | {med(op, c, 4) / 2**20:.1f} / {med(op, r, 4) / 2**20:.1f} | "
+              f"{med(op, c, 1) / 1024:.0f} / {med(op, r, 1) / 1024:.0f} |")
+PY
+cp "$W/remote.md" "$here/results/remote-$(date +%F).md"
+cat "$W/remote.md"
