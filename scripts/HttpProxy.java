@@ -177,6 +177,14 @@ public final class HttpProxy {
                 relayBody(req, cin, uout, bytesUp, false);
                 uout.flush();
                 Head resp = Head.read(uin);
+                // interim answers (100 Continue to a client that sent Expect) go through as they are
+                while (resp != null && resp.startLine.matches("HTTP/1\\.[01] 1\\d\\d.*") && !resp.startLine.matches("HTTP/1\\.[01] 101.*")) {
+                    if (f != Fault.RESET) {
+                        cout.write(resp.bytes());
+                        cout.flush();
+                    }
+                    resp = Head.read(uin);
+                }
                 if (resp == null) throw new EOFException("upstream closed the connection");
                 boolean noBody = method.equals("HEAD") || resp.startLine.matches("HTTP/1\\.[01] (1\\d\\d|204|304).*");
                 if (f == Fault.RESET) {
