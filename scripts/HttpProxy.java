@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -29,11 +28,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Options:
  * <ul>
  *   <li>{@code --listen PORT} (0, the default, picks a free port; "listening on PORT" is printed)
- *   <li>{@code --fail P}: answer a fraction P of requests 503 without forwarding them
+ *   <li>{@code --fail P}: answer a fraction P of requests 503 without forwarding them (faults
+ *       are spread evenly over the requests, not drawn at random)
  *   <li>{@code --reset P}: forward a fraction P, then drop the connection instead of answering
  *       (the request may have taken effect)
  *   <li>{@code --hang P}: never answer a fraction P (until the client gives up)
- *   <li>{@code --seed N}: the random seed of the faults
  *   <li>{@code --stats FILE}: keep request counts, by method, and body bytes in each direction in
  *       FILE (JSON, rewritten every 200 ms and at exit)
  * </ul>
@@ -42,13 +41,11 @@ public final class HttpProxy {
     static String upstreamHost;
     static int upstreamPort;
     static double fail, reset, hang;
-    static Random random;
     static final AtomicLong bytesUp = new AtomicLong(), bytesDown = new AtomicLong();
     static final Map<String, AtomicLong> counts = new TreeMap<>();
 
     public static void main(String[] args) throws Exception {
         int listen = 0;
-        long seed = System.nanoTime();
         Path stats = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -62,7 +59,6 @@ public final class HttpProxy {
                 case "--fail" -> fail = Double.parseDouble(v);
                 case "--reset" -> reset = Double.parseDouble(v);
                 case "--hang" -> hang = Double.parseDouble(v);
-                case "--seed" -> seed = Long.parseLong(v);
                 case "--stats" -> stats = Path.of(v);
                 default -> {
                     System.err.println("HttpProxy: unknown option " + a);
@@ -75,7 +71,6 @@ public final class HttpProxy {
             System.err.println("HttpProxy: --upstream HOST:PORT is required");
             System.exit(2);
         }
-        random = new Random(seed);
         ServerSocket server = new ServerSocket(listen, 512, InetAddress.getLoopbackAddress());
         System.out.println("listening on " + server.getLocalPort());
         System.out.flush();
@@ -128,14 +123,28 @@ public final class HttpProxy {
 
     enum Fault { NONE, FAIL, RESET, HANG }
 
-    static Fault draw() {
-        double r;
-        synchronized (random) {
-            r = random.nextDouble();
+    static double owedFail, owedReset, owedHang;
+
+    /**
+     * The fault of the next request. Faults are spread evenly rather than drawn at random, so a
+     * run of n requests gets floor(n x P) of each kind whatever the timing: tests can count on them.
+     */
+    static synchronized Fault draw() {
+        owedFail += fail;
+        owedReset += reset;
+        owedHang += hang;
+        if (owedFail >= 1) {
+            owedFail -= 1;
+            return Fault.FAIL;
         }
-        if (r < fail) return Fault.FAIL;
-        if (r < fail + reset) return Fault.RESET;
-        if (r < fail + reset + hang) return Fault.HANG;
+        if (owedReset >= 1) {
+            owedReset -= 1;
+            return Fault.RESET;
+        }
+        if (owedHang >= 1) {
+            owedHang -= 1;
+            return Fault.HANG;
+        }
         return Fault.NONE;
     }
 
