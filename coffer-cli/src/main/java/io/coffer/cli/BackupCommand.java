@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 /** {@code coffer backup ...}: backups of volumes, and restores, through the server. */
 @Command(name = "backup", description = "Create, list, show, delete and restore backups (through the server).",
         subcommands = {BackupCommand.Create.class, BackupCommand.ListCmd.class, BackupCommand.Show.class, BackupCommand.Delete.class,
-                BackupCommand.Restore.class, BackupCommand.Import.class})
+                BackupCommand.Restore.class, BackupCommand.Import.class, BackupCommand.Verify.class})
 final class BackupCommand {
     static final String[] COLUMNS = {"id", "name", "volume_name", "status", "is_incremental", "logical_bytes", "stored_bytes", "created_at"};
     static final Set<String> SETTLED = Set.of("available");
@@ -170,6 +170,38 @@ final class BackupCommand {
             for (JsonNode s : r.path("skipped")) {
                 String id = s.path("backup_id").isNull() ? "" : " (backup " + s.path("backup_id").asText() + ")";
                 System.err.println("coffer: skipped manifest " + s.path("manifest_id").asText() + id + ": " + s.path("reason").asText());
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "verify", description = {"Verify a backup of a database: restore it to a scratch directory, start the database, check it",
+            "(PostgreSQL: pg_amcheck; MariaDB/MySQL: CHECK TABLE), record the result on the backup, clean up."})
+    static final class Verify implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "ID") String ref;
+        @Option(names = "--query", paramLabel = "SQL", description = "A query whose first value is recorded (a row count, say).") String query;
+        @Option(names = "--database", paramLabel = "DB", description = "Database to run the query in.") String database;
+        @Option(names = "--wait", description = "Wait for the verdict.") boolean wait;
+
+        @Override
+        public Integer call() {
+            ApiClient c = o.client();
+            Map<String, Object> body = new LinkedHashMap<>();
+            if (query != null) body.put("query", query);
+            if (database != null) body.put("database", database);
+            JsonNode job = c.post("/backups/" + ApiClient.enc(ref) + "/verify", body).path("job");
+            if (!wait) {
+                o.printOne(job);
+                return ExitCodes.OK;
+            }
+            String jobId = job.path("id").asText();
+            job = Waiter.await(() -> c.get("/jobs/" + jobId).path("job"), Set.of("succeeded"), Set.of("failed", "cancelled"), o.quiet);
+            JsonNode b = c.get("/backups/" + job.path("resource_id").asText()).path("backup");
+            o.printOne(b);
+            if (!job.path("status").asText().equals("succeeded")) {
+                System.err.println("coffer: error: verification failed: " + job.path("error").asText());
+                return ExitCodes.INCOMPLETE;
             }
             return ExitCodes.OK;
         }

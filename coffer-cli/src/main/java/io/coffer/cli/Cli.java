@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The {@code coffer} command line. Maps every failure to a message and a stable exit code. */
 @Command(name = "coffer", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         description = "Volume snapshot and backup service.",
-        subcommands = {VolumeCommand.class, SnapshotCommand.class, BackupCommand.class, JobCommand.class, RepoCommand.class,
+        subcommands = {VolumeCommand.class, SnapshotCommand.class, BackupCommand.class, InstanceCommand.class, JobCommand.class, RepoCommand.class,
                 DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Cli {
     static final class Version implements CommandLine.IVersionProvider {

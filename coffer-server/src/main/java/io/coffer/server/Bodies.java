@@ -19,4 +19,16 @@ final class Bodies {
     record ImportBackups(String repository, String container) {}
 
     record Restore(@JsonProperty("volume_id") String volumeId, String name) {}
+
+    record RegisterInstance(String name, String engine, @JsonProperty("volume_id") String volumeId, @JsonProperty("data_subdir") String dataSubdir,
+            String host, Integer port, @JsonProperty("socket_dir") String socketDir, String user, @JsonProperty("password_ref") String passwordRef,
+            Map<String, String> labels) {}
+
+    /** The DBaaS workflow's names (camelCase), as its clients send them; retentionDays may be a number or a string. */
+    record InstanceBackup(String backupName, Integer retentionDays, Boolean incremental, String repository, String container, String consistency,
+            String createdBy) {}
+
+    record InstanceRestore(String backup, String name) {}
+
+    record Verify(String query, String database) {}
 }

@@ -61,7 +61,7 @@ public final class CofferServer implements AutoCloseable {
     private void routes() {
         app.before(this::authenticate);
         app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
-        app.get(API, ctx -> ctx.json(Map.of("version", "v1", "resources", List.of("volumes", "snapshots", "backups", "jobs"), "openapi", API + "/openapi.yaml")));
+        app.get(API, ctx -> ctx.json(Map.of("version", "v1", "resources", List.of("volumes", "snapshots", "backups", "instances", "jobs"), "openapi", API + "/openapi.yaml")));
         app.get(API + "/openapi.yaml", this::openapi);
 
         app.get(API + "/volumes", ctx -> ctx.json(Map.of("volumes", svc.volumes().stream().map(Views::volume).toList())));
@@ -129,6 +129,52 @@ public final class CofferServer implements AutoCloseable {
             restore.put("volume_name", r.volumeName());
             restore.put("job_id", r.jobId());
             ctx.status(202).json(Map.of("restore", restore));
+        });
+
+        // The DBaaS instance API: under /api/v1 and, for the workflow's clients, at the root.
+        for (String base : List.of(API + "/instances", "/instances")) {
+            app.get(base, ctx -> ctx.json(Map.of("instances", svc.instances().stream().map(i -> Views.instance(i, svc)).toList())));
+            app.post(base, ctx -> {
+                var b = Json.parse(ctx.body(), Bodies.RegisterInstance.class);
+                var i = svc.registerInstance(new Requests.RegisterInstance(b.name(), b.engine(), b.volumeId(), b.dataSubdir(), b.host(), b.port(),
+                        b.socketDir(), b.user(), b.passwordRef(), b.labels()));
+                ctx.status(201).json(Map.of("instance", Views.instance(i, svc)));
+            });
+            app.get(base + "/{name}", ctx -> ctx.json(Map.of("instance", Views.instance(svc.instance(ctx.pathParam("name")), svc))));
+            app.delete(base + "/{name}", ctx -> {
+                svc.unregisterInstance(ctx.pathParam("name"));
+                ctx.status(204);
+            });
+            app.post(base + "/{name}/backup", ctx -> {
+                var b = Json.parse(ctx.body(), Bodies.InstanceBackup.class);
+                var backup = svc.backupInstance(ctx.pathParam("name"), new Requests.InstanceBackup(b.backupName(), b.retentionDays(),
+                        Boolean.TRUE.equals(b.incremental()), b.repository(), b.container(), b.consistency(), b.createdBy()));
+                ctx.status(202).json(Map.of("backup", Views.backup(backup, svc)));
+            });
+            app.get(base + "/{name}/backups", ctx -> ctx.json(Map.of("backups",
+                    svc.instanceBackups(ctx.pathParam("name")).stream().map(x -> Views.backup(x, svc)).toList())));
+            app.get(base + "/{name}/backups/{backup}", ctx -> ctx.json(Map.of("backup",
+                    Views.backup(svc.instanceBackup(ctx.pathParam("name"), ctx.pathParam("backup")), svc))));
+            app.delete(base + "/{name}/backups/{backup}", ctx -> {
+                var backup = svc.instanceBackup(ctx.pathParam("name"), ctx.pathParam("backup"));
+                ctx.status(202).json(Map.of("job", Views.job(svc.deleteBackup(backup.id(), bool(ctx, "cascade")))));
+            });
+            app.post(base + "/{name}/restore", ctx -> {
+                var b = Json.parse(ctx.body(), Bodies.InstanceRestore.class);
+                var r = svc.restoreInstance(ctx.pathParam("name"), new Requests.InstanceRestore(b.backup(), b.name()));
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("instance_id", r.instanceId());
+                out.put("instance_name", r.instanceName());
+                out.put("backup_id", r.backupId());
+                out.put("volume_id", r.volumeId());
+                out.put("volume_name", r.volumeName());
+                out.put("job_id", r.jobId());
+                ctx.status(202).json(Map.of("restore", out));
+            });
+        }
+        app.post(API + "/backups/{id}/verify", ctx -> {
+            var b = Json.parse(ctx.body(), Bodies.Verify.class);
+            ctx.status(202).json(Map.of("job", Views.job(svc.verifyBackup(ctx.pathParam("id"), new Requests.Verify(b.query(), b.database())))));
         });
 
         app.get(API + "/jobs", ctx -> ctx.json(Map.of("jobs", svc.jobs().stream().map(svc::current).map(Views::job).toList())));

@@ -1,6 +1,7 @@
 package io.coffer.server;
 
 import io.coffer.catalog.Backup;
+import io.coffer.catalog.Instance;
 import io.coffer.catalog.Job;
 import io.coffer.catalog.Snapshot;
 import io.coffer.catalog.Volume;
@@ -83,10 +84,55 @@ final class Views {
         m.put("data_timestamp", time(b.dataTimestamp()));
         m.put("metadata", b.metadata());
         m.put("manifest_id", b.manifestId());
+        m.put("instance_id", b.instanceId());
+        m.put("consistency", b.facts().get("consistency"));
+        Map<String, Object> db = new LinkedHashMap<>();
+        Map<String, Object> quiesce = new LinkedHashMap<>();
+        Map<String, Object> verification = new LinkedHashMap<>();
+        b.facts().forEach((k, v) -> {
+            if (k.startsWith("quiesce.")) quiesce.put(k.substring(8), number(v));
+            else if (k.startsWith("verify.")) verification.put(k.substring(7), number(v));
+            else if (!k.equals("consistency") && !k.equals("password_ref")) db.put(k, v);
+        });
+        if (!db.isEmpty()) m.put("database", new java.util.TreeMap<>(db));
+        if (!quiesce.isEmpty()) m.put("quiesce", new java.util.TreeMap<>(quiesce));
+        if (!verification.isEmpty()) m.put("verification", new java.util.TreeMap<>(verification));
         if (!b.status().equals(Backup.AVAILABLE) && !b.status().equals(Backup.ERROR)) {
             svc.latestJobOf(b.id()).filter(j -> !j.finished()).ifPresent(j -> m.put("progress", progress(svc.current(j))));
         }
         return m;
+    }
+
+    static Map<String, Object> instance(Instance i, CofferService svc) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", i.id());
+        m.put("name", i.name());
+        m.put("engine", i.engine());
+        m.put("status", i.status());
+        m.put("fail_reason", i.failReason());
+        m.put("volume_id", i.volumeId());
+        svc.catalog().volume(i.volumeId()).ifPresent(v -> {
+            m.put("volume_name", v.name());
+            m.put("data_dir", i.dataSubdir().isEmpty() ? v.path() : v.path() + "/" + i.dataSubdir());
+        });
+        m.put("data_subdir", i.dataSubdir());
+        m.put("host", i.host());
+        m.put("port", i.port());
+        m.put("socket_dir", i.socketDir());
+        m.put("user", i.user());
+        m.put("password_ref", i.passwordRef());
+        m.put("managed", i.managed());
+        m.put("pid", i.pid());
+        m.put("labels", i.labels());
+        m.put("created_at", time(i.createdAt()));
+        m.put("updated_at", time(i.updatedAt()));
+        return m;
+    }
+
+    /** Numbers recorded as text come back as numbers. */
+    private static Object number(String v) {
+        if (v != null && v.matches("-?\\d{1,18}")) return Long.parseLong(v);
+        return v;
     }
 
     static Map<String, Object> skipped(io.coffer.service.Importer.Skipped s) {

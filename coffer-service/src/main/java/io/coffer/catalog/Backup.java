@@ -10,6 +10,9 @@ import java.util.Objects;
  *
  * @param manifestId the engine's manifest id once the backup is stored, else null
  * @param dataTimestamp when the data was captured (the snapshot's time, or the backup's start)
+ * @param instanceId the database instance whose volume this is a backup of, or null
+ * @param facts what was recorded about the capture and later checks ({@link Facts} keys): the
+ *     consistency reached, the quiesce of a database, verification results
  */
 public record Backup(
         String id,
@@ -34,6 +37,8 @@ public record Backup(
         Long durationMs,
         Instant dataTimestamp,
         Map<String, String> metadata,
+        String instanceId,
+        Map<String, String> facts,
         Instant createdAt,
         Instant updatedAt) {
 
@@ -47,15 +52,24 @@ public record Backup(
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(volumeId, "volumeId");
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+        facts = facts == null ? Map.of() : Map.copyOf(facts);
     }
 
     public Backup withStatus(String s, String reason, Instant now) {
         return new Backup(id, name, description, volumeId, volumeName, volumeSize, volumeDriver, snapshotId, repository, container, s, reason,
-                incremental, parentId, manifestId, objectCount, logicalBytes, storedBytes, files, durationMs, dataTimestamp, metadata, createdAt, now);
+                incremental, parentId, manifestId, objectCount, logicalBytes, storedBytes, files, durationMs, dataTimestamp, metadata, instanceId, facts, createdAt, now);
+    }
+
+    /** This backup with {@code more} facts added (replacing those of the same key). */
+    public Backup withFacts(Map<String, String> more, Instant now) {
+        var f = new java.util.HashMap<>(facts);
+        f.putAll(more);
+        return new Backup(id, name, description, volumeId, volumeName, volumeSize, volumeDriver, snapshotId, repository, container, status, failReason,
+                incremental, parentId, manifestId, objectCount, logicalBytes, storedBytes, files, durationMs, dataTimestamp, metadata, instanceId, f, createdAt, now);
     }
 
     public Backup stored(String manifest, long objects, long logical, long stored, long fileCount, long duration, Instant dataTime, Instant now) {
         return new Backup(id, name, description, volumeId, volumeName, volumeSize, volumeDriver, snapshotId, repository, container, AVAILABLE, null,
-                incremental, parentId, manifest, objects, logical, stored, fileCount, duration, dataTime, metadata, createdAt, now);
+                incremental, parentId, manifest, objects, logical, stored, fileCount, duration, dataTime, metadata, instanceId, facts, createdAt, now);
     }
 }

@@ -80,6 +80,9 @@ public final class Catalog implements AutoCloseable {
     public void update(Snapshot s) { put(Table.SNAPSHOTS, s, false); }
     public void update(Backup b) { put(Table.BACKUPS, b, false); }
     public void update(Job j) { put(Table.JOBS, j, false); }
+    public void insert(Instance i) { put(Table.INSTANCES, i, true); }
+    public void update(Instance i) { put(Table.INSTANCES, i, false); }
+    public void deleteInstance(String id) { delete(Table.INSTANCES, id); }
     public void deleteVolume(String id) { delete(Table.VOLUMES, id); }
     public void deleteSnapshot(String id) { delete(Table.SNAPSHOTS, id); }
     public void deleteBackup(String id) { delete(Table.BACKUPS, id); }
@@ -98,6 +101,12 @@ public final class Catalog implements AutoCloseable {
     public List<Backup> backupsNamed(String name) { return query(Table.BACKUPS, "name = ?", name); }
     public List<Backup> backupsOf(String volumeId) { return query(Table.BACKUPS, "volume_id = ?", volumeId); }
     public List<Backup> childrenOf(String backupId) { return query(Table.BACKUPS, "parent_id = ?", backupId); }
+
+    public List<Backup> backupsOfInstance(String instanceId) { return query(Table.BACKUPS, "instance_id = ?", instanceId); }
+
+    public Optional<Instance> instance(String id) { return one(Table.INSTANCES, "id = ?", id); }
+    public Optional<Instance> instanceNamed(String name) { return one(Table.INSTANCES, "name = ?", name); }
+    public List<Instance> instances() { return query(Table.INSTANCES, null); }
 
     public Optional<Job> job(String id) { return one(Table.JOBS, "id = ?", id); }
     public List<Job> jobs() { return query(Table.JOBS, null); }

@@ -110,7 +110,7 @@ abstract class Table<T> {
     static final Table<Backup> BACKUPS = new Table<>("backups", List.of("id", "name", "description", "volume_id", "volume_name",
             "volume_size", "volume_driver", "snapshot_id", "repository", "container", "status", "fail_reason", "is_incremental",
             "parent_id", "manifest_id", "object_count", "logical_bytes", "stored_bytes", "files", "duration_ms", "data_timestamp",
-            "metadata", "created_at", "updated_at")) {
+            "metadata", "instance_id", "facts", "created_at", "updated_at")) {
         @Override
         String id(Backup b) {
             return b.id();
@@ -121,7 +121,7 @@ abstract class Table<T> {
             return new Object[] {b.id(), b.name(), b.description(), b.volumeId(), b.volumeName(), b.volumeSize(), b.volumeDriver(),
                     b.snapshotId(), b.repository(), b.container(), b.status(), b.failReason(), b.incremental() ? 1 : 0, b.parentId(),
                     b.manifestId(), b.objectCount(), b.logicalBytes(), b.storedBytes(), b.files(), b.durationMs(), time(b.dataTimestamp()),
-                    json(b.metadata()), time(b.createdAt()), time(b.updatedAt())};
+                    json(b.metadata()), b.instanceId(), json(b.facts()), time(b.createdAt()), time(b.updatedAt())};
         }
 
         @Override
@@ -131,7 +131,32 @@ abstract class Table<T> {
                     rs.getString("repository"), rs.getString("container"), rs.getString("status"), rs.getString("fail_reason"),
                     rs.getInt("is_incremental") != 0, rs.getString("parent_id"), rs.getString("manifest_id"), rs.getLong("object_count"),
                     rs.getLong("logical_bytes"), rs.getLong("stored_bytes"), rs.getLong("files"), nullableLong(rs, "duration_ms"),
-                    time(rs, "data_timestamp"), map(rs, "metadata"), time(rs, "created_at"), time(rs, "updated_at"));
+                    time(rs, "data_timestamp"), map(rs, "metadata"), rs.getString("instance_id"), map(rs, "facts"), time(rs, "created_at"),
+                    time(rs, "updated_at"));
+        }
+    };
+
+    static final Table<Instance> INSTANCES = new Table<>("instances", List.of("id", "name", "engine", "volume_id", "data_subdir", "host",
+            "port", "socket_dir", "db_user", "password_ref", "status", "managed", "pid", "labels", "fail_reason", "created_at", "updated_at")) {
+        @Override
+        String id(Instance i) {
+            return i.id();
+        }
+
+        @Override
+        Object[] values(Instance i) {
+            return new Object[] {i.id(), i.name(), i.engine(), i.volumeId(), i.dataSubdir(), i.host(), i.port(), i.socketDir(), i.user(),
+                    i.passwordRef(), i.status(), i.managed() ? 1 : 0, i.pid(), json(i.labels()), i.failReason(), time(i.createdAt()),
+                    time(i.updatedAt())};
+        }
+
+        @Override
+        Instance read(ResultSet rs) throws SQLException {
+            Long port = nullableLong(rs, "port");
+            return new Instance(rs.getString("id"), rs.getString("name"), rs.getString("engine"), rs.getString("volume_id"),
+                    rs.getString("data_subdir"), rs.getString("host"), port == null ? null : port.intValue(), rs.getString("socket_dir"),
+                    rs.getString("db_user"), rs.getString("password_ref"), rs.getString("status"), rs.getInt("managed") != 0,
+                    nullableLong(rs, "pid"), map(rs, "labels"), rs.getString("fail_reason"), time(rs, "created_at"), time(rs, "updated_at"));
         }
     };
 

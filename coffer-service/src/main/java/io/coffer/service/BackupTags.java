@@ -17,11 +17,15 @@ import java.util.Map;
 final class BackupTags {
     static final String PREFIX = "coffer.";
     static final String BACKUP_ID = PREFIX + "backup_id";
+    /** A fact recorded on the backup ({@link io.coffer.catalog.Backup#facts()}) is the tag {@code coffer.fact.KEY}. */
+    static final String FACT = PREFIX + "fact.";
 
     private BackupTags() {}
 
-    static Map<String, String> of(Backup b, Volume v, String consistency, Instant dataTime) {
+    static Map<String, String> of(Backup b, Volume v, String consistency, Instant dataTime, Map<String, String> facts) {
         Map<String, String> tags = new HashMap<>(b.metadata());
+        facts.forEach((k, val) -> tags.put(FACT + k, val));
+        if (b.instanceId() != null) tags.put(PREFIX + "instance_id", b.instanceId());
         tags.put(BACKUP_ID, b.id());
         tags.put(PREFIX + "volume_id", v.id());
         tags.put(PREFIX + "volume_name", v.name());
@@ -45,6 +49,15 @@ final class BackupTags {
         Map<String, String> m = new HashMap<>();
         tags.forEach((k, v) -> {
             if (!k.startsWith(PREFIX)) m.put(k, v);
+        });
+        return m;
+    }
+
+    /** The facts among a manifest's tags. */
+    static Map<String, String> facts(Map<String, String> tags) {
+        Map<String, String> m = new HashMap<>();
+        tags.forEach((k, v) -> {
+            if (k.startsWith(FACT)) m.put(k.substring(FACT.length()), v);
         });
         return m;
     }

@@ -2,7 +2,10 @@ package io.coffer.service;
 
 import io.coffer.catalog.Backup;
 import io.coffer.catalog.Catalog;
+import io.coffer.catalog.Instance;
 import io.coffer.catalog.Job;
+import io.coffer.instance.DbEngine;
+import io.coffer.instance.LocalRuntime;
 import io.coffer.catalog.Snapshot;
 import io.coffer.catalog.Volume;
 import io.coffer.volume.VolumeDriver;
@@ -214,6 +217,11 @@ public final class CofferService implements AutoCloseable {
     // ---- backups ----
 
     public Backup createBackup(Requests.CreateBackup r) {
+        return createBackup(r, null, Map.of(), Map.of());
+    }
+
+    /** A backup, of an instance's volume when {@code instance} is given; {@code labels} are Coffer's own metadata, {@code params} go to the job. */
+    private Backup createBackup(Requests.CreateBackup r, Instance instance, Map<String, String> labels, Map<String, String> params) {
         String repository = r.repository() == null ? config.defaultRepository() : r.repository();
         if (!repositories.exists(repository)) throw ServiceException.invalid("repository '" + Validation.printable(repository) + "' is not configured");
         String container = Validation.container(r.container() == null ? config.defaultContainer() : r.container());
@@ -222,6 +230,11 @@ public final class CofferService implements AutoCloseable {
         var metadata = Validation.labels("metadata", r.metadata());
         for (String k : metadata.keySet()) {
             if (k.startsWith(BackupTags.PREFIX)) throw ServiceException.invalid("metadata key '" + Validation.printable(k) + "' is reserved: keys starting with '" + BackupTags.PREFIX + "' are Coffer's own");
+        }
+        if (!labels.isEmpty()) {
+            var all = new java.util.HashMap<>(metadata);
+            all.putAll(labels);
+            metadata = Map.copyOf(all);
         }
         synchronized (mutex) {
             Volume v = volume(r.volume());
@@ -248,8 +261,8 @@ public final class CofferService implements AutoCloseable {
             String id = UUID.randomUUID().toString();
             var now = clock.instant();
             Backup b = new Backup(id, name, description, v.id(), v.name(), v.sizeBytes(), v.driver(), snap == null ? null : snap.id(),
-                    repository, container, Backup.CREATING, null, r.incremental(), parent, null, 0, 0, 0, 0, null, null, metadata, now, now);
-            Job job = newJob(Operations.BACKUP, "backup", id, v.id(), Map.of());
+                    repository, container, Backup.CREATING, null, r.incremental(), parent, null, 0, 0, 0, 0, null, null, metadata, instance == null ? null : instance.id(), null, now, now);
+            Job job = newJob(Operations.BACKUP, "backup", id, v.id(), params);
             Volume busy = v.enter(Volume.BACKING_UP, now);
             catalog.inTransaction(() -> {
                 catalog.insert(b);
@@ -327,7 +340,13 @@ public final class CofferService implements AutoCloseable {
 
     public Requests.RestoreAccepted restore(String backupRef, Requests.Restore r) throws IOException {
         synchronized (mutex) {
-            Backup b = backup(backupRef);
+            return restore(backup(backupRef), r, Map.of(), Map.of(), () -> {});
+        }
+    }
+
+    private Requests.RestoreAccepted restore(Backup b, Requests.Restore r, Map<String, String> newVolumeLabels, Map<String, String> params, Runnable alsoInTransaction)
+            throws IOException {
+        synchronized (mutex) {
             if (!b.status().equals(Backup.AVAILABLE)) throw ServiceException.invalid("Invalid backup: Backup status must be available (backup " + b.id() + " is " + b.status() + ")");
             var now = clock.instant();
             Volume target;
@@ -349,22 +368,184 @@ public final class CofferService implements AutoCloseable {
                 String id = UUID.randomUUID().toString();
                 VolumeDriver d = ops.driver(b.volumeDriver());
                 Path path = d.create(id, b.volumeSize());
-                target = new Volume(id, name, d.name(), b.volumeSize(), path.toString(), Volume.AVAILABLE, null, null,
-                        Map.of("src_backup_id", b.id()), null, now, now);
+                var labels = new java.util.HashMap<>(newVolumeLabels);
+                labels.put("src_backup_id", b.id());
+                target = new Volume(id, name, d.name(), b.volumeSize(), path.toString(), Volume.AVAILABLE, null, null, labels, null, now, now);
                 created = true;
             }
             Volume busy = target.enter(Volume.RESTORING, now);
-            Job job = newJob(Operations.RESTORE, "volume", target.id(), target.id(), Map.of("backup", b.id(), "new_volume", Boolean.toString(created)));
+            var jobParams = new java.util.HashMap<>(params);
+            jobParams.put("backup", b.id());
+            jobParams.put("new_volume", Boolean.toString(created));
+            Job job = newJob(Operations.RESTORE, "volume", target.id(), target.id(), jobParams);
             boolean isNew = created;
             catalog.inTransaction(() -> {
                 if (isNew) catalog.insert(busy);
                 else catalog.update(busy);
+                alsoInTransaction.run();
                 catalog.update(b.withStatus(Backup.RESTORING, null, now));
                 catalog.insert(job);
                 return null;
             });
             jobs.submit(job);
             return new Requests.RestoreAccepted(b.id(), target.id(), target.name(), job.id());
+        }
+    }
+
+    // ---- instances ----
+
+    /** Registers a database instance whose data directory is on a volume; the volume becomes in-use by it. */
+    public Instance registerInstance(Requests.RegisterInstance r) {
+        String name = Validation.name("instance", r.name());
+        DbEngine engine;
+        try {
+            engine = DbEngine.parse(r.engine());
+        } catch (IllegalArgumentException e) {
+            throw ServiceException.invalid(e.getMessage());
+        }
+        String sub = Instances.subdir(r.dataSubdir());
+        if (r.host() == null && r.socketDir() == null) throw ServiceException.invalid("say how to reach instance " + name + ": a host (and port) or a socket directory");
+        if (r.host() != null && (r.host().isBlank() || r.host().length() > 255)) throw ServiceException.invalid("host '" + Validation.printable(r.host()) + "' is not a host name");
+        if (r.port() != null && (r.port() < 1 || r.port() > 65535)) throw ServiceException.invalid("port " + r.port() + " is not between 1 and 65535");
+        if (r.socketDir() != null && !r.socketDir().startsWith("/")) throw ServiceException.invalid("socket directory '" + Validation.printable(r.socketDir()) + "' must be an absolute path");
+        String passwordRef = Secrets.reference("password", r.passwordRef());
+        Secrets.resolve("password of instance " + name, passwordRef); // readable now, or a clear error now
+        var labels = Validation.labels("labels", r.labels());
+        String user = r.user() != null ? Validation.text("user", r.user(), 255) : engine.isPostgres() ? "postgres" : "root";
+        synchronized (mutex) {
+            if (catalog.instanceNamed(name).isPresent()) throw ServiceException.conflict("an instance named '" + name + "' exists already; choose another name");
+            Volume v = volume(r.volume());
+            if (!v.driver().equals("dir")) throw ServiceException.invalid("volume " + v.name() + " is a " + v.driver() + " volume; instances live on dir volumes");
+            if (!v.status().equals(Volume.AVAILABLE)) {
+                throw ServiceException.conflict("volume " + v.name() + " is " + v.status() + (v.attachedTo() == null ? "" : " (attached to " + v.attachedTo() + ")") + "; an instance needs an available volume of its own");
+            }
+            Path dataDir = sub.isEmpty() ? Path.of(v.path()) : Path.of(v.path()).resolve(sub);
+            if (!Files.isDirectory(dataDir)) throw ServiceException.invalid("the data directory " + dataDir + " does not exist on volume " + v.name() + "; check --data-subdir");
+            var now = clock.instant();
+            Instance i = new Instance(UUID.randomUUID().toString(), name, engine.id(), v.id(), sub, r.host(),
+                    r.port() == null ? engine.defaultPort() : r.port(), r.socketDir(), user, passwordRef, Instance.REGISTERED, false, null, labels, null, now, now);
+            catalog.inTransaction(() -> {
+                catalog.insert(i);
+                catalog.update(v.withAttachment(name, now));
+                return null;
+            });
+            LOG.info("instance {} ({} on volume {}) registered", name, engine.id(), v.name());
+            return i;
+        }
+    }
+
+    public List<Instance> instances() {
+        return catalog.instances();
+    }
+
+    public Instance instance(String ref) {
+        if (ref == null || ref.isBlank()) throw ServiceException.invalid("no instance given");
+        return catalog.instanceNamed(ref).or(() -> catalog.instance(ref))
+                .orElseThrow(() -> ServiceException.notFound("Instance " + Validation.printable(ref) + " could not be found."));
+    }
+
+    /**
+     * Forgets an instance: a server Coffer started for it is stopped, its volume is detached
+     * (and kept, with the backups).
+     */
+    public void unregisterInstance(String ref) throws IOException {
+        synchronized (mutex) {
+            Instance i = instance(ref);
+            Volume v = catalog.volume(i.volumeId()).orElse(null);
+            if (v != null && v.busy()) throw ServiceException.conflict("volume " + v.name() + " of instance " + i.name() + " is " + v.status() + "; wait for its job to finish");
+            if (i.status().equals(Instance.CREATING)) throw ServiceException.conflict("instance " + i.name() + " is being restored; wait for it");
+            if (i.managed() && i.pid() != null) LocalRuntime.stop(DbEngine.parse(i.engine()), i.pid(), java.time.Duration.ofSeconds(60));
+            var now = clock.instant();
+            catalog.inTransaction(() -> {
+                catalog.deleteInstance(i.id());
+                if (v != null && i.name().equals(v.attachedTo())) catalog.update(v.withAttachment(null, now));
+                return null;
+            });
+            LOG.info("instance {} unregistered", i.name());
+        }
+    }
+
+    /** Backs up an instance's volume, application-consistent unless the caller asks for crash consistency. */
+    public Backup backupInstance(String ref, Requests.InstanceBackup r) {
+        Instance i = instance(ref);
+        if (!i.status().equals(Instance.REGISTERED) && !i.status().equals(Instance.RUNNING)) {
+            throw ServiceException.conflict("instance " + i.name() + " is " + i.status() + "; only a registered or running instance can be backed up");
+        }
+        String consistency = r.consistency() == null ? "application" : r.consistency();
+        if (!consistency.equals("application") && !consistency.equals("crash")) {
+            throw ServiceException.invalid("consistency '" + Validation.printable(consistency) + "' is not known: use application or crash");
+        }
+        if (r.retentionDays() != null && (r.retentionDays() < 1 || r.retentionDays() > 36500)) {
+            throw ServiceException.invalid("retentionDays must be between 1 and 36500, not " + r.retentionDays());
+        }
+        Map<String, String> labels = new java.util.HashMap<>(Instances.backupLabels(i, r.incremental(), r.createdBy()));
+        if (r.retentionDays() != null) labels.put(Instances.RETENTION_DAYS, Integer.toString(r.retentionDays()));
+        String name = r.backupName() != null ? r.backupName() : i.name() + "-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                .withZone(java.time.ZoneOffset.UTC).format(clock.instant());
+        Requests.CreateBackup cb = new Requests.CreateBackup(i.volumeId(), null, r.repository(), r.container(), name, null, r.incremental(), true, Map.of());
+        return createBackup(cb, i, labels, Map.of("consistency", consistency));
+    }
+
+    /** The backups made of an instance, oldest first. */
+    public List<Backup> instanceBackups(String ref) {
+        return catalog.backupsOfInstance(instance(ref).id());
+    }
+
+    /** One backup of an instance; 404 when it is not one of the instance's. */
+    public Backup instanceBackup(String ref, String backupRef) {
+        Instance i = instance(ref);
+        Backup b = backup(backupRef);
+        if (!i.id().equals(b.instanceId())) throw ServiceException.notFound("Backup " + Validation.printable(backupRef) + " is not a backup of instance " + i.name() + ".");
+        return b;
+    }
+
+    /**
+     * Restores one of an instance's backups into a new volume and starts a new instance on it
+     * (a server Coffer runs on 127.0.0.1, on a free port).
+     */
+    public Requests.InstanceRestoreAccepted restoreInstance(String ref, Requests.InstanceRestore r) throws IOException {
+        if (r.backup() == null) throw ServiceException.invalid("say which backup to restore (backup)");
+        Instance src = instance(ref);
+        Backup b = instanceBackup(ref, r.backup());
+        DbEngine engine = DbEngine.parse(src.engine());
+        Instances.checkInstalled(engine);
+        String name = r.as() == null ? src.name() + "-restore-" + b.id().substring(0, 8) : Validation.name("instance", r.as());
+        synchronized (mutex) {
+            if (catalog.instanceNamed(name).isPresent()) throw ServiceException.conflict("an instance named '" + name + "' exists already; choose another name (--as)");
+            String volumeName = name + "-data";
+            if (catalog.volumeNamed(volumeName).isPresent()) throw ServiceException.conflict("a volume named '" + volumeName + "' exists already; choose another instance name (--as)");
+            String instanceId = UUID.randomUUID().toString();
+            var now = clock.instant();
+            Instance fresh = new Instance(instanceId, name, src.engine(), "pending", src.dataSubdir(), null, null, null, src.user(), src.passwordRef(),
+                    Instance.CREATING, true, null, Instances.restoreLabels(b, src), null, now, now);
+            Requests.RestoreAccepted ra = restore(b, new Requests.Restore(null, volumeName), Instances.restoreLabels(b, src), Map.of("start_instance", instanceId),
+                    () -> catalog.insert(new Instance(fresh.id(), fresh.name(), fresh.engine(), catalog.volumeNamed(volumeName).orElseThrow().id(),
+                            fresh.dataSubdir(), null, null, null, fresh.user(), fresh.passwordRef(), fresh.status(), true, null, fresh.labels(), null, now, now)));
+            return new Requests.InstanceRestoreAccepted(instanceId, name, b.id(), ra.volumeId(), ra.volumeName(), ra.jobId());
+        }
+    }
+
+    /**
+     * Verifies a backup of a database: restores it to a scratch directory, starts the engine,
+     * checks it, records the result on the backup, and removes the scratch copy.
+     */
+    public Job verifyBackup(String ref, Requests.Verify r) {
+        Validation.text("query", r.query(), 4096);
+        synchronized (mutex) {
+            Backup b = backup(ref);
+            if (!b.status().equals(Backup.AVAILABLE)) throw ServiceException.invalid("Invalid backup: Backup status must be available (backup " + b.id() + " is " + b.status() + ")");
+            String engine = b.facts().get(Instances.ENGINE);
+            if (engine == null) throw ServiceException.invalid("backup " + b.id() + " is not a backup of a database instance; verify starts the database it holds, so it needs one");
+            Instances.checkInstalled(DbEngine.parse(engine));
+            boolean running = catalog.jobsFor(b.id()).stream().anyMatch(j -> !j.finished() && j.kind().equals(Operations.VERIFY));
+            if (running) throw ServiceException.conflict("backup " + b.id() + " is being verified already; wait for that job");
+            Map<String, String> params = new java.util.HashMap<>();
+            if (r.query() != null) params.put("query", r.query());
+            if (r.database() != null) params.put("database", Validation.text("database", r.database(), 255));
+            Job job = newJob(Operations.VERIFY, "backup", b.id(), null, params);
+            catalog.insert(job);
+            jobs.submit(job);
+            return job;
         }
     }
 

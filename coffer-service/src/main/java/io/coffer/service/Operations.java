@@ -6,7 +6,12 @@ import io.coffer.backup.BackupResult;
 import io.coffer.backup.BackupRunner;
 import io.coffer.catalog.Backup;
 import io.coffer.catalog.Catalog;
+import io.coffer.catalog.Instance;
 import io.coffer.catalog.Job;
+import io.coffer.instance.ConsistentCopy;
+import io.coffer.instance.DbEngine;
+import io.coffer.instance.LocalRuntime;
+import io.coffer.instance.Verifier;
 import io.coffer.catalog.Snapshot;
 import io.coffer.catalog.Volume;
 import io.coffer.prune.Pruner;
@@ -28,6 +33,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -52,6 +58,9 @@ final class Operations {
     static final String SNAPSHOT = "snapshot";
     static final String DELETE_BACKUP = "delete-backup";
     static final String VOLUME_FROM_SNAPSHOT = "volume-from-snapshot";
+    static final String VERIFY = "verify";
+    /** How long a restored database may take to recover and accept connections. */
+    static final Duration READY_TIMEOUT = Duration.ofSeconds(Long.getLong("coffer.instance.ready_timeout", 600));
     private static final Logger LOG = LoggerFactory.getLogger(Operations.class);
 
     private final ServiceConfig config;
@@ -72,7 +81,8 @@ final class Operations {
                 RESTORE, new JobRunner.Handler(this::restore, this::restoreFailed),
                 SNAPSHOT, new JobRunner.Handler(this::snapshot, this::snapshotFailed),
                 DELETE_BACKUP, new JobRunner.Handler(this::deleteBackups, this::deleteFailed),
-                VOLUME_FROM_SNAPSHOT, new JobRunner.Handler(this::volumeFromSnapshot, this::volumeFailed));
+                VOLUME_FROM_SNAPSHOT, new JobRunner.Handler(this::volumeFromSnapshot, this::volumeFailed),
+                VERIFY, new JobRunner.Handler(this::verify, this::verifyFailed));
     }
 
     VolumeDriver driver(String name) {
@@ -93,7 +103,24 @@ final class Operations {
             Instant dataTime = clock.instant();
             Path source;
             String consistency;
-            if (b.snapshotId() != null) {
+            Map<String, String> facts = new HashMap<>();
+            Instance instance = b.instanceId() == null ? null : catalog.instance(b.instanceId()).orElse(null);
+            if (instance != null) facts.putAll(Instances.facts(instance));
+            if (instance != null && "application".equals(job.params().get("consistency"))) {
+                Path copy = stage.resolve("copy");
+                ConsistentCopy.Report rep;
+                try {
+                    rep = ConsistentCopy.make(Instances.endpoint(instance), Path.of(v.path()), instance.dataSubdir(), copy, "coffer_" + b.id().substring(0, 8));
+                } catch (ConsistentCopy.QuiesceException e) {
+                    throw new IOException("cannot quiesce instance " + instance.name() + ": " + e.getMessage(), e);
+                }
+                source = copy;
+                consistency = "application";
+                facts.put("quiesce.method", rep.method());
+                facts.put("quiesce.window_ms", Long.toString(rep.windowMs()));
+                facts.put("quiesce.write_pause_ms", Long.toString(rep.writePauseMs()));
+                rep.facts().forEach((k, x) -> facts.put("quiesce." + k, x));
+            } else if (b.snapshotId() != null) {
                 Snapshot s = catalog.snapshot(b.snapshotId()).orElseThrow(() -> ServiceException.notFound("snapshot " + b.snapshotId() + " is gone"));
                 source = materialize(s, v.driver(), stage, ctx);
                 dataTime = s.createdAt();
@@ -113,7 +140,8 @@ final class Operations {
                 if (b.parentId() != null) {
                     parentManifest = catalog.backup(b.parentId()).map(Backup::manifestId).orElse(null);
                 }
-                Map<String, String> tags = BackupTags.of(b, v, consistency, dataTime);
+                facts.put(Instances.CONSISTENCY, consistency);
+                Map<String, String> tags = BackupTags.of(b, v, consistency, dataTime, facts);
                 BackupOptions opts = BackupOptions.defaults().withTags(tags).withParent(parentManifest);
                 BackupRunner runner = new BackupRunner(repo, opts);
                 BackupProgress p = runner.progress();
@@ -122,7 +150,8 @@ final class Operations {
                 var st = r.manifest().stats();
                 long duration = java.time.Duration.between(b.createdAt(), clock.instant()).toMillis();
                 Instant dt = dataTime;
-                Backup done = b.stored(r.id(), st.newBlobs(), st.logicalBytes(), st.newStoredBytes(), st.files(), duration, dt, clock.instant());
+                Backup done = b.withFacts(facts, clock.instant())
+                        .stored(r.id(), st.newBlobs(), st.logicalBytes(), st.newStoredBytes(), st.files(), duration, dt, clock.instant());
                 return () -> {
                     catalog.update(done);
                     catalog.volume(v.id()).ifPresent(cur -> catalog.update(cur.leave(clock.instant())));
@@ -220,10 +249,30 @@ final class Operations {
         } finally {
             Trees.deleteRecursively(stage);
         }
+        String startInstance = job.params().get("start_instance");
+        if (startInstance != null) {
+            Instance inst = catalog.instance(startInstance).orElseThrow(() -> new IOException("instance " + startInstance + " was unregistered during its restore"));
+            DbEngine engine = DbEngine.parse(inst.engine());
+            Path dataDir = inst.dataSubdir().isEmpty() ? Path.of(v.path()) : Path.of(v.path()).resolve(inst.dataSubdir());
+            String password = Secrets.resolve("password of instance " + inst.name(), inst.passwordRef());
+            LocalRuntime.Running run = LocalRuntime.start(engine, dataDir, runDir(inst.id()), inst.user(), password, READY_TIMEOUT);
+            return () -> {
+                var now = clock.instant();
+                catalog.volume(v.id()).ifPresent(cur -> catalog.update(cur.leave(now).withAttachment(inst.name(), now)));
+                catalog.backup(b.id()).ifPresent(cur -> catalog.update(cur.withStatus(Backup.AVAILABLE, null, now)));
+                catalog.instance(inst.id()).ifPresent(cur -> catalog.update(cur.running(run.host(), run.port(), run.socketDir().toString(), run.pid(), now)
+                        .withFacts(Map.of("restore.coffer.io/time-to-ready-ms", Long.toString(run.timeToReadyMs())), now)));
+            };
+        }
         return () -> {
             catalog.volume(v.id()).ifPresent(cur -> catalog.update(cur.leave(clock.instant())));
             catalog.backup(b.id()).ifPresent(cur -> catalog.update(cur.withStatus(Backup.AVAILABLE, null, clock.instant())));
         };
+    }
+
+    /** Where a server Coffer runs keeps its socket, pid file and log: short, for the socket path's limit of 107 bytes. */
+    Path runDir(String id) {
+        return config.dataDir().resolve("run").resolve(id.substring(0, Math.min(12, id.length())));
     }
 
     /**
@@ -247,6 +296,10 @@ final class Operations {
 
     private void restoreFailed(Job job, String reason) {
         String backupId = job.params().get("backup");
+        String startInstance = job.params().get("start_instance");
+        if (startInstance != null) {
+            catalog.instance(startInstance).ifPresent(i -> catalog.update(i.withStatus(Instance.ERROR, reason, clock.instant())));
+        }
         catalog.backup(backupId).filter(b -> b.status().equals(Backup.RESTORING))
                 .ifPresent(b -> catalog.update(b.withStatus(Backup.AVAILABLE, null, clock.instant())));
         // The data is swapped in only at the very end, so an existing volume still holds what it
@@ -338,6 +391,61 @@ final class Operations {
 
     private void volumeFailed(Job job, String reason) {
         catalog.volume(job.resourceId()).ifPresent(v -> catalog.update(v.withStatus(Volume.ERROR, reason, clock.instant())));
+    }
+
+    // ---- verify ----
+
+    /** Restores a backup of a database to a scratch directory, starts the engine on it, checks it, records the verdict. */
+    private Runnable verify(Job job, JobContext ctx) throws Exception {
+        Backup b = catalog.backup(job.resourceId()).orElseThrow();
+        Map<String, String> f = b.facts();
+        DbEngine engine = DbEngine.parse(f.get(Instances.ENGINE));
+        Path stage = staging(job);
+        long t0 = System.nanoTime();
+        try {
+            Lock lock = repositories.lock(b.repository(), b.container()).readLock();
+            lock.lockInterruptibly();
+            Path tree = stage.resolve("tree");
+            try (Repository repo = repositories.open(b.repository(), b.container(), false)) {
+                RestoreRunner r = new RestoreRunner(repo, VOLUME_RESTORE);
+                ctx.track(r::bytesDone, r::totalBytes, r::filesDone, () -> 0L);
+                RestoreResult res = r.run(b.manifestId(), tree);
+                if (!res.ok()) throw new IOException("restore of backup " + b.id() + " failed: " + String.join("; ", res.errors().subList(0, Math.min(3, res.errors().size()))));
+            } finally {
+                lock.unlock();
+            }
+            ctx.checkCancelled();
+            String sub = f.getOrDefault(Instances.DATA_SUBDIR, "");
+            Path dataDir = sub.isEmpty() ? tree : tree.resolve(sub);
+            String password = Secrets.resolve("password of the backed-up instance", f.get(Instances.PASSWORD_REF));
+            Verifier.Result v = Verifier.check(engine, dataDir, runDir(job.id()), f.get(Instances.DB_USER), password,
+                    job.params().get("database"), job.params().get("query"), READY_TIMEOUT);
+            Map<String, String> facts = new HashMap<>();
+            facts.put("verify.status", v.passed() ? "passed" : "failed");
+            facts.put("verify.at", clock.instant().toString());
+            facts.put("verify.duration_ms", Long.toString((System.nanoTime() - t0) / 1_000_000));
+            facts.put("verify.detail", v.summary());
+            facts.put("verify.job_id", job.id());
+            v.facts().forEach((k, x) -> facts.put("verify." + k, x));
+            facts.putIfAbsent("verify.query_result", null);
+            facts.values().removeIf(java.util.Objects::isNull);
+            if (!v.passed()) {
+                catalog.backup(b.id()).ifPresent(cur -> catalog.update(cur.withFacts(facts, clock.instant())));
+                throw new IOException("verification of backup " + b.id() + " failed: " + v.summary());
+            }
+            return () -> catalog.backup(b.id()).ifPresent(cur -> catalog.update(cur.withFacts(facts, clock.instant())));
+        } finally {
+            Trees.deleteRecursively(stage);
+            Trees.deleteRecursively(runDir(job.id()));
+        }
+    }
+
+    private void verifyFailed(Job job, String reason) {
+        catalog.backup(job.resourceId()).ifPresent(b -> {
+            if (job.id().equals(b.facts().get("verify.job_id"))) return; // the checks ran and their verdict is recorded
+            catalog.update(b.withFacts(Map.of("verify.status", "failed", "verify.at", clock.instant().toString(), "verify.detail", reason,
+                    "verify.job_id", job.id()), clock.instant()));
+        });
     }
 
     // ---- delete ----

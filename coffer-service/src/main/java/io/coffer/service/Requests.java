@@ -19,4 +19,28 @@ public final class Requests {
 
     /** The result of a restore request: the backup and the volume it is restored into. */
     public record RestoreAccepted(String backupId, String volumeId, String volumeName, String jobId) {}
+
+    /**
+     * A database instance to register: its data directory is {@code dataSubdir} on {@code volume};
+     * it is reached at {@code host}:{@code port} or in {@code socketDir}; {@code passwordRef} is
+     * {@code file:PATH} or {@code env:VAR}.
+     */
+    public record RegisterInstance(String name, String engine, String volume, String dataSubdir, String host, Integer port, String socketDir,
+            String user, String passwordRef, Map<String, String> labels) {}
+
+    /**
+     * A backup of an instance. {@code consistency} is {@code application} (the default: the
+     * database is quiesced) or {@code crash} (the volume alone is snapshotted).
+     */
+    public record InstanceBackup(String backupName, Integer retentionDays, boolean incremental, String repository, String container,
+            String consistency, String createdBy) {}
+
+    /** Restore of an instance's backup into a new volume with a new instance, called {@code as} (generated when null). */
+    public record InstanceRestore(String backup, String as) {}
+
+    /** The result of an instance restore: the new instance, its volume and the job that restores and starts it. */
+    public record InstanceRestoreAccepted(String instanceId, String instanceName, String backupId, String volumeId, String volumeName, String jobId) {}
+
+    /** Verification of a backup of a database: {@code query} (optional) is run in {@code database} and its first value recorded. */
+    public record Verify(String query, String database) {}
 }

@@ -36,6 +36,29 @@ public final class Reflinks {
         }
     }
 
+    /**
+     * Copies {@code src} (a file or a tree, with modes, owners and times; holes stay holes) to
+     * {@code dst}, cloning extents where the filesystem can and copying bytes where it cannot.
+     * An existing {@code dst} file is overwritten.
+     */
+    public static void copyTree(Path src, Path dst) throws IOException {
+        Commands.check(List.of("cp", "-a", "--reflink=auto", "--sparse=always", "--", src.toString(), dst.toString()), 24 * 3600);
+    }
+
+    /**
+     * {@link #copyTree} of a tree that a live program changes: files deleted while the copy runs
+     * (temporary files, recycled logs) are not an error. Returns how many vanished.
+     */
+    public static int copyLiveTree(Path src, Path dst) throws IOException {
+        List<String> cmd = List.of("cp", "-a", "--reflink=auto", "--sparse=always", "--", src.toString(), dst.toString());
+        Commands.Result r = Commands.run(cmd, 24 * 3600);
+        if (r.code() == 0) return 0;
+        List<String> errors = r.out().lines().filter(l -> !l.isBlank()).toList();
+        boolean onlyVanished = !errors.isEmpty() && errors.stream().allMatch(l -> l.endsWith("No such file or directory"));
+        if (!onlyVanished) throw new IOException(String.join(" ", cmd) + " failed (exit " + r.code() + "): " + r.out());
+        return errors.size();
+    }
+
     /** Clones {@code src} (a file or a whole tree, with modes, owners and times) to {@code dst}, which must not exist. */
     public static void cloneTree(Path src, Path dst) throws IOException {
         if (Files.exists(dst)) throw new IOException("clone target " + dst + " already exists");

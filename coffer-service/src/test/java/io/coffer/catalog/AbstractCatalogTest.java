@@ -39,7 +39,7 @@ abstract class AbstractCatalogTest {
 
     static Backup backup(Volume v, String parent) {
         return new Backup(UUID.randomUUID().toString(), "b", "desc ü", v.id(), v.name(), v.sizeBytes(), v.driver(), null, "local", "backups",
-                Backup.CREATING, null, parent != null, parent, null, 0, 0, 0, 0, null, null, Map.of("k", "v"), T0, T0);
+                Backup.CREATING, null, parent != null, parent, null, 0, 0, 0, 0, null, null, Map.of("k", "v"), null, Map.of("consistency", "crash"), T0, T0);
     }
 
     @Test
@@ -68,6 +68,33 @@ abstract class AbstractCatalogTest {
         catalog.update(done);
         assertThat(catalog.job(j.id())).contains(done);
         assertThat(catalog.unfinishedJobs()).isEmpty();
+    }
+
+    @Test
+    void instancesRoundTripAndBackupsFindTheirInstance() {
+        Volume v = volume("pg-vol");
+        catalog.insert(v);
+        Instance i = new Instance(UUID.randomUUID().toString(), "pg1", "postgresql", v.id(), "data", null, 5432, "/run/postgresql", "postgres",
+                "file:/etc/coffer/pg1.pw", Instance.REGISTERED, false, null, Map.of("team", "db"), null, T0, T0);
+        catalog.insert(i);
+        assertThat(catalog.instance(i.id())).contains(i);
+        assertThat(catalog.instanceNamed("pg1")).contains(i);
+        Instance running = i.running("127.0.0.1", 40123, "/tmp/s", 4242, T0.plusSeconds(1));
+        catalog.update(running);
+        assertThat(catalog.instances()).containsExactly(running);
+
+        Backup b = backup(v, null);
+        Backup ofInstance = new Backup(b.id(), b.name(), b.description(), b.volumeId(), b.volumeName(), b.volumeSize(), b.volumeDriver(), null,
+                b.repository(), b.container(), b.status(), null, false, null, null, 0, 0, 0, 0, null, null, b.metadata(), i.id(),
+                Map.of("quiesce.method", "pg_backup_start"), T0, T0);
+        catalog.insert(ofInstance);
+        catalog.insert(backup(v, null));
+        assertThat(catalog.backupsOfInstance(i.id())).containsExactly(ofInstance);
+        Backup verified = ofInstance.withFacts(Map.of("verify.status", "passed"), T0.plusSeconds(9));
+        catalog.update(verified);
+        assertThat(catalog.backup(b.id()).orElseThrow().facts()).containsEntry("verify.status", "passed").containsEntry("quiesce.method", "pg_backup_start");
+        catalog.deleteInstance(i.id());
+        assertThat(catalog.instances()).isEmpty();
     }
 
     @Test
