@@ -90,6 +90,107 @@ public final class ConsistentCopy {
         }
     }
 
+    /**
+     * A crash-consistent copy: every process of the server is stopped (SIGSTOP, the postmaster or
+     * mysqld first so that nothing new is forked) for the copy and continued afterwards, so the
+     * copy is what a power cut at that instant would leave on disk. The server must run on this
+     * host; its pid file names it. The stale pid file is left out of the copy.
+     *
+     * <p>The stopped pids are written to {@code ledger} (on disk) before the first is stopped and
+     * the file is removed after all are continued: if Coffer dies between, its restart finds the
+     * ledger and continues them ({@link #continueStopped}).
+     */
+    public static Report crash(DbEngine engine, Path volume, String dataSubdir, Path dst, Path ledger) throws IOException {
+        Path dataDir = dataSubdir.isEmpty() ? volume : volume.resolve(dataSubdir);
+        long pid = serverPid(engine, dataDir);
+        ProcessHandle server = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .orElseThrow(() -> new QuiesceException("the " + engine.id() + " server named in its pid file (pid " + pid + ") is not running on this host", null));
+        List<Long> stopped = new java.util.ArrayList<>();
+        long t0 = System.nanoTime();
+        try {
+            List<Long> children = server.descendants().map(ProcessHandle::pid).toList();
+            List<Long> all = new java.util.ArrayList<>(List.of(pid));
+            all.addAll(children);
+            writeDurably(ledger, String.join("\n", all.stream().map(String::valueOf).toList()) + "\n", Files.getOwner(ledger.getParent()));
+            signal("-STOP", List.of(pid));
+            stopped.add(pid);
+            // children forked between the listing and the stop are stopped too
+            List<Long> now = server.descendants().map(ProcessHandle::pid).toList();
+            if (!now.isEmpty()) {
+                writeDurably(ledger, String.join("\n", java.util.stream.Stream.concat(all.stream(), now.stream()).map(String::valueOf).toList()) + "\n",
+                        Files.getOwner(ledger.getParent()));
+                signal("-STOP", now);
+            }
+            stopped.addAll(now);
+            Reflinks.copyTree(volume, dst);
+        } finally {
+            if (!stopped.isEmpty()) signal("-CONT", stopped);
+            Files.deleteIfExists(ledger);
+        }
+        long window = (System.nanoTime() - t0) / 1_000_000;
+        Path copy = dataSubdir.isEmpty() ? dst : dst.resolve(dataSubdir);
+        Files.deleteIfExists(copy.resolve("postmaster.pid"));
+        dropPidsAndSockets(copy);
+        LOG.info("{} (pid {} and {} children) stopped for a crash-consistent copy of {} ms", engine.id(), pid, stopped.size() - 1, window);
+        return new Report("sigstop", window, window, Map.of("processes_stopped", Integer.toString(stopped.size())));
+    }
+
+    /** Continues the processes a ledger of {@link #crash} names (after a stop of Coffer during the copy); returns how many. */
+    public static int continueStopped(Path ledger) throws IOException {
+        if (!Files.isRegularFile(ledger)) return 0;
+        List<Long> pids = Files.readAllLines(ledger).stream().map(String::trim).filter(l -> l.matches("\\d+")).map(Long::parseLong).toList();
+        if (!pids.isEmpty()) signal("-CONT", pids);
+        Files.delete(ledger);
+        return pids.size();
+    }
+
+    private static long serverPid(DbEngine engine, Path dataDir) throws IOException {
+        List<Path> candidates = new java.util.ArrayList<>();
+        if (engine.isPostgres()) {
+            candidates.add(dataDir.resolve("postmaster.pid"));
+        } else {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir, "*.pid")) {
+                ds.forEach(candidates::add);
+            }
+        }
+        for (Path f : candidates) {
+            if (!Files.isRegularFile(f)) continue;
+            String first = Files.readAllLines(f).stream().findFirst().orElse("").trim();
+            try {
+                return Long.parseLong(first);
+            } catch (NumberFormatException ignored) {
+                // not a pid file after all
+            }
+        }
+        throw new QuiesceException("no pid file of a running " + engine.id() + " server in " + dataDir
+                + "; a crash-consistent copy stops the server's processes, which must run on this host", null);
+    }
+
+    private static void signal(String sig, List<Long> pids) throws IOException {
+        List<String> cmd = new java.util.ArrayList<>(List.of("kill", sig));
+        pids.forEach(p -> cmd.add(Long.toString(p)));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (p.waitFor() != 0 && sig.equals("-STOP")) throw new IOException("kill " + sig + " failed: " + out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while signalling the database server");
+        }
+    }
+
+    private static void dropPidsAndSockets(Path copy) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(copy)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                if (n.endsWith(".pid") || n.endsWith(".sock")
+                        || Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
     // ---- PostgreSQL ----
 
     private static Report postgres(Connection c, Path volume, String sub, Path dst, String label) throws SQLException, IOException {
@@ -202,13 +303,7 @@ public final class ConsistentCopy {
             }
         }
         long window = (System.nanoTime() - t0) / 1_000_000;
-        Path copy = sub.isEmpty() ? dst : dst.resolve(sub);
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(copy)) {
-            for (Path p : ds) {
-                String n = p.getFileName().toString();
-                if (n.endsWith(".pid") || Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther() || n.endsWith(".sock")) Files.deleteIfExists(p);
-            }
-        }
+        dropPidsAndSockets(sub.isEmpty() ? dst : dst.resolve(sub));
         LOG.info("{} copy under FLUSH TABLES WITH READ LOCK took {} ms", engine.id(), window);
         return new Report("flush_tables_with_read_lock", window, window, facts);
     }

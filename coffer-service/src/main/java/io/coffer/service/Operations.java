@@ -59,6 +59,8 @@ final class Operations {
     static final String DELETE_BACKUP = "delete-backup";
     static final String VOLUME_FROM_SNAPSHOT = "volume-from-snapshot";
     static final String VERIFY = "verify";
+    /** In a backup's staging directory: the database processes stopped for a crash-consistent copy. */
+    static final String SIGSTOP_LEDGER = "sigstop.pids";
     /** How long a restored database may take to recover and accept connections. */
     static final Duration READY_TIMEOUT = Duration.ofSeconds(Long.getLong("coffer.instance.ready_timeout", 600));
     private static final Logger LOG = LoggerFactory.getLogger(Operations.class);
@@ -106,16 +108,19 @@ final class Operations {
             Map<String, String> facts = new HashMap<>();
             Instance instance = b.instanceId() == null ? null : catalog.instance(b.instanceId()).orElse(null);
             if (instance != null) facts.putAll(Instances.facts(instance));
-            if (instance != null && "application".equals(job.params().get("consistency"))) {
+            if (instance != null) {
                 Path copy = stage.resolve("copy");
                 ConsistentCopy.Report rep;
+                boolean app = !"crash".equals(job.params().get("consistency"));
                 try {
-                    rep = ConsistentCopy.make(Instances.endpoint(instance), Path.of(v.path()), instance.dataSubdir(), copy, "coffer_" + b.id().substring(0, 8));
+                    rep = app
+                            ? ConsistentCopy.make(Instances.endpoint(instance), Path.of(v.path()), instance.dataSubdir(), copy, "coffer_" + b.id().substring(0, 8))
+                            : ConsistentCopy.crash(DbEngine.parse(instance.engine()), Path.of(v.path()), instance.dataSubdir(), copy, stage.resolve(SIGSTOP_LEDGER));
                 } catch (ConsistentCopy.QuiesceException e) {
                     throw new IOException("cannot quiesce instance " + instance.name() + ": " + e.getMessage(), e);
                 }
                 source = copy;
-                consistency = "application";
+                consistency = app ? "application" : "crash";
                 facts.put("quiesce.method", rep.method());
                 facts.put("quiesce.window_ms", Long.toString(rep.windowMs()));
                 facts.put("quiesce.write_pause_ms", Long.toString(rep.writePauseMs()));

@@ -107,6 +107,12 @@ final class Reconciler {
      */
     private void thawIfFrozen(Job j) {
         if (!j.kind().equals(Operations.SNAPSHOT) && !j.kind().equals(Operations.BACKUP)) return;
+        try {
+            int n = io.coffer.instance.ConsistentCopy.continueStopped(config.stagingDir().resolve(j.id()).resolve(Operations.SIGSTOP_LEDGER));
+            if (n > 0) LOG.warn("job {}: {} database processes were left stopped by the stop; continued them", j.id(), n);
+        } catch (IOException e) {
+            LOG.warn("job {}: could not continue the database processes it stopped: {}", j.id(), e.getMessage());
+        }
         var v = catalog.volume(j.volumeId()).orElse(null);
         if (v == null || !v.driver().equals("image")) return;
         try {
