@@ -100,9 +100,10 @@ public final class ConsistentCopy {
      * the file is removed after all are continued: if Coffer dies between, its restart finds the
      * ledger and continues them ({@link #continueStopped}).
      */
-    public static Report crash(DbEngine engine, Path volume, String dataSubdir, Path dst, Path ledger) throws IOException {
+    public static Report crash(Endpoint endpoint, Path volume, String dataSubdir, Path dst, Path ledger) throws IOException {
+        DbEngine engine = endpoint.engine();
         Path dataDir = dataSubdir.isEmpty() ? volume : volume.resolve(dataSubdir);
-        long pid = serverPid(engine, dataDir);
+        long pid = serverPid(endpoint, dataDir);
         ProcessHandle server = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
                 .orElseThrow(() -> new QuiesceException("the " + engine.id() + " server named in its pid file (pid " + pid + ") is not running on this host", null));
         List<Long> stopped = new java.util.ArrayList<>();
@@ -144,13 +145,23 @@ public final class ConsistentCopy {
         return pids.size();
     }
 
-    private static long serverPid(DbEngine engine, Path dataDir) throws IOException {
+    /** The server's pid from its pid file: PostgreSQL's postmaster.pid, MariaDB's *.pid in the data directory or where @@pid_file says. */
+    private static long serverPid(Endpoint endpoint, Path dataDir) throws IOException {
+        DbEngine engine = endpoint.engine();
         List<Path> candidates = new java.util.ArrayList<>();
         if (engine.isPostgres()) {
             candidates.add(dataDir.resolve("postmaster.pid"));
         } else {
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir, "*.pid")) {
                 ds.forEach(candidates::add);
+            }
+            if (candidates.isEmpty()) {
+                try (Connection c = endpoint.connect(null); Statement st = c.createStatement()) {
+                    candidates.add(dataDir.resolve(single(st, "SELECT @@pid_file")));
+                } catch (SQLException e) {
+                    throw new QuiesceException("no pid file in " + dataDir + ", and " + engine.id() + " at " + endpoint.describe()
+                            + " cannot be asked where it is: " + message(e), e);
+                }
             }
         }
         for (Path f : candidates) {
@@ -244,7 +255,8 @@ public final class ConsistentCopy {
         // All WAL up to the backup's end: pg_wal again, now that pg_backup_stop has written it.
         Path walCopy = copy.resolve("pg_wal");
         Trees.deleteRecursively(walCopy);
-        Reflinks.copyTree(dataDir.resolve("pg_wal").toRealPath(), walCopy);
+        // segments being created or recycled meanwhile may vanish: none of them is needed up to the stop LSN
+        Reflinks.copyLiveTree(dataDir.resolve("pg_wal").toRealPath(), walCopy);
         for (String gone : List.of("postmaster.pid", "postmaster.opts", "backup_label.old", "tablespace_map.old", "recovery.signal", "standby.signal")) {
             Files.deleteIfExists(copy.resolve(gone));
         }

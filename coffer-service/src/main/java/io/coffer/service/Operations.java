@@ -115,7 +115,7 @@ final class Operations {
                 try {
                     rep = app
                             ? ConsistentCopy.make(Instances.endpoint(instance), Path.of(v.path()), instance.dataSubdir(), copy, "coffer_" + b.id().substring(0, 8))
-                            : ConsistentCopy.crash(DbEngine.parse(instance.engine()), Path.of(v.path()), instance.dataSubdir(), copy, stage.resolve(SIGSTOP_LEDGER));
+                            : ConsistentCopy.crash(Instances.endpoint(instance), Path.of(v.path()), instance.dataSubdir(), copy, stage.resolve(SIGSTOP_LEDGER));
                 } catch (ConsistentCopy.QuiesceException e) {
                     throw new IOException("cannot quiesce instance " + instance.name() + ": " + e.getMessage(), e);
                 }
