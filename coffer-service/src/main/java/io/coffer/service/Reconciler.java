@@ -50,12 +50,18 @@ final class Reconciler {
         for (Job j : catalog.unfinishedJobs()) {
             LOG.warn("job {} ({} of {} {}) was interrupted by a stop; marking it failed", j.id(), j.kind(), j.resourceType(), j.resourceId());
             thawIfFrozen(j);
+            if (j.kind().equals(Operations.VERIFY)) stopScratchServer(j);
             boolean swapRepaired = repairSwap(j);
             catalog.inTransaction(() -> {
                 settle(j, swapRepaired);
                 catalog.update(j.finish(Job.FAILED, INTERRUPTED, clock.instant()));
                 return null;
             });
+        }
+        for (var i : catalog.instances()) {
+            if (!i.status().equals(io.coffer.catalog.Instance.CREATING)) continue;
+            LOG.warn("instance {} was being restored when the server stopped; marking it error", i.name());
+            catalog.update(i.withStatus(io.coffer.catalog.Instance.ERROR, "interrupted: the server stopped while this instance was restored; unregister it", clock.instant()));
         }
         Trees.deleteRecursively(config.stagingDir());
     }
@@ -96,6 +102,9 @@ final class Reconciler {
                     catalog.backup(id).ifPresent(b -> catalog.update(b.withStatus(Backup.ERROR, "delete " + INTERRUPTED + "; delete it again", now)));
                 }
             }
+            case Operations.VERIFY -> catalog.backup(j.resourceId()).ifPresent(b -> catalog.update(b.withFacts(java.util.Map.of(
+                    "verify.status", "failed", "verify.detail", "verification " + INTERRUPTED + "; verify again", "verify.job_id", j.id(),
+                    "verify.at", now.toString()), now)));
             default -> LOG.warn("job {} has unknown kind {}", j.id(), j.kind());
         }
     }
@@ -121,6 +130,29 @@ final class Reconciler {
             }
         } catch (IOException e) {
             LOG.warn("volume {}: could not check its filesystems for a freeze left behind: {}", v.name(), e.getMessage());
+        }
+    }
+
+    /** A verification cut short may leave its server running on the scratch copy that is about to be removed: kill it. */
+    private void stopScratchServer(Job j) {
+        Path run = config.dataDir().resolve("run").resolve(j.id().substring(0, Math.min(12, j.id().length())));
+        for (String f : java.util.List.of("postgres.pid", "mysqld.pid")) {
+            try {
+                Path pidFile = run.resolve(f);
+                if (!java.nio.file.Files.isRegularFile(pidFile)) continue;
+                long pid = Long.parseLong(java.nio.file.Files.readAllLines(pidFile).get(0).trim());
+                ProcessHandle.of(pid).ifPresent(h -> {
+                    LOG.warn("job {}: stopping the database server (pid {}) it left on its scratch copy", j.id(), pid);
+                    h.destroyForcibly();
+                });
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("job {}: could not stop the server it left running: {}", j.id(), e.getMessage());
+            }
+        }
+        try {
+            Trees.deleteRecursively(run);
+        } catch (IOException e) {
+            LOG.warn("job {}: {} not removed: {}", j.id(), run, e.getMessage());
         }
     }
 

@@ -16,13 +16,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The service module's layers: the catalog and the volume drivers know nothing of each other or
- * of the engine; only the service package brings them together.
+ * of the engine; database engines (instance) use only the volume tools; only the service package
+ * brings them together.
  */
 class ServiceLayeringTest {
     static final Map<String, Set<String>> ALLOWED = Map.of(
             "catalog", Set.of(),
             "volume", Set.of(),
-            "service", Set.of("catalog", "volume", "store", "repo", "backup", "restore", "prune", "check"));
+            "instance", Set.of("volume"),
+            "service", Set.of("catalog", "volume", "instance", "store", "repo", "backup", "restore", "prune", "check"));
     static final Pattern IMPORT = Pattern.compile("^import (?:static )?io\\.coffer\\.(\\w+)\\.", Pattern.MULTILINE);
     static final Pattern QUALIFIED = Pattern.compile("\\bio\\.coffer\\.(\\w+)\\.[A-Z]");
 
