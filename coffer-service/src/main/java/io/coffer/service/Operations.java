@@ -432,8 +432,6 @@ final class Operations {
             facts.put("verify.detail", v.summary());
             facts.put("verify.job_id", job.id());
             v.facts().forEach((k, x) -> facts.put("verify." + k, x));
-            facts.putIfAbsent("verify.query_result", null);
-            facts.values().removeIf(java.util.Objects::isNull);
             if (!v.passed()) {
                 catalog.backup(b.id()).ifPresent(cur -> catalog.update(cur.withFacts(facts, clock.instant())));
                 throw new IOException("verification of backup " + b.id() + " failed: " + v.summary());
