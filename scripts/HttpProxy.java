@@ -163,6 +163,12 @@ public final class HttpProxy {
                 Fault f = draw();
                 if (f == Fault.FAIL) {
                     count("fault:fail");
+                    if (expectsContinue(req)) {
+                        // answered before the body, which the client holds back: close after it
+                        cout.write("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 0\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                        cout.flush();
+                        return;
+                    }
                     relayBody(req, cin, OutputStream.nullOutputStream(), null, false);
                     cout.write("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
                     cout.flush();
@@ -183,9 +189,32 @@ public final class HttpProxy {
                     uout = upstream.getOutputStream();
                 }
                 uout.write(req.bytes());
+                Head resp = null;
+                if (expectsContinue(req)) {
+                    // The client sends the body only after an interim answer: relay upstream's
+                    // first answer before the body, or both sides wait (the client until its
+                    // expect-continue timeout).
+                    uout.flush();
+                    resp = Head.read(uin);
+                    if (resp != null && resp.startLine.matches("HTTP/1\\.[01] 100.*")) {
+                        if (f != Fault.RESET) {
+                            cout.write(resp.bytes());
+                            cout.flush();
+                        }
+                        resp = null;
+                    } else if (resp != null) {
+                        // a final answer instead (an error): the client may or may not send the
+                        // body now, so this connection cannot be reused
+                        cout.write(resp.bytes());
+                        boolean noBody = method.equals("HEAD") || resp.startLine.matches("HTTP/1\\.[01] (204|304).*");
+                        if (!noBody) relayBody(resp, uin, cout, bytesDown, true);
+                        cout.flush();
+                        return;
+                    }
+                }
                 relayBody(req, cin, uout, bytesUp, false);
                 uout.flush();
-                Head resp = Head.read(uin);
+                if (resp == null) resp = Head.read(uin);
                 // interim answers (100 Continue to a client that sent Expect) go through as they are
                 while (resp != null && resp.startLine.matches("HTTP/1\\.[01] 1\\d\\d.*") && !resp.startLine.matches("HTTP/1\\.[01] 101.*")) {
                     if (f != Fault.RESET) {
@@ -218,6 +247,11 @@ public final class HttpProxy {
                 }
             }
         }
+    }
+
+    static boolean expectsContinue(Head req) {
+        String expect = req.header("expect");
+        return expect != null && expect.trim().equalsIgnoreCase("100-continue");
     }
 
     /** Relays a message body framed by Content-Length or chunked encoding (or, for a response, by the connection's end). */
