@@ -33,8 +33,8 @@ cp "$root/coffer-app/target/coffer.jar" "$W/coffer.jar"
 export COFFER_JAR="$W/coffer.jar"
 COFFER="$root/coffer"
 # Warm-up outside the measurements: a backup run writes the JVM's class-data archive next to the jar.
-warm="$W/warmup"; rm -rf "$warm" "$W/coffer.jsa"; mkdir -p "$warm/src"; cp -a /etc/ssl "$warm/src/" 2>/dev/null || true
-"$COFFER" repo init --repo "$warm/repo" -q >/dev/null; rm -f "$W/coffer.jsa"
+warm="$W/warmup"; rm -rf "$warm" "$W"/coffer*.jsa; mkdir -p "$warm/src"; cp -a /etc/ssl "$warm/src/" 2>/dev/null || true
+"$COFFER" repo init --repo "$warm/repo" -q >/dev/null; rm -f "$W"/coffer*.jsa
 "$COFFER" repo backup --repo "$warm/repo" -q "$warm/src" >/dev/null
 rm -rf "$warm"
 RES="$W/results.tsv"
