@@ -83,6 +83,11 @@ public final class SwiftObjectStore implements ObjectStore {
         HttpRequest.Builder build(SwiftAuth.Session s);
     }
 
+    /** The token in use (tests check that a revoked one is replaced). */
+    String currentToken() throws IOException {
+        return auth.session(http).token();
+    }
+
     /** Sends a request with the current token; on 401 renews the token once and sends it again. */
     private <T> HttpResponse<T> send(String key, String op, RequestFor req, HttpResponse.BodyHandler<T> body) throws IOException {
         try {
