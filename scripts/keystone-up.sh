@@ -40,7 +40,7 @@ healthy() {
   curl -fsS -m 2 "http://$IP:$KS_PORT/v3" >/dev/null 2>&1 &&
     curl -fsS -m 2 "http://$IP:$KS_SWIFT_PORT/healthcheck" >/dev/null 2>&1
 }
-if [ -f "$ENVFILE" ] && pid_alive "$RUN/keystone.pid" && pid_alive "$RUN/proxy-keystone.pid" && healthy; then
+if grep -q "^KEYSTONE_ADMIN_PASSWORD=" "$ENVFILE" 2>/dev/null && pid_alive "$RUN/keystone.pid" && pid_alive "$RUN/proxy-keystone.pid" && healthy; then
   log "already running and healthy in $KS"
   cat "$ENVFILE"
   exit 0
