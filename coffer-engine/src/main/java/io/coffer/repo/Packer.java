@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class Packer {
     private static final int CHECKPOINT_PACKS = 32;
+    /** Room beyond a pack's target: the trailer of a pack of small blobs, and the blob that crosses the target. */
+    private static final int PACK_SLACK = (1 << 20) + (64 << 10);
 
     private final Repository repo;
     private final Map<BlobType, OpenPack> open = new EnumMap<>(BlobType.class);
@@ -68,11 +70,11 @@ public final class Packer {
     public boolean add(BlobType type, BlobId id, byte[] b, int off, int len) throws IOException {
         rethrow();
         if (repo.index().contains(id) || pending.putIfAbsent(id, Boolean.TRUE) != null) return false;
-        byte[] stored = repo.codec().encode(id, b, off, len);
+        Codec.Encoded stored = repo.codec().encodeShared(id, b, off, len);
         newBlobs.incrementAndGet();
         newRaw.addAndGet(len);
-        newStored.addAndGet(stored.length);
-        append(type, id, stored, len);
+        newStored.addAndGet(stored.length());
+        append(type, id, stored.buf(), stored.length(), len);
         return true;
     }
 
@@ -83,39 +85,55 @@ public final class Packer {
     public void copy(BlobType type, BlobId id, byte[] stored, int off, int len, int rawLength) throws IOException {
         rethrow();
         if (pending.putIfAbsent(id, Boolean.TRUE) != null) return;
-        byte[] copy = Arrays.copyOfRange(stored, off, off + len);
-        append(type, id, copy, rawLength);
+        append(type, id, stored, off, len, rawLength);
     }
 
-    private void append(BlobType type, BlobId id, byte[] stored, int rawLength) throws IOException {
-        OpenPack sealed = null;
-        synchronized (open) {
-            OpenPack p = open.computeIfAbsent(type, t -> {
-                OpenPack np = new OpenPack();
-                // sized once: the target, one more maximal blob, and the trailer, so a pack is never copied
-                long target = t == BlobType.TREE ? repo.config().treePackSize() : repo.config().packSize();
-                int room = (int) Math.min(Integer.MAX_VALUE - 64, target + repo.config().cdc().max() + (64 << 10) + (1 << 20));
-                np.buf = new byte[Math.max(room, Pack.HEADER + stored.length)];
-                np.len = Pack.HEADER;
-                System.arraycopy(Pack.header(t, repo.config().encrypted()), 0, np.buf, 0, Pack.HEADER);
-                return np;
-            });
-            if (p.len + stored.length > p.buf.length) {
-                p.buf = Arrays.copyOf(p.buf, (int) Math.min(Integer.MAX_VALUE - 64, Math.max((long) p.buf.length * 2, (long) p.len + stored.length)));
+    private void append(BlobType type, BlobId id, byte[] stored, int length, int rawLength) throws IOException {
+        append(type, id, stored, 0, length, rawLength);
+    }
+
+    /** Copies {@code stored[off, off + length)} into the open pack of its type. */
+    private void append(BlobType type, BlobId id, byte[] stored, int off, int length, int rawLength) throws IOException {
+        List<OpenPack> sealed = new ArrayList<>(2);
+        try {
+            synchronized (open) {
+                OpenPack p = open.get(type);
+                if (p != null && p.len + length > p.buf.length) {
+                    // the blob does not fit: this pack is done a little short of its target
+                    acquireSlot();
+                    open.remove(type);
+                    sealed.add(p);
+                    p = null;
+                }
+                if (p == null) {
+                    p = new OpenPack();
+                    // the target and a little room for the trailer (a blob that does not fit starts
+                    // the next pack), so a pack is allocated once and never copied
+                    int room = (int) Math.min(Integer.MAX_VALUE - 64, targetOf(type) + PACK_SLACK);
+                    p.buf = new byte[Math.max(room, Pack.HEADER + length + PACK_SLACK)];
+                    p.len = Pack.HEADER;
+                    System.arraycopy(Pack.header(type, repo.config().encrypted()), 0, p.buf, 0, Pack.HEADER);
+                    open.put(type, p);
+                }
+                System.arraycopy(stored, off, p.buf, p.len, length);
+                p.entries.add(new Pack.Entry(type, id, p.len, length, rawLength));
+                p.len += length;
+                if (p.len >= targetOf(type)) {
+                    // Wait for an upload slot before letting go of the pack: adders of this type wait
+                    // here too, so no further pack fills while the uploads are full.
+                    acquireSlot();
+                    open.remove(type);
+                    sealed.add(p);
+                }
             }
-            System.arraycopy(stored, 0, p.buf, p.len, stored.length);
-            p.entries.add(new Pack.Entry(type, id, p.len, stored.length, rawLength));
-            p.len += stored.length;
-            long target = type == BlobType.TREE ? repo.config().treePackSize() : repo.config().packSize();
-            if (p.len >= target) {
-                // Wait for an upload slot before letting go of the pack: adders of this type wait
-                // here too, so no further pack fills while the uploads are full.
-                acquireSlot();
-                open.remove(type);
-                sealed = p;
-            }
+        } finally {
+            // each sealed pack holds a slot: hand it to its upload, which releases it
+            for (OpenPack p : sealed) upload(type, p);
         }
-        if (sealed != null) upload(type, sealed);
+    }
+
+    private long targetOf(BlobType type) {
+        return type == BlobType.TREE ? repo.config().treePackSize() : repo.config().packSize();
     }
 
     private void acquireSlot() throws InterruptedIOException {

@@ -10,11 +10,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * A request body over a region of an array, sent as read-only slices of it. The JDK's
  * {@code BodyPublishers.ofByteArray} copies the whole body into its own buffers first, which for
  * a pack of tens of MiB doubles the memory of every upload in flight.
+ *
+ * <p>Once the last slice is out (or the exchange is cancelled) the publisher lets go of the
+ * array: the client keeps a finished request reachable from its pooled connection until that
+ * connection is used again, and with it, a whole pack. It can therefore be subscribed to once;
+ * every attempt of a request builds a new one.
  */
 final class ArrayBodyPublisher implements Flow.Publisher<ByteBuffer> {
     private static final int SLICE = 64 << 10;
 
-    private final byte[] array;
+    private volatile byte[] array;
     private final int offset;
     private final int length;
 
@@ -26,11 +31,31 @@ final class ArrayBodyPublisher implements Flow.Publisher<ByteBuffer> {
 
     static HttpRequest.BodyPublisher of(byte[] array, int offset, int length) {
         if (length == 0) return HttpRequest.BodyPublishers.noBody();
-        return HttpRequest.BodyPublishers.fromPublisher(new ArrayBodyPublisher(array, offset, length), length);
+        return HttpRequest.BodyPublishers.fromPublisher(create(array, offset, length), length);
+    }
+
+    static ArrayBodyPublisher create(byte[] array, int offset, int length) {
+        return new ArrayBodyPublisher(array, offset, length);
+    }
+
+    /** True once the body has been sent in full or the exchange was cancelled. */
+    boolean released() {
+        return array == null;
     }
 
     @Override
     public void subscribe(Flow.Subscriber<? super ByteBuffer> s) {
+        if (array == null) {
+            s.onSubscribe(new Flow.Subscription() {
+                @Override
+                public void request(long n) {}
+
+                @Override
+                public void cancel() {}
+            });
+            s.onError(new IllegalStateException("request body already sent; build a new request to send it again"));
+            return;
+        }
         s.onSubscribe(new Flow.Subscription() {
             private final AtomicLong demand = new AtomicLong();
             private final AtomicBoolean emitting = new AtomicBoolean();
@@ -53,17 +78,21 @@ final class ArrayBodyPublisher implements Flow.Publisher<ByteBuffer> {
                             int end = offset + length;
                             if (pos >= end) {
                                 done = true;
+                                array = null;
                                 s.onComplete();
                                 break;
                             }
+                            byte[] a = array; // read each time: the subscription must not pin it
+                            if (a == null) break; // cancelled
                             int n2 = Math.min(SLICE, end - pos);
-                            ByteBuffer b = ByteBuffer.wrap(array, pos, n2).slice().asReadOnlyBuffer();
+                            ByteBuffer b = ByteBuffer.wrap(a, pos, n2).slice().asReadOnlyBuffer();
                             pos += n2;
                             demand.decrementAndGet();
                             s.onNext(b);
                         }
                         if (!done && pos >= offset + length && !cancelled) {
                             done = true;
+                            array = null;
                             s.onComplete();
                         }
                     } finally {
@@ -76,6 +105,7 @@ final class ArrayBodyPublisher implements Flow.Publisher<ByteBuffer> {
             @Override
             public void cancel() {
                 cancelled = true;
+                array = null;
             }
         });
     }
