@@ -29,6 +29,15 @@ public record BlobId(long a, long b, long c, long d) implements Comparable<BlobI
         return ByteBuffer.allocate(BYTES).putLong(a).putLong(b).putLong(c).putLong(d).array();
     }
 
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
+    /** True if {@code bytes} (32 of them) spell this id. */
+    public boolean equalsBytes(byte[] bytes) {
+        return (long) LONGS.get(bytes, 0) == a && (long) LONGS.get(bytes, 8) == b
+                && (long) LONGS.get(bytes, 16) == c && (long) LONGS.get(bytes, 24) == d;
+    }
+
     public void writeTo(ByteBuffer bb) {
         bb.putLong(a).putLong(b).putLong(c).putLong(d);
     }

@@ -55,22 +55,56 @@ final class Codec {
         return out;
     }
 
+    /**
+     * Like {@link #encode} but into this thread's scratch buffer, which holds the result (from
+     * index 0, {@code length} bytes) until the next call on this thread: no allocation per blob.
+     */
+    Encoded encodeShared(byte[] src, int off, int len, boolean tryCompress) {
+        int bound = (int) Math.max(len, tryCompress && len >= 64 ? Zstd.compressBound(len) : 0) + 1;
+        if (scratch.length < bound) scratch = new byte[bound];
+        if (tryCompress && len >= 64) {
+            int n = cctx.compressByteArray(scratch, 1, scratch.length - 1, src, off, len);
+            if (n < len - len / 32) {
+                scratch[0] = ZSTD;
+                return new Encoded(scratch, n + 1);
+            }
+        }
+        scratch[0] = RAW;
+        System.arraycopy(src, off, scratch, 1, len);
+        return new Encoded(scratch, len + 1);
+    }
+
+    /** Encoded bytes: {@code buf[0, length)}. */
+    record Encoded(byte[] buf, int length) {}
+
     /** Decodes codec byte + payload into exactly {@code rawLen} bytes. */
     byte[] decode(String where, byte[] enc, int rawLen) {
-        if (enc.length < 1) throw new CorruptObjectException(where, "empty blob encoding");
-        if (enc[0] == RAW) {
-            if (enc.length - 1 != rawLen) throw new CorruptObjectException(where, "raw length " + (enc.length - 1) + " != expected " + rawLen);
-            return java.util.Arrays.copyOfRange(enc, 1, enc.length);
-        }
-        if (enc[0] != ZSTD) throw new CorruptObjectException(where, "unknown codec " + enc[0]);
         byte[] out = new byte[rawLen];
-        try {
-            int n = dctx.decompressByteArray(out, 0, rawLen, enc, 1, enc.length - 1);
-            if (n != rawLen) throw new CorruptObjectException(where, "decompressed to " + n + " bytes, expected " + rawLen);
-        } catch (ZstdException e) {
-            throw new CorruptObjectException(where, "zstd: " + e.getMessage());
-        }
+        String bad = decodeInto(enc, 0, enc.length, out, 0, rawLen);
+        if (bad != null) throw new CorruptObjectException(where, bad);
         return out;
+    }
+
+    /**
+     * Decodes the codec byte + payload in {@code enc[off, off + len)} into exactly {@code rawLen}
+     * bytes at {@code dst[dstOff]}. Returns null, or what is wrong with the encoding (the caller
+     * names the object).
+     */
+    String decodeInto(byte[] enc, int off, int len, byte[] dst, int dstOff, int rawLen) {
+        if (len < 1) return "empty blob encoding";
+        if (enc[off] == RAW) {
+            if (len - 1 != rawLen) return "raw length " + (len - 1) + " != expected " + rawLen;
+            System.arraycopy(enc, off + 1, dst, dstOff, rawLen);
+            return null;
+        }
+        if (enc[off] != ZSTD) return "unknown codec " + enc[off];
+        try {
+            int n = dctx.decompressByteArray(dst, dstOff, rawLen, enc, off + 1, len - 1);
+            if (n != rawLen) return "decompressed to " + n + " bytes, expected " + rawLen;
+        } catch (ZstdException e) {
+            return "zstd: " + e.getMessage();
+        }
+        return null;
     }
 
     /** Decompresses a whole zstd frame whose size is recorded in it. */

@@ -25,6 +25,24 @@ final class Hasher {
         }
     }
 
+    private final byte[] digest = new byte[32];
+
+    /** True if {@code b[off, off + len)} hashes to {@code id}; allocates nothing. */
+    boolean matches(BlobId id, byte[] b, int off, int len) {
+        try {
+            if (sha != null) {
+                sha.update(b, off, len);
+                sha.digest(digest, 0, digest.length);
+            } else {
+                mac.update(b, off, len);
+                mac.doFinal(digest, 0);
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+        return id.equalsBytes(digest);
+    }
+
     BlobId id(byte[] b, int off, int len) {
         if (sha != null) {
             sha.update(b, off, len);

@@ -246,6 +246,16 @@ public final class Repository implements Closeable {
     }
 
     /**
+     * Decodes the blob stored at {@code buf[off, off + len)} (read from {@code key} at
+     * {@code keyOffset}) into {@code dst[dstOff, dstOff + rawLength)}, verifying its id; throws
+     * {@link CorruptObjectException} naming the object, offset and blob when it is damaged.
+     */
+    public void decodeBlobInto(String key, long keyOffset, BlobId id, byte[] buf, int off, int len, byte[] dst, int dstOff, int rawLength) {
+        String bad = codec.decodeInto(id, buf, off, len, dst, dstOff, rawLength);
+        if (bad != null) throw new CorruptObjectException(key + " at offset " + keyOffset, bad);
+    }
+
+    /**
      * Verifies a whole pack read from the store: its bytes hash to its name, its header and
      * trailer are intact. Returns the blob list from the trailer.
      */

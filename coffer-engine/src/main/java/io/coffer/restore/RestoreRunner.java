@@ -39,10 +39,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   plan: walk the trees; refuse unsafe names and symlinks that lead out of the target before
  *         anything is written; list dirs, files, links; map every blob to (file, offset)
  *   dirs: create, parents first, never through a symlink
- *   data: per pack (in order of first use, in parallel): coalesce the needed ranges, read each
- *         once, decrypt + decompress + verify every blob, positional writes to every file that
- *         uses it; zero runs are not written (holes). A file is finished (owner, mode, mtime)
- *         when its last blob is written.
+ *   data: per range of a pack (packs in order of first use; ranges in parallel): read the
+ *         range once, decrypt + decompress + verify every blob straight into a write batch, one
+ *         positional write per run of consecutive blobs of a file; zero pages are not written
+ *         (holes). A file is finished (owner, mode, mtime) when its last blob is written.
  *   then: hard links, symlinks, fifos and devices; directory metadata deepest first
  * </pre>
  * A damaged blob fails only the files that use it: they are removed and named in the result.
@@ -50,6 +50,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RestoreRunner {
     private static final int MAX_GAP = 1 << 20;
     private static final int MAX_RANGE = 16 << 20;
+    private static final long MAX_RANGE_RAW = 64 << 20;
+    private static final int WRITE_BATCH = 4 << 20;
 
     private final Repository repo;
     private final RestoreOptions opts;
@@ -87,6 +89,8 @@ public final class RestoreRunner {
         final Node node;
         final boolean endsWithHole;
         final AtomicInteger remaining = new AtomicInteger();
+        /** Its place in the plan: uses of one blob are grouped by file, so that runs stay whole. */
+        int seq;
         volatile boolean failed;
         boolean created;
 
@@ -220,6 +224,7 @@ public final class RestoreRunner {
                 return;
             }
         }
+        job.seq = files.size();
         files.add(job);
         long off = 0;
         for (String ref : n.content()) {
@@ -260,7 +265,9 @@ public final class RestoreRunner {
             for (FileJob f : files) {
                 if (!f.failed && f.remaining.get() == 0) futures.add(pool.submit(() -> finishEmpty(f)));
             }
-            for (var e : byPack.entrySet()) futures.add(pool.submit(() -> restorePack(e.getKey(), e.getValue())));
+            for (List<Use> uses : byPack.values()) {
+                for (List<Use> range : ranges(uses)) futures.add(pool.submit(() -> restoreRange(range)));
+            }
             for (Future<?> f : futures) {
                 try {
                     f.get();
@@ -360,73 +367,96 @@ public final class RestoreRunner {
         }
     }
 
-    private void restorePack(String packId, List<Use> uses) {
-        uses.sort(Comparator.comparingInt((Use u) -> u.loc().offset()).thenComparingLong(Use::offset));
+    /**
+     * Splits a pack's uses (sorted by their place in the pack) into ranges, each read with one
+     * request and restored as one task: blobs closer than {@link #MAX_GAP}, at most
+     * {@link #MAX_RANGE} stored and {@link #MAX_RANGE_RAW} restored bytes. Small tasks keep both
+     * cores busy to the end even when a backup has only a few (well compressed) packs.
+     */
+    static List<List<Use>> ranges(List<Use> uses) {
+        uses.sort(Comparator.comparingInt((Use u) -> u.loc().offset()).thenComparingInt((Use u) -> u.file().seq).thenComparingLong(Use::offset));
+        List<List<Use>> out = new ArrayList<>();
+        int i = 0;
+        while (i < uses.size()) {
+            int start = uses.get(i).loc().offset();
+            int end = start + uses.get(i).loc().storedLength();
+            long raw = uses.get(i).loc().rawLength();
+            int j = i + 1;
+            while (j < uses.size()) {
+                MasterIndex.Location l = uses.get(j).loc();
+                if (l.offset() > end + MAX_GAP || l.offset() + l.storedLength() - start > MAX_RANGE || raw + l.rawLength() > MAX_RANGE_RAW) break;
+                end = Math.max(end, l.offset() + l.storedLength());
+                raw += l.rawLength();
+                j++;
+            }
+            out.add(uses.subList(i, j));
+            i = j;
+        }
+        return out;
+    }
+
+    private void restoreRange(List<Use> uses) {
         PackInfo pack = uses.get(0).loc().pack();
         Map<FileJob, FileChannel> open = new IdentityHashMap<>();
         Map<FileJob, Integer> written = new IdentityHashMap<>();
-        // a file's channel stays open only while this pack still holds blobs for it
+        // a file's channel stays open only while this range still holds blobs for it
         Map<FileJob, Integer> left = new IdentityHashMap<>();
         for (Use u : uses) left.merge(u.file(), 1, Integer::sum);
+        Batch batch = new Batch();
         try {
-            int i = 0;
-            while (i < uses.size()) {
-                int start = uses.get(i).loc().offset();
-                int end = start + uses.get(i).loc().storedLength();
-                int j = i + 1;
-                while (j < uses.size()) {
-                    MasterIndex.Location l = uses.get(j).loc();
-                    if (l.offset() > end + MAX_GAP || l.offset() + l.storedLength() - start > MAX_RANGE) break;
-                    end = Math.max(end, l.offset() + l.storedLength());
-                    j++;
-                }
-                byte[] range;
-                try {
-                    range = repo.store().get(pack.key(), start, end - start);
-                    if (range.length != end - start) throw new IOException("object " + pack.key() + " is truncated at offset " + (start + range.length));
-                } catch (IOException e) {
-                    for (int k = i; k < j; k++) fail(uses.get(k).file(), "cannot read pack " + pack.key() + ": " + e.getMessage());
-                    i = j;
+            int start = uses.get(0).loc().offset();
+            int end = start;
+            for (Use u : uses) end = Math.max(end, u.loc().offset() + u.loc().storedLength());
+            byte[] range;
+            try {
+                range = repo.store().get(pack.key(), start, end - start);
+                if (range.length != end - start) throw new IOException("object " + pack.key() + " is truncated at offset " + (start + range.length));
+            } catch (IOException e) {
+                for (Use u : uses) fail(u.file(), "cannot read pack " + pack.key() + ": " + e.getMessage());
+                return;
+            }
+            BlobId lastId = null;
+            int lastAt = -1;
+            for (Use u : uses) {
+                FileJob f = u.file();
+                if (left.merge(f, -1, Integer::sum) == 0) left.remove(f);
+                if (f.failed) {
+                    closeIfDone(open, left, batch, f);
                     continue;
                 }
-                BlobId lastId = null;
-                byte[] plain = null;
-                for (int k = i; k < j; k++) {
-                    Use u = uses.get(k);
-                    if (left.merge(u.file(), -1, Integer::sum) == 0) left.remove(u.file());
-                    if (u.file().failed) {
-                        closeIfDone(open, left, u.file());
-                        continue;
+                int raw = u.loc().rawLength();
+                try {
+                    FileChannel ch = open.get(f);
+                    if (ch == null) {
+                        ch = open(f);
+                        open.put(f, ch);
                     }
-                    if (!u.id().equals(lastId)) {
+                    byte[] again = u.id().equals(lastId) && lastAt >= 0 ? java.util.Arrays.copyOfRange(batch.buf, lastAt, lastAt + raw) : null;
+                    int at = batch.reserve(f, ch, u.offset(), raw);
+                    if (again != null) {
+                        System.arraycopy(again, 0, batch.buf, at, raw);
+                    } else {
                         try {
-                            plain = repo.decodeBlob(pack.key() + " at offset " + u.loc().offset(), u.id(), range,
-                                    u.loc().offset() - start, u.loc().storedLength(), u.loc().rawLength());
-                            lastId = u.id();
+                            repo.decodeBlobInto(pack.key(), u.loc().offset(), u.id(), range, u.loc().offset() - start, u.loc().storedLength(), batch.buf, at, raw);
                         } catch (RepositoryException e) {
                             lastId = null;
-                            fail(u.file(), e.getMessage());
-                            closeIfDone(open, left, u.file());
+                            fail(f, e.getMessage());
+                            closeIfDone(open, left, batch, f);
                             continue;
                         }
                     }
-                    try {
-                        FileChannel ch = open.get(u.file());
-                        if (ch == null) {
-                            ch = open(u.file());
-                            open.put(u.file(), ch);
-                        }
-                        writeSparse(ch, plain, u.offset(), u.file().node.size());
-                        bytes.addAndGet(plain.length);
-                        written.merge(u.file(), 1, Integer::sum);
-                    } catch (IOException e) {
-                        fail(u.file(), "cannot write: " + e.getMessage());
-                    }
-                    closeIfDone(open, left, u.file());
+                    batch.commit(raw);
+                    lastId = u.id();
+                    lastAt = at;
+                    bytes.addAndGet(raw);
+                    written.merge(f, 1, Integer::sum);
+                } catch (IOException e) {
+                    fail(f, "cannot write: " + e.getMessage());
                 }
-                i = j;
+                closeIfDone(open, left, batch, f);
             }
         } finally {
+            batch.flush();
             for (FileChannel ch : open.values()) {
                 try {
                     ch.close();
@@ -442,14 +472,59 @@ public final class RestoreRunner {
         // files whose every use here failed still count down, so they are never finished
     }
 
-    private static void closeIfDone(Map<FileJob, FileChannel> open, Map<FileJob, Integer> left, FileJob f) {
+    private void closeIfDone(Map<FileJob, FileChannel> open, Map<FileJob, Integer> left, Batch batch, FileJob f) {
         if (left.containsKey(f)) return;
+        if (batch.file == f) batch.flush();
         FileChannel ch = open.remove(f);
         if (ch == null) return;
         try {
             ch.close();
         } catch (IOException e) {
-            f.failed = true;
+            fail(f, "cannot close: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Consecutive blobs of one file, decoded straight into one buffer and written with one call:
+     * a file of 16 KiB blocks is written a few MiB at a time, not a block at a time.
+     */
+    private final class Batch {
+        byte[] buf = new byte[WRITE_BATCH];
+        FileJob file;
+        FileChannel ch;
+        long pos;
+        int len;
+
+        /**
+         * Room for {@code n} bytes that belong at {@code off} of {@code f}, after the pending
+         * ones if they lead up to it; returns where in {@link #buf} to put them.
+         */
+        int reserve(FileJob f, FileChannel channel, long off, int n) {
+            if (file != null && (file != f || pos + len != off || len + n > buf.length)) flush();
+            if (file == null) {
+                if (buf.length < n) buf = new byte[n];
+                file = f;
+                ch = channel;
+                pos = off;
+                len = 0;
+            }
+            return len;
+        }
+
+        void commit(int n) {
+            len += n;
+        }
+
+        /** Writes the pending bytes; a failed write fails their file. The buffer's bytes stay. */
+        void flush() {
+            FileJob f = file;
+            if (f == null) return;
+            file = null;
+            try {
+                if (len > 0) writeSparse(ch, buf, len, pos, f.node.size());
+            } catch (IOException e) {
+                fail(f, "cannot write: " + e.getMessage());
+            }
         }
     }
 
@@ -457,28 +532,28 @@ public final class RestoreRunner {
     private static final byte[] ZERO_PAGE = new byte[PAGE];
 
     /**
-     * Writes a chunk, skipping the 4 KiB pages that are all zero, so that they stay holes of the
-     * freshly created file. A device target gets every byte.
+     * Writes {@code data[0, length)} at {@code pos}, skipping the 4 KiB pages that are all zero,
+     * so that they stay holes of the freshly created file. A device target gets every byte.
      */
-    private void writeSparse(FileChannel ch, byte[] data, long pos, long fileSize) throws IOException {
+    private void writeSparse(FileChannel ch, byte[] data, int length, long pos, long fileSize) throws IOException {
         // the page holding the file's last byte is always written: it sets the file's length
-        int last = pos + data.length == fileSize ? Math.max(0, data.length - PAGE) : Integer.MAX_VALUE;
+        int last = pos + length == fileSize ? Math.max(0, length - PAGE) : Integer.MAX_VALUE;
         int start = 0;
-        while (start < data.length) {
+        while (start < length) {
             if (!device) {
-                while (start < data.length && start < last && isZeroPage(data, start)) start += Math.min(PAGE, data.length - start);
-                if (start >= data.length) return;
+                while (start < length && start < last && isZeroPage(data, start, length)) start += Math.min(PAGE, length - start);
+                if (start >= length) return;
             }
             int end = start;
-            while (end < data.length && (device || end >= last || !isZeroPage(data, end))) end += Math.min(PAGE, data.length - end);
+            while (end < length && (device || end >= last || !isZeroPage(data, end, length))) end += Math.min(PAGE, length - end);
             ByteBuffer bb = ByteBuffer.wrap(data, start, end - start);
             while (bb.hasRemaining()) ch.write(bb, pos + bb.position());
             start = end;
         }
     }
 
-    private static boolean isZeroPage(byte[] d, int off) {
-        int len = Math.min(PAGE, d.length - off);
+    private static boolean isZeroPage(byte[] d, int off, int length) {
+        int len = Math.min(PAGE, length - off);
         return java.util.Arrays.mismatch(d, off, off + len, ZERO_PAGE, 0, len) < 0;
     }
 

@@ -116,6 +116,43 @@ class BackupRestoreTest {
     }
 
     @Test
+    void repeatedBlocksIdenticalFilesAndLongRunsRestoreBitExact() throws IOException {
+        // a relation file whose 16 KiB blocks repeat (one blob written to many places, often
+        // back to back) between unique ones, with all-zero blocks and all-zero pages inside
+        // otherwise non-zero blocks
+        Path rel = Files.createDirectories(src.resolve("pgdata/base/1"));
+        byte[] a = Fixtures.random(21, 16 << 10);
+        byte[] b = Fixtures.random(22, 16 << 10);
+        java.util.Arrays.fill(b, 4096, 8192, (byte) 0);
+        byte[] file = new byte[12 << 20];
+        long dataBlocks = 0;
+        for (int i = 0; i < file.length / (16 << 10); i++) {
+            int k = i % 11;
+            byte[] blk = k < 4 ? Fixtures.random(1000 + i, 16 << 10) : k < 8 ? a : k < 10 ? b : null;
+            if (blk == null) continue; // an all-zero block
+            System.arraycopy(blk, 0, file, i * (16 << 10), 16 << 10);
+            dataBlocks++;
+        }
+        Files.write(rel.resolve("1259"), file);
+        Files.write(rel.resolve("1259_fsm"), file); // the same content again, in another file
+        // ordinary files: one larger than a write batch, and many identical small ones
+        Files.write(src.resolve("big.bin"), Fixtures.random(23, 11 << 20));
+        Path same = Files.createDirectories(src.resolve("same"));
+        for (int i = 0; i < 50; i++) Files.write(same.resolve("f" + i), Fixtures.random(24, 3000));
+        Map<String, String> before = TreeDigest.of(src);
+        BackupResult r = backup(null);
+        // stored: big.bin and the unique blocks (random), and little else
+        long unique = (file.length / (16 << 10) + 10) / 11 * 4 * (16L << 10);
+        assertThat(r.manifest().stats().newStoredBytes()).isBetween((11L << 20) + unique, (11L << 20) + unique + (256 << 10));
+        Path out = tmp.resolve("out");
+        RestoreResult res = restore(r.id(), out);
+        assertThat(res.errors()).isEmpty();
+        // every non-zero block is written, to each of its places
+        assertThat(res.bytes()).isEqualTo(2 * dataBlocks * (16 << 10) + (11 << 20) + 50 * 3000);
+        assertSameTree(before, out);
+    }
+
+    @Test
     void aSparseImageIsBackedUpAsFixedBlocksAndRestoresSparse() throws IOException {
         Path img = tmp.resolve("disk.img");
         try (var raf = new java.io.RandomAccessFile(img.toFile(), "rw")) {
