@@ -19,6 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Where: the {@code coffer.cache.dir} system property, else {@code COFFER_CACHE_DIR}, else
  * {@code $XDG_CACHE_HOME/coffer}, else {@code ~/.cache/coffer}; one directory per repository id.
  * {@code off} turns it off. The cache may be deleted at any time.
+ *
+ * <p>Trimmed as the repository is used: each open drops cached index objects and tree packs the
+ * store no longer holds (a prune removed them), and each listing of the backups drops cached
+ * manifests of forgotten backups. So the cache holds the repository's live metadata and no more.
  */
 final class MetadataCache {
     interface Fetch {
@@ -94,6 +98,35 @@ final class MetadataCache {
         String kind = key.substring(0, key.indexOf('/'));
         Path p = dir.resolve(kind.equals("data") ? "trees" : kind).resolve(key.substring(key.indexOf('/') + 1));
         write(p, length == b.length ? b : java.util.Arrays.copyOf(b, length));
+    }
+
+    /** Entries younger than this stay even when the store does not list them yet (being stored). */
+    static final java.time.Duration YOUNG = java.time.Duration.ofHours(1);
+
+    /**
+     * Deletes the cached entries of {@code kind} ({@code index}, {@code manifests} or {@code trees})
+     * whose names are not in {@code live} and that are older than {@link #YOUNG} (another process
+     * may have cached an object it stored but has not indexed yet). Returns how many went.
+     */
+    int trim(String kind, java.util.Set<String> live) {
+        Path d = dir.resolve(kind);
+        long cutoff = System.currentTimeMillis() - YOUNG.toMillis();
+        int n = 0;
+        try (var files = Files.newDirectoryStream(d)) {
+            for (Path p : files) {
+                String name = p.getFileName().toString();
+                if (live.contains(name)) continue;
+                try {
+                    if (Files.getLastModifiedTime(p).toMillis() > cutoff) continue;
+                    if (Files.deleteIfExists(p)) n++;
+                } catch (IOException e) {
+                    // gone already, or not ours to delete: a cache entry only costs space
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // an unreadable cache directory is not worth failing for
+        }
+        return n;
     }
 
     /** Forgets a cached tree pack (a blob read from it did not verify). */

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -110,6 +111,7 @@ public final class Repository implements Closeable {
         }
         Repository repo = new Repository(store, config, keys);
         repo.loadIndex();
+        repo.trimCache();
         return repo;
     }
 
@@ -129,6 +131,22 @@ public final class Repository implements Closeable {
         indexKeys.clear();
         indexErrors.clear();
         loadIndex();
+    }
+
+    /**
+     * Drops what the metadata cache holds of objects the store no longer has: index objects not
+     * listed (this open just listed them) and tree packs no index names.
+     */
+    private void trimCache() {
+        MetadataCache c = cache;
+        if (c == null) return;
+        Set<String> live = new HashSet<>();
+        for (String k : indexKeys) live.add(k.substring("index/".length()));
+        live.addAll(indexErrors.keySet().stream().map(k -> k.substring("index/".length())).toList());
+        c.trim("index", live);
+        Set<String> trees = new HashSet<>();
+        for (PackInfo p : index.packs()) if (p.type() == BlobType.TREE) trees.add(p.id());
+        c.trim("trees", trees);
     }
 
     /** Re-reads every index object not loaded yet. */
@@ -305,6 +323,8 @@ public final class Repository implements Closeable {
         List<String> ids = new ArrayList<>();
         for (ObjectInfo o : store.list("manifests/")) ids.add(o.key().substring("manifests/".length()));
         Collections.sort(ids);
+        MetadataCache c = cache;
+        if (c != null) c.trim("manifests", new HashSet<>(ids)); // forgotten backups
         return ids;
     }
 

@@ -113,6 +113,51 @@ class MetadataCacheTest {
     }
 
     @Test
+    void whatAPruneRemovedLeavesTheCacheOnTheNextOpenAndRecentEntriesStay() throws Exception {
+        Path src = source();
+        Path storeDir = tmp.resolve("store");
+        String first;
+        try (Repository repo = Repository.init(new CountingRemote(LocalObjectStore.open(storeDir)), InitOptions.defaults(), null)) {
+            first = new BackupRunner(repo, BackupOptions.defaults()).run(src).id();
+            try (Stream<Path> s = Files.walk(src)) { // change every file: the second backup shares no tree with the first
+                for (Path p : s.filter(Files::isRegularFile).toList()) Files.write(p, Fixtures.text(p.hashCode(), 300));
+            }
+            new BackupRunner(repo, BackupOptions.defaults().withParent(first)).run(src);
+            repo.store().delete("manifests/" + first);
+            new io.coffer.prune.Pruner(repo, 0.0).run();
+        }
+        Path cache = tmp.resolve("cache");
+        List<Path> entries;
+        try (Stream<Path> s = Files.walk(cache)) {
+            entries = s.filter(Files::isRegularFile).toList();
+        }
+        // the cache still holds what the prune deleted; age every entry past the grace period
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(MetadataCache.YOUNG).minusSeconds(60));
+        for (Path p : entries) Files.setLastModifiedTime(p, old);
+        Path cacheDir = entries.get(0).getParent().getParent();
+        Path recent = Files.write(cacheDir.resolve("index").resolve("ab".repeat(32)), new byte[] {1}); // stored by another process just now
+        assertThat(names(storeDir.resolve("manifests"))).hasSize(1);
+        assertThat(names(cacheDir.resolve("manifests"))).hasSizeGreaterThan(1);
+
+        try (Repository repo = Repository.open(new CountingRemote(LocalObjectStore.open(storeDir)), null)) {
+            assertThat(names(cacheDir.resolve("index"))).containsExactlyInAnyOrderElementsOf(
+                    java.util.stream.Stream.concat(names(storeDir.resolve("index")).stream(), Stream.of(recent.getFileName().toString())).toList());
+            java.util.Set<String> treePacks = new java.util.HashSet<>();
+            for (PackInfo p : repo.index().packs()) if (p.type() == BlobType.TREE) treePacks.add(p.id());
+            assertThat(names(cacheDir.resolve("trees"))).isNotEmpty().allMatch(treePacks::contains);
+            assertThat(repo.manifestIds()).hasSize(1);
+            assertThat(names(cacheDir.resolve("manifests"))).containsExactlyElementsOf(repo.manifestIds());
+        }
+    }
+
+    /** The names of the files under {@code dir}, at any depth (store directories are sharded). */
+    private static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
     void damagedCacheEntriesAreNoticedAndReadFromTheStoreAgain() throws Exception {
         Path src = source();
         Path storeDir = tmp.resolve("store");
