@@ -5,10 +5,12 @@
 # same way. Full backup, no-change backup, full restore of the same data; wall time, peak RSS,
 # requests, bytes sent and received, with ratios against restic.
 #
-# restic runs through its native Swift backend: its S3 backend (Debian's restic 0.14, minio-go)
-# signs uploads with aws-chunked over plain http, which Swift's s3api refuses ("Transfering
-# payloads in multiple chunks using aws-chunked is not supported"), so both Coffer APIs are
-# compared with restic's Swift backend on the same server.
+# restic runs through its S3 backend and its Swift backend. Its S3 backend (Debian's restic 0.14,
+# minio-go) signs uploads with aws-chunked over plain http, which Swift's s3api refuses
+# ("Transfering payloads in multiple chunks using aws-chunked is not supported"); over https it
+# sends them whole. So a second counting proxy speaks TLS (a throw-away key made with keytool)
+# in front of the same S3 API, and the S3 comparison runs over https for both tools; the Swift
+# comparison runs over plain http for both.
 #
 #   bench/remote.sh                        the `mixed` data set of bench/run.sh (~1.2 GiB, ~49,000 files)
 #   REMOTE_DATA=/some/dir bench/remote.sh  another tree
@@ -43,34 +45,52 @@ cp "$root/coffer-app/target/coffer.jar" "$W/coffer.jar"
 export COFFER_JAR="$W/coffer.jar"
 COFFER="$root/coffer"
 
-STATS="$W/proxy-stats.json"
-rm -f "$STATS"
-"$JAVA" "$root/scripts/HttpProxy.java" --upstream "${S3_ENDPOINT#http://}" --stats "$STATS" > "$W/proxy.out" 2>&1 &
-PROXY_PID=$!
-trap 'kill $PROXY_PID 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q "listening on" "$W/proxy.out" 2>/dev/null && break; sleep 0.1; done
-PORT=$(sed -n 's/listening on //p' "$W/proxy.out")
-PROXY=http://127.0.0.1:$PORT
+# a throw-away TLS key for the https proxy: the proxy's keystore, restic's --cacert, Java's trust store
+TLS="$W/tls"; rm -rf "$TLS"; mkdir -p "$TLS"
+KEYTOOL=$(dirname "$JAVA")/keytool
+"$KEYTOOL" -genkeypair -alias proxy -keyalg EC -dname CN=127.0.0.1 -ext SAN=ip:127.0.0.1 -validity 2 \
+  -keystore "$TLS/proxy.p12" -storetype PKCS12 -storepass proxy-tls >/dev/null 2>&1
+"$KEYTOOL" -exportcert -rfc -alias proxy -keystore "$TLS/proxy.p12" -storepass proxy-tls > "$TLS/cert.pem"
+"$KEYTOOL" -importcert -noprompt -alias proxy -file "$TLS/cert.pem" -keystore "$TLS/trust.p12" -storetype PKCS12 -storepass proxy-tls >/dev/null 2>&1
+
+# start_proxy NAME [OPTIONS]: a counting proxy in front of Swift; sets NAME_PORT
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
+start_proxy() {
+  local name=$1; shift
+  rm -f "$W/proxy-$name.json"
+  "$JAVA" "$root/scripts/HttpProxy.java" --upstream "${S3_ENDPOINT#http://}" --stats "$W/proxy-$name.json" "$@" > "$W/proxy-$name.out" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 100); do grep -q "listening on" "$W/proxy-$name.out" 2>/dev/null && break; sleep 0.1; done
+  printf -v "${name}_PORT" '%s' "$(sed -n 's/listening on //p' "$W/proxy-$name.out")"
+}
+start_proxy http
+start_proxy https --tls "$TLS/proxy.p12" --tls-password proxy-tls
+PROXY=http://127.0.0.1:$http_PORT
+HTTPS=https://127.0.0.1:$https_PORT
 
 export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY AWS_REGION=${S3_REGION:-us-east-1} AWS_DEFAULT_REGION=${S3_REGION:-us-east-1}
 export AWS_ENDPOINT_URL=$PROXY
 export ST_AUTH=$PROXY/auth/v1.0 ST_USER=$SWIFT_USER ST_KEY=$SWIFT_KEY
 
-counters() { sleep 0.3; python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["requests"], s["bytes_up"], s["bytes_down"])' "$STATS"; }
+counters() { sleep 0.3; python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["requests"], s["bytes_up"], s["bytes_down"])' "$W/proxy-$1.json"; }
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
 RES="$W/remote.tsv"; : > "$RES"
 
 # measure RUN OP TOOL CMD... : one row with wall, rss, requests and bytes through the proxy
+# (the https one for the tools whose name ends in -tls or is restic-s3)
 measure() {
   local run=$1 op=$2 tool=$3; shift 3
+  local via=http
+  case $tool in *-tls|restic-s3) via=https ;; esac
   drop_caches
-  read -r r0 u0 d0 < <(counters)
+  read -r r0 u0 d0 < <(counters $via)
   local t="$W/time.$$" log="$W/logs/remote-$tool-$op.log"; mkdir -p "$W/logs"
   if ! /usr/bin/time -f "%e %M" -o "$t" "$@" >"$log" 2>&1; then
     echo "bench: $tool $op FAILED, see $log" >&2; tail -5 "$log" >&2; exit 1
   fi
   read -r wall rss < <(tail -n1 "$t")
-  read -r r1 u1 d1 < <(counters)
+  read -r r1 u1 d1 < <(counters $via)
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$op" "$tool" "$wall" "$rss" "$((r1 - r0))" "$((u1 - u0))" "$((d1 - d0))" >> "$RES"
   printf 'bench: %-14s %-9s %7ss  rss %5s MiB  %6s requests  up %s  down %s\n' "$tool" "$op" "$wall" "$((rss / 1024))" "$((r1 - r0))" "$((u1 - u0))" "$((d1 - d0))" >&2
 }
@@ -79,24 +99,31 @@ for run in $(seq "$RUNS"); do
   id=$(date +%s)-$run
   declare -A REPO=(
     [coffer-s3]="s3://coffer-bench/remote-$id-coffer"
+    [coffer-s3-tls]="s3://coffer-bench/remote-$id-coffer-tls"
     [coffer-swift]="swift://coffer-bench/remote-$id-coffer-swift"
     [restic-swift]="swift:coffer-bench:/remote-$id-restic-swift"
+    [restic-s3]="s3:$HTTPS/coffer-bench/remote-$id-restic-s3"
   )
-  for tool in coffer-s3 coffer-swift restic-swift; do
+  for tool in coffer-s3 coffer-s3-tls coffer-swift restic-swift restic-s3; do
     repo=${REPO[$tool]}
     out="$W/restore-remote"; rm -rf "$out"
     case $tool in
       coffer-*)
-        "$COFFER" repo init --repo "$repo" -q >/dev/null
-        measure "$run" full "$tool" "$COFFER" repo backup --repo "$repo" -q "$DATA"
-        measure "$run" nochange "$tool" "$COFFER" repo backup --repo "$repo" -q --parent latest "$DATA"
-        measure "$run" restore "$tool" "$COFFER" repo restore --repo "$repo" -q --allow-external-symlinks latest "$out"
+        cof=("$COFFER")
+        if [ "$tool" = coffer-s3-tls ]; then
+          cof=(env "AWS_ENDPOINT_URL=$HTTPS" "COFFER_JAVA_OPTS=${COFFER_JAVA_OPTS:--Xms64m -Xmx320m -XX:+UseParallelGC} -Djavax.net.ssl.trustStore=$TLS/trust.p12 -Djavax.net.ssl.trustStorePassword=proxy-tls" "$COFFER")
+        fi
+        "${cof[@]}" repo init --repo "$repo" -q >/dev/null
+        measure "$run" full "$tool" "${cof[@]}" repo backup --repo "$repo" -q "$DATA"
+        measure "$run" nochange "$tool" "${cof[@]}" repo backup --repo "$repo" -q --parent latest "$DATA"
+        measure "$run" restore "$tool" "${cof[@]}" repo restore --repo "$repo" -q --allow-external-symlinks latest "$out"
         ;;
       restic-*)
-        restic -r "$repo" init >/dev/null
-        measure "$run" full "$tool" restic -r "$repo" backup -q "$DATA"
-        measure "$run" nochange "$tool" restic -r "$repo" backup -q "$DATA"
-        measure "$run" restore "$tool" restic -r "$repo" restore latest --target "$out"
+        ropts=(); [ "$tool" = restic-s3 ] && ropts=(--cacert "$TLS/cert.pem")
+        restic -r "$repo" "${ropts[@]}" init >/dev/null
+        measure "$run" full "$tool" restic -r "$repo" "${ropts[@]}" backup -q "$DATA"
+        measure "$run" nochange "$tool" restic -r "$repo" "${ropts[@]}" backup -q "$DATA"
+        measure "$run" restore "$tool" restic -r "$repo" "${ropts[@]}" restore latest --target "$out"
         out="$out$DATA"
         ;;
     esac
@@ -116,14 +143,15 @@ def med(op, tool, i):
     return statistics.median(v) if v else None
 size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(sys.argv[2]) for f in fs if not os.path.islink(os.path.join(d, f)))
 print(f"Data: `{sys.argv[2]}`, {size / 2**30:.2f} GiB; median of {sys.argv[3]} run(s). Store: OpenStack Swift on 127.0.0.1 "
-      "(Debian packages, one object server), through the counting proxy, on the same 2-core machine as the tools. restic runs through its "
-      "Swift backend (its S3 backend's aws-chunked uploads are refused by Swift's s3api). Throughput ratio: restic's wall time over Coffer's "
-      "(above 1 = Coffer faster).\n")
-print("| operation | Coffer's API | Coffer | restic | throughput ×restic | Coffer MiB/s | requests Coffer / restic | sent MiB Coffer / restic | received MiB Coffer / restic | peak RSS MiB Coffer / restic |")
+      "(Debian packages, one object server), through a counting proxy, on the same 2-core machine as the tools. S3: both tools over https "
+      "(a TLS proxy in front of Swift's S3 API; restic's S3 backend sends aws-chunked uploads over plain http, which s3api refuses); "
+      "Swift: both over plain http. Coffer's S3 over plain http is shown against restic's Swift backend. Throughput ratio: restic's wall "
+      "time over Coffer's (above 1 = Coffer faster).\n")
+print("| operation | API (Coffer / restic) | Coffer | restic | throughput ×restic | Coffer MiB/s | requests Coffer / restic | sent MiB Coffer / restic | received MiB Coffer / restic | peak RSS MiB Coffer / restic |")
 print("|---|---|---|---|---|---|---|---|---|---|")
+pairs = (("S3 https / S3 https", "coffer-s3-tls", "restic-s3"), ("Swift / Swift", "coffer-swift", "restic-swift"), ("S3 http / Swift", "coffer-s3", "restic-swift"))
 for op in ("full", "nochange", "restore"):
-    for api in ("s3", "swift"):
-        c, r = f"coffer-{api}", "restic-swift"
+    for api, c, r in pairs:
         if not m[(op, c)] or not m[(op, r)]:
             continue
         cw, rw = med(op, c, 0), med(op, r, 0)

@@ -35,6 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code --hang P}: never answer a fraction P (until the client gives up)
  *   <li>{@code --stats FILE}: keep request counts, by method, and body bytes in each direction in
  *       FILE (JSON, rewritten every 200 ms and at exit)
+ *   <li>{@code --tls KEYSTORE}: listen with TLS, with the key in the PKCS12 file KEYSTORE (password
+ *       in {@code --tls-password}, default "proxy-tls"); upstream stays plain HTTP. Clients that sign
+ *       S3 uploads differently over https (minio-go, which restic uses) need it
  * </ul>
  */
 public final class HttpProxy {
@@ -47,6 +50,8 @@ public final class HttpProxy {
     public static void main(String[] args) throws Exception {
         int listen = 0;
         Path stats = null;
+        Path tls = null;
+        String tlsPassword = "proxy-tls";
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -60,6 +65,8 @@ public final class HttpProxy {
                 case "--reset" -> reset = Double.parseDouble(v);
                 case "--hang" -> hang = Double.parseDouble(v);
                 case "--stats" -> stats = Path.of(v);
+                case "--tls" -> tls = Path.of(v);
+                case "--tls-password" -> tlsPassword = v;
                 default -> {
                     System.err.println("HttpProxy: unknown option " + a);
                     System.exit(2);
@@ -71,7 +78,8 @@ public final class HttpProxy {
             System.err.println("HttpProxy: --upstream HOST:PORT is required");
             System.exit(2);
         }
-        ServerSocket server = new ServerSocket(listen, 512, InetAddress.getLoopbackAddress());
+        ServerSocket server = tls == null ? new ServerSocket(listen, 512, InetAddress.getLoopbackAddress())
+                : tlsContext(tls, tlsPassword.toCharArray()).getServerSocketFactory().createServerSocket(listen, 512, InetAddress.getLoopbackAddress());
         System.out.println("listening on " + server.getLocalPort());
         System.out.flush();
         if (stats != null) {
@@ -92,6 +100,18 @@ public final class HttpProxy {
             Socket client = server.accept();
             Thread.ofVirtual().start(() -> serve(client));
         }
+    }
+
+    static javax.net.ssl.SSLContext tlsContext(Path keystore, char[] password) throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = java.nio.file.Files.newInputStream(keystore)) {
+            ks.load(in, password);
+        }
+        var kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, password);
+        var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        return ctx;
     }
 
     static synchronized void writeStats(Path file) {
