@@ -210,7 +210,7 @@ public final class SwiftObjectStore implements ObjectStore {
     @Override
     public byte[] get(String key) throws IOException {
         Keys.check(key);
-        HttpResponse<byte[]> r = send(key, "get", s -> HttpRequest.newBuilder(objectUrl(s, key)).GET(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r = send(key, "get", s -> HttpRequest.newBuilder(objectUrl(s, key)).GET(), ExactBody.handler());
         if (r.statusCode() != 200) throw fail(key, "get", r.statusCode());
         return r.body();
     }
@@ -225,7 +225,7 @@ public final class SwiftObjectStore implements ObjectStore {
         }
         String range = "bytes=" + offset + "-" + (offset + length - 1);
         HttpResponse<byte[]> r = send(key, "get", s -> HttpRequest.newBuilder(objectUrl(s, key)).header("Range", range).GET(),
-                HttpResponse.BodyHandlers.ofByteArray());
+                ExactBody.handler());
         return switch (r.statusCode()) {
             case 206 -> r.body();
             case 200 -> { // the server ignored the range (an empty object): cut it here
