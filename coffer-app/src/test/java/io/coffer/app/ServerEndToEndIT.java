@@ -139,6 +139,10 @@ class ServerEndToEndIT {
         assertThat(blocks * 512).isLessThan(16L << 20);
     }
 
+    /**
+     * Two large backups at once (the server's two workers), a third queued: they share the
+     * process's packs in flight and fit the server's default heap.
+     */
     @Test
     void concurrentBackupsOfSeveralVolumesThroughHttp() throws Exception {
         List<String> names = List.of("c1", "c2", "c3");
@@ -147,7 +151,7 @@ class ServerEndToEndIT {
             var r = server.call("POST", "/api/v1/volumes", "{\"name\":\"" + names.get(k) + "\",\"size\":\"1GiB\"}");
             assertThat(r.status()).as(r.toString()).isEqualTo(201);
             Path p = Path.of(r.body().path("volume").path("path").asText());
-            for (int f = 0; f < 5; f++) Files.write(p.resolve("f" + f), Fixtures.random(k * 100 + f, 3 << 20));
+            for (int f = 0; f < 5; f++) Files.write(p.resolve("f" + f), Fixtures.random(k * 100 + f, 24 << 20)); // 120 MiB, incompressible: several packs each
             digests.add(TreeDigest.of(p, ROOT));
         }
         List<String> ids = new ArrayList<>();

@@ -22,10 +22,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * caller writes the manifest only after {@link #flush()}. At most {@code uploaders} sealed packs
  * are in memory besides the open ones (one per blob type): a pack is sealed only once an upload
  * slot is free, and adders of its type wait until then, which bounds memory however slow the
- * store is.
+ * store is. Besides its own slots, a sealed pack takes one of {@link #PROCESS_UPLOADS} shared by
+ * every packer of the process, so that concurrent backups in one server share a fixed number of
+ * packs in flight instead of each bringing its own. Uploads never wait for anything, so the
+ * slots always come back.
  */
 public final class Packer {
     private static final int CHECKPOINT_PACKS = 32;
+    /** Sealed packs uploading at once in the whole process, whatever the number of packers. */
+    static final int PROCESS_UPLOADS = 3;
+    private static final Semaphore PROCESS_SLOTS = new Semaphore(PROCESS_UPLOADS, true);
     /** Room beyond a pack's target: the trailer of a pack of small blobs, and the blob that crosses the target. */
     private static final int PACK_SLACK = (1 << 20) + (64 << 10);
 
@@ -136,6 +142,7 @@ public final class Packer {
         return type == BlobType.TREE ? repo.config().treePackSize() : repo.config().packSize();
     }
 
+    /** Takes one of this packer's upload slots and one of the process's; an upload gives both back. */
     private void acquireSlot() throws InterruptedIOException {
         try {
             inFlight.acquire();
@@ -143,6 +150,23 @@ public final class Packer {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for an upload slot");
         }
+        try {
+            PROCESS_SLOTS.acquire();
+        } catch (InterruptedException e) {
+            inFlight.release();
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for an upload slot");
+        }
+    }
+
+    /** Free process-wide upload slots (for tests: all of them whenever no backup runs). */
+    static int processSlotsFree() {
+        return PROCESS_SLOTS.availablePermits();
+    }
+
+    private void releaseSlot() {
+        PROCESS_SLOTS.release();
+        inFlight.release();
     }
 
     /** Uploads a sealed pack in the background; the caller holds an upload slot, which the upload releases. */
@@ -150,7 +174,7 @@ public final class Packer {
         try {
             submit(type, p);
         } catch (RuntimeException | Error e) {
-            inFlight.release(); // the upload never started
+            releaseSlot(); // the upload never started
             throw e;
         }
     }
@@ -185,7 +209,7 @@ public final class Packer {
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);
             } finally {
-                inFlight.release();
+                releaseSlot();
             }
         });
     }
@@ -227,6 +251,8 @@ public final class Packer {
 
     /** Stops the uploads and lets go of every buffer (after a failure, the open packs are dropped). */
     public void close() {
+        // an upload queued but never started still holds its slots: give them back
+        for (Runnable never : uploads.shutdownNow()) releaseSlot();
         Pools.stop(uploads);
         synchronized (open) {
             for (OpenPack p : open.values()) p.buf = null;

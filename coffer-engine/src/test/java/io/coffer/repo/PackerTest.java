@@ -86,6 +86,73 @@ class PackerTest {
         assertThat(repo.index().blobCount()).isEqualTo(adders * 1000);
     }
 
+    @Test
+    void concurrentPackersShareTheProcessUploadSlots() throws Exception {
+        var opts = InitOptions.defaults().withCompression(new RepoConfig.Compression("none", 0)).withPackSize(InitOptions.MIB, 64 * 1024);
+        StalledStore a = new StalledStore(LocalObjectStore.open(dir.resolve("a")));
+        StalledStore b = new StalledStore(LocalObjectStore.open(dir.resolve("b")));
+        List<Thread> threads = new ArrayList<>();
+        List<Packer> packers = new ArrayList<>();
+        for (StalledStore store : List.of(a, b)) {
+            Repository repo = Repository.init(store, opts, null);
+            Packer packer = repo.newPacker(2); // alone, each could upload two packs at once
+            packers.add(packer);
+            for (int t = 0; t < 2; t++) {
+                long seed = threads.size();
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int i = 0; i < 200; i++) {
+                            byte[] x = Fixtures.random(seed * 100_000L + i, 64 * 1024);
+                            packer.add(BlobType.DATA, repo.hash(x, 0, x.length), x, 0, x.length);
+                        }
+                    } catch (IOException e) {
+                        // not expected: the uploads are only stalled
+                    }
+                }));
+            }
+        }
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline && !(a.packPuts.get() + b.packPuts.get() == Packer.PROCESS_UPLOADS && threads.stream().allMatch(PackerTest::blocked))) {
+            Thread.sleep(10);
+        }
+        Thread.sleep(200); // no further upload may start
+        assertThat(a.packPuts.get() + b.packPuts.get()).as("packs uploading at once in the process").isEqualTo(Packer.PROCESS_UPLOADS);
+        assertThat(Packer.processSlotsFree()).isZero();
+        a.release.countDown();
+        b.release.countDown();
+        for (Thread t : threads) t.join();
+        for (Packer p : packers) {
+            p.flush();
+            p.close();
+        }
+        assertThat(Packer.processSlotsFree()).as("every slot came back").isEqualTo(Packer.PROCESS_UPLOADS);
+    }
+
+    @Test
+    void aPackerClosedWhileItsUploadsAreStalledGivesItsProcessSlotsBack() throws Exception {
+        StalledStore store = new StalledStore(LocalObjectStore.open(dir));
+        var opts = InitOptions.defaults().withCompression(new RepoConfig.Compression("none", 0)).withPackSize(InitOptions.MIB, 64 * 1024);
+        Repository repo = Repository.init(store, opts, null);
+        Packer packer = repo.newPacker(2);
+        Thread adder = Thread.ofPlatform().start(() -> {
+            try {
+                for (int i = 0; i < 200; i++) {
+                    byte[] x = Fixtures.random(i, 64 * 1024);
+                    packer.add(BlobType.DATA, repo.hash(x, 0, x.length), x, 0, x.length);
+                }
+            } catch (IOException e) {
+                // interrupted by the close below
+            }
+        });
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline && !(store.packPuts.get() == 2 && blocked(adder))) Thread.sleep(10);
+        assertThat(Packer.processSlotsFree()).isEqualTo(Packer.PROCESS_UPLOADS - 2);
+        adder.interrupt(); // a cancelled backup: the adder gives up, then the packer is closed
+        adder.join();
+        packer.close();
+        assertThat(Packer.processSlotsFree()).isEqualTo(Packer.PROCESS_UPLOADS);
+    }
+
     private static boolean blocked(Thread t) {
         Thread.State s = t.getState();
         return s == Thread.State.BLOCKED || s == Thread.State.WAITING;
