@@ -17,6 +17,8 @@ public final class FastCdc {
     private final int max;
     private final long maskS;
     private final long maskL;
+    /** The cut of a window whose bytes from {@code min} to {@code max} are all zero. */
+    private final int zeroCut;
 
     public FastCdc(int min, int avg, int max, byte[] seed) {
         if (!(min > 0 && min < avg && avg < max) || Integer.bitCount(avg) != 1) {
@@ -30,6 +32,7 @@ public final class FastCdc {
         this.maskS = ((1L << (bits + 2)) - 1) << (64 - (bits + 2));
         this.maskL = ((1L << (bits - 2)) - 1) << (64 - (bits - 2));
         fillGear(seed);
+        this.zeroCut = scan(new byte[max], 0, max, false);
     }
 
     private void fillGear(byte[] seed) {
@@ -60,6 +63,19 @@ public final class FastCdc {
      * returned cut lies inside the window (a return value of -1 asks for more).
      */
     public int cut(byte[] buf, int off, int len, boolean eof) {
+        // A run of zeros (the holes of an image) is cut where any run of zeros is: no need to
+        // hash it byte by byte. The check is vectorized; the result is the same by construction.
+        if (len >= max && zeros(buf, off + min, off + max)) return zeroCut;
+        return scan(buf, off, len, eof);
+    }
+
+    /** True if {@code b[from, to)} is all zero: the first byte is, and each equals the next. */
+    static boolean zeros(byte[] b, int from, int to) {
+        return b[from] == 0 && java.util.Arrays.mismatch(b, from, to - 1, b, from + 1, to) < 0;
+    }
+
+    /** {@link #cut} hashing every byte (the definition; the zero fast path must agree with it). */
+    int scan(byte[] buf, int off, int len, boolean eof) {
         if (len <= min) return eof ? len : -1;
         int n = Math.min(len, max);
         int normal = Math.min(avg, n);

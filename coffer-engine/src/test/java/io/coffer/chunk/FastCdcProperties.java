@@ -44,6 +44,66 @@ class FastCdcProperties {
         return out;
     }
 
+    /** Chunk lengths of {@code data}, by {@code cut}, or by {@code scan} (every byte hashed: the definition). */
+    static List<Integer> lengths(FastCdc cdc, byte[] data, boolean hashEveryByte) {
+        List<Integer> out = new ArrayList<>();
+        int start = 0;
+        while (start < data.length) {
+            int c = hashEveryByte ? cdc.scan(data, start, data.length - start, true) : cdc.cut(data, start, data.length - start, true);
+            out.add(c);
+            start += c;
+        }
+        return out;
+    }
+
+    /** Random stretches separated by zero runs of up to three maximal chunks (a sparse image). */
+    static byte[] holey(long seed, int pieces) {
+        Random r = new Random(seed);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < pieces; i++) {
+            byte[] d = new byte[r.nextInt(2 * MAX)];
+            r.nextBytes(d);
+            out.writeBytes(d);
+            out.writeBytes(new byte[r.nextInt(3 * MAX + 1)]);
+            if (r.nextInt(4) == 0) out.writeBytes(new byte[] {(byte) (1 + r.nextInt(255))}); // a lone byte inside a hole
+        }
+        return out.toByteArray();
+    }
+
+    @Property(tries = 100)
+    void zeroRunsAreCutExactlyAsIfEveryByteWereHashed(@ForAll long seed, @ForAll @IntRange(min = 1, max = 30) int pieces, @ForAll byte gearSeed) {
+        FastCdc cdc = new FastCdc(MIN, AVG, MAX, new byte[] {gearSeed, 7});
+        byte[] data = holey(seed, pieces);
+        assertThat(lengths(cdc, data, false)).isEqualTo(lengths(cdc, data, true));
+    }
+
+    @Example
+    void aGearWhoseZeroRunsAreCutBeforeTheMaximumIsCutThereToo() {
+        // with most gears a run of zeros never matches the mask (cut at max); find one where it does
+        FastCdc cdc = null;
+        for (int s = 0; s < 200_000 && cdc == null; s++) {
+            FastCdc c = new FastCdc(MIN, AVG, MAX, new byte[] {(byte) s, (byte) (s >> 8), (byte) (s >> 16)});
+            if (c.scan(new byte[MAX], 0, MAX, false) < MAX) cdc = c;
+        }
+        assertThat(cdc).as("a gear that cuts zero runs early").isNotNull();
+        byte[] zeros = new byte[5 * MAX];
+        assertThat(cdc.cut(zeros, 0, zeros.length, false)).isLessThan(MAX).isEqualTo(cdc.scan(zeros, 0, zeros.length, false));
+        for (long seed = 0; seed < 20; seed++) {
+            byte[] data = holey(seed, 12);
+            assertThat(lengths(cdc, data, false)).isEqualTo(lengths(cdc, data, true));
+        }
+    }
+
+    @Property(tries = 200)
+    void zerosIsTrueOnlyForAllZeroRanges(@ForAll @IntRange(min = 2, max = 5000) int size, @ForAll @IntRange(min = 0, max = 4999) int at, @ForAll byte value) {
+        byte[] b = new byte[size + 10];
+        int where = 5 + at % size;
+        b[where] = value;
+        assertThat(FastCdc.zeros(b, 5, 5 + size)).isEqualTo(value == 0);
+        Arrays.fill(b, (byte) 1); // all equal, but not zero
+        assertThat(FastCdc.zeros(b, 5, 5 + size)).isFalse();
+    }
+
     static byte[] random(long seed, int size) {
         byte[] b = new byte[size];
         new Random(seed).nextBytes(b);
