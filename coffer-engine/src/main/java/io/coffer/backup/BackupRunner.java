@@ -4,7 +4,6 @@ import io.coffer.chunk.FastCdc;
 import io.coffer.repo.Pools;
 import io.coffer.repo.BlobId;
 import io.coffer.repo.BlobType;
-import io.coffer.repo.Json;
 import io.coffer.repo.Manifest;
 import io.coffer.repo.Node;
 import io.coffer.repo.Packer;
@@ -238,7 +237,7 @@ public final class BackupRunner {
     }
 
     private String saveTree(List<Node> nodes) throws IOException {
-        byte[] json = Json.write(Tree.of(nodes));
+        byte[] json = Repository.encodeTree(Tree.of(nodes));
         BlobId id = repo.hash(json, 0, json.length);
         packer.add(BlobType.TREE, id, json, 0, json.length);
         return id.hex();

@@ -287,9 +287,14 @@ public final class Repository implements Closeable {
         return t.entries();
     }
 
+    /** The stored form of a tree blob (JSON). */
+    public static byte[] encodeTree(Tree t) {
+        return TreeCodec.write(t);
+    }
+
     public Tree readTree(String id) throws IOException {
         BlobId bid = BlobId.parse(id);
-        return Json.read("tree " + id, readBlob(bid), Tree.class).validate("tree " + id.substring(0, 12));
+        return TreeCodec.read("tree " + id, readBlob(bid)).validate("tree " + id.substring(0, 12));
     }
 
     public Packer newPacker(int uploaders) {
