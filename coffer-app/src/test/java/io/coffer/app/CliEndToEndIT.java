@@ -90,6 +90,22 @@ class CliEndToEndIT {
     }
 
     @Test
+    void aHeapTooSmallForTheJobIsAClearErrorAndLeavesNoBackup() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("big"));
+        for (int i = 0; i < 4; i++) Files.write(src.resolve("f" + i), Fixtures.random(40 + i, 24 << 20));
+        String repo = tmp.resolve("repo").toString();
+        assertThat(CofferProcess.run("repo", "init", "--repo", repo).code()).isZero();
+        // a 32 MiB pack cannot even be allocated in this heap
+        var b = CofferProcess.run(Map.of("COFFER_JAVA_OPTS", "-Xms16m -Xmx40m -XX:+UseParallelGC"), "repo", "backup", "--repo", repo, src.toString());
+        assertThat(b.code()).as(b.toString()).isEqualTo(1);
+        assertThat(b.err()).as(b.toString()).contains("coffer: error: out of memory: the Java heap").contains("COFFER_JAVA_OPTS").doesNotContain("\tat ").doesNotContain("Exception in thread");
+        var ls = CofferProcess.run("repo", "ls", "--repo", repo, "--json");
+        assertThat(ls.code()).isZero();
+        assertThat(new ObjectMapper().readTree(ls.out())).isEmpty();
+        assertThat(CofferProcess.run("repo", "check", "--repo", repo).code()).isZero();
+    }
+
+    @Test
     void encryptedRepositoryWithPasswordFileAndEnvironment() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("src"));
         Files.write(src.resolve("f"), Fixtures.text(1, 50_000));

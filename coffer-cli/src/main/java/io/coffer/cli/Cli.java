@@ -39,7 +39,11 @@ public final class Cli {
             err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
             return ExitCodes.USAGE;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) { // thrown past picocli's handler, which takes exceptions only
+            return report(cl.getErr(), e);
+        }
     }
 
     /** Every command and subcommand answers {@code -h}/{@code --help}. */
@@ -70,6 +74,9 @@ public final class Cli {
         } else if (e instanceof java.io.IOException) {
             code = ExitCodes.ERROR;
             msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        } else if (e instanceof OutOfMemoryError) {
+            code = ExitCodes.ERROR;
+            msg = io.coffer.repo.Heap.exhausted();
         } else {
             code = ExitCodes.ERROR;
             msg = "internal error: " + e + " (set COFFER_DEBUG=1 for details)";

@@ -19,6 +19,7 @@ final class Failures {
         if (t instanceof AccessDeniedException a) return "permission denied: " + a.getFile();
         if (t instanceof FileSystemException f) return f.getMessage();
         if (t instanceof IOException) return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        if (t instanceof OutOfMemoryError) return io.coffer.repo.Heap.exhausted();
         return "internal error: " + t;
     }
 }
