@@ -22,10 +22,10 @@ final class BlobCodec {
         return hashers.get().id(b, off, len);
     }
 
+    /** The stored form of a blob, in a new array. */
     byte[] encode(BlobId id, byte[] b, int off, int len) {
-        byte[] enc = Codec.local(level).encode(b, off, len, compress);
-        if (dataKey == null) return enc;
-        return Crypto.seal(dataKey, enc, 0, enc.length, id.bytes());
+        Codec.Encoded e = encodeShared(id, b, off, len);
+        return dataKey != null ? e.buf() : java.util.Arrays.copyOf(e.buf(), e.length()); // sealed: already its own array
     }
 
     /**

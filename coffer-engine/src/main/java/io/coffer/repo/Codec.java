@@ -34,25 +34,12 @@ final class Codec {
     }
 
     /**
-     * Encodes {@code len} bytes as codec byte + payload. Returns the encoded bytes; the first byte
-     * is {@link #RAW} or {@link #ZSTD}.
+     * Encodes {@code len} bytes as codec byte + payload, into a new array; the first byte is
+     * {@link #RAW} or {@link #ZSTD}.
      */
     byte[] encode(byte[] src, int off, int len, boolean tryCompress) {
-        if (tryCompress && len >= 64) {
-            int bound = (int) Zstd.compressBound(len) + 1;
-            if (scratch.length < bound) scratch = new byte[bound];
-            int n = cctx.compressByteArray(scratch, 1, scratch.length - 1, src, off, len);
-            if (n < len - len / 32) {
-                byte[] out = new byte[n + 1];
-                out[0] = ZSTD;
-                System.arraycopy(scratch, 1, out, 1, n);
-                return out;
-            }
-        }
-        byte[] out = new byte[len + 1];
-        out[0] = RAW;
-        System.arraycopy(src, off, out, 1, len);
-        return out;
+        Encoded e = encodeShared(src, off, len, tryCompress);
+        return java.util.Arrays.copyOf(e.buf(), e.length());
     }
 
     /**

@@ -100,7 +100,8 @@ public final class Packer {
 
     /** Copies {@code stored[off, off + length)} into the open pack of its type. */
     private void append(BlobType type, BlobId id, byte[] stored, int off, int length, int rawLength) throws IOException {
-        List<OpenPack> sealed = new ArrayList<>(2);
+        OpenPack full = null; // sealed because the blob did not fit
+        OpenPack done = null; // sealed because it reached its target
         try {
             synchronized (open) {
                 OpenPack p = open.get(type);
@@ -108,7 +109,7 @@ public final class Packer {
                     // the blob does not fit: this pack is done a little short of its target
                     acquireSlot();
                     open.remove(type);
-                    sealed.add(p);
+                    full = p;
                     p = null;
                 }
                 if (p == null) {
@@ -129,12 +130,13 @@ public final class Packer {
                     // here too, so no further pack fills while the uploads are full.
                     acquireSlot();
                     open.remove(type);
-                    sealed.add(p);
+                    done = p;
                 }
             }
         } finally {
             // each sealed pack holds a slot: hand it to its upload, which releases it
-            for (OpenPack p : sealed) upload(type, p);
+            if (full != null) upload(type, full);
+            if (done != null) upload(type, done);
         }
     }
 
