@@ -126,10 +126,10 @@ public final class BackupRunner {
                 if (dir) {
                     treeId = join(walk(src, Path.of(""), parent == null ? null : parent.tree()));
                 } else {
-                    Map<String, Node> parentNodes = parent == null ? Map.of() : nodesOf(parent.tree());
+                    ParentTree pt = parentTree(parent == null ? null : parent.tree());
                     String name = src.getFileName().toString();
-                    Node node = join(fileNode(src, name, Path.of(name), rootMeta, parentNodes.get(name), true));
-                    treeId = saveTree(List.of(node));
+                    Node node = join(fileNode(src, name, Path.of(name), rootMeta, pt.nodes().get(name), true));
+                    treeId = saveTree(List.of(node), pt);
                 }
                 progress.scanDone = true;
                 packer.flush();
@@ -161,16 +161,34 @@ public final class BackupRunner {
         }
     }
 
-    private Map<String, Node> nodesOf(String treeId) throws IOException {
-        if (treeId == null) return Map.of();
+    /** Trees smaller than this are always stored alone: a reference would save little. */
+    static final int MIN_TREE_FOR_REFERENCE = 32 << 10;
+
+    /**
+     * A directory's tree in the parent backup: its nodes by name and, for a large tree, what the
+     * new tree may be stored against (the parent's tree if stored alone, else what that one is
+     * stored against), with its plaintext.
+     */
+    private record ParentTree(Map<String, Node> nodes, BlobId refId, byte[] ref) {
+        static final ParentTree NONE = new ParentTree(Map.of(), null, null);
+    }
+
+    private ParentTree parentTree(String treeId) throws IOException {
+        if (treeId == null) return ParentTree.NONE;
+        Repository.TreeRead t = repo.readTreeWithRef(treeId);
         Map<String, Node> m = new HashMap<>();
-        for (Node n : repo.readTree(treeId).nodes()) m.put(n.name(), n);
-        return m;
+        for (Node n : t.tree().nodes()) m.put(n.name(), n);
+        Repository.Decoded d = t.blob();
+        if (d.plain().length < MIN_TREE_FOR_REFERENCE) return new ParentTree(m, null, null);
+        if (d.standalone()) return new ParentTree(m, BlobId.parse(treeId), d.plain());
+        if (d.chain().size() == 1) return new ParentTree(m, d.ref(), d.refPlain());
+        return new ParentTree(m, null, null);
     }
 
     /** Walks a directory; returns the future id of its tree blob. */
     private CompletableFuture<String> walk(Path dir, Path rel, String parentTree) throws IOException {
-        Map<String, Node> parentNodes = nodesOf(parentTree);
+        ParentTree pt = parentTree(parentTree);
+        Map<String, Node> parentNodes = pt.nodes();
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) names.add(p.getFileName().toString());
@@ -229,17 +247,18 @@ public final class BackupRunner {
                 if (n != null) nodes.add(n);
             }
             try {
-                return saveTree(nodes);
+                return saveTree(nodes, pt);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         });
     }
 
-    private String saveTree(List<Node> nodes) throws IOException {
+    private String saveTree(List<Node> nodes, ParentTree parent) throws IOException {
         byte[] json = Repository.encodeTree(Tree.of(nodes));
         BlobId id = repo.hash(json, 0, json.length);
-        packer.add(BlobType.TREE, id, json, 0, json.length);
+        boolean against = parent.ref() != null && json.length >= MIN_TREE_FOR_REFERENCE;
+        packer.add(BlobType.TREE, id, json, 0, json.length, against ? parent.refId() : null, against ? parent.ref() : null);
         return id.hex();
     }
 

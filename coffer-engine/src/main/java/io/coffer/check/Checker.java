@@ -139,6 +139,9 @@ public final class Checker {
                 if (e.offset() + e.storedLength() > whole.length) throw new RepositoryException(RepositoryException.Kind.CORRUPT, where + ": blob extends past the end of the pack");
                 repo.decodeBlob(where, e.id(), whole, e.offset(), e.storedLength(), e.rawLength());
                 blobsRead.incrementAndGet();
+            } catch (java.io.UncheckedIOException ex) {
+                // the blob it is stored against could not be read: reported as that pack's problem
+                findings.add(new Finding(Finding.Severity.ERROR, p.key(), where + ": cannot read the blob it is stored against: " + ex.getCause().getMessage(), List.of()));
             } catch (RepositoryException ex) {
                 // only matters if this copy is the one the index uses
                 if (loc != null && loc.pack().id().equals(p.id())) {

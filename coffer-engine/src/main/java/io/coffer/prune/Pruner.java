@@ -26,8 +26,8 @@ import java.util.Set;
  *
  * <pre>
  *   lock exclusively (no backup runs, so no blob is "about to be referenced")
- *   mark:   walk every manifest's trees; live = tree blobs + data blobs they name
- *           (any unreadable tree aborts: what it references cannot be known)
+ *   mark:   walk every manifest's trees; live = tree blobs + data blobs they name + the blobs
+ *           trees are stored against (any unreadable tree aborts: what it references cannot be known)
  *   plan:   per indexed pack: no live blob -> delete; live share below (1 - maxUnused) -> repack;
  *           packs in no index (left by crashes) -> delete
  *   repack: copy live blobs, still encoded, into new packs; flush (packs, then their index)
@@ -87,7 +87,11 @@ public final class Pruner {
                         for (Pack.Entry e : p.blobs()) {
                             if (!isOwnedLive(p, e, live) || owned.contains(e.id())) continue;
                             // verify before copying: a prune must not spread damage
-                            repo.decodeBlob(p.key() + " at offset " + e.offset(), e.id(), whole, e.offset(), e.storedLength(), e.rawLength());
+                            try {
+                                repo.decodeBlob(p.key() + " at offset " + e.offset(), e.id(), whole, e.offset(), e.storedLength(), e.rawLength());
+                            } catch (java.io.UncheckedIOException io) {
+                                throw io.getCause(); // the blob it is stored against could not be read
+                            }
                             packer.copy(e.type(), e.id(), whole, e.offset(), e.storedLength(), e.rawLength());
                             owned.add(e.id());
                         }
@@ -159,7 +163,7 @@ public final class Pruner {
             TreeWalker.walk(repo, root, "", seen, (path, n) -> {
                 if (n.isDir()) live.add(BlobId.parse(n.subtree()));
                 if (n.isFile()) for (String ref : n.content()) if (!Node.isZero(ref)) live.add(BlobId.parse(ref));
-            }, null);
+            }, null, live::addAll);
         }
         return live;
     }

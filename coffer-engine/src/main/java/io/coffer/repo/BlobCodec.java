@@ -39,10 +39,38 @@ final class BlobCodec {
         return new Codec.Encoded(sealed, sealed.length);
     }
 
+    /**
+     * Encodes a blob against the plaintext {@code ref} of blob {@code refId} when that saves at
+     * least a quarter of the standalone encoding, else alone; like {@link #encodeShared(BlobId,
+     * byte[], int, int)} the result lives in this thread's buffer until its next encode.
+     */
+    Codec.Encoded encodeShared(BlobId id, byte[] b, int off, int len, BlobId refId, byte[] ref) {
+        if (ref == null || !compress) return encodeShared(id, b, off, len);
+        Codec codec = Codec.local(level);
+        int alone = codec.encodeShared(b, off, len, true).length();
+        Codec.Encoded enc = codec.encodeAgainst(b, off, len, refId, ref);
+        if (enc.length() > alone - alone / 4) enc = codec.encodeShared(b, off, len, true);
+        if (dataKey == null) return enc;
+        byte[] sealed = Crypto.seal(dataKey, enc.buf(), 0, enc.length(), id.bytes());
+        return new Codec.Encoded(sealed, sealed.length);
+    }
+
+    /** Gives the plaintext of a blob another one is encoded against. */
+    @FunctionalInterface
+    interface Refs {
+        /** The verified plaintext of {@code ref}; throws {@link RepositoryException} when it cannot be had. */
+        byte[] plaintext(BlobId ref);
+    }
+
     /** Decodes a stored blob and checks that its plaintext hashes to {@code id}. */
     byte[] decode(String where, BlobId id, byte[] stored, int off, int len, int rawLen) {
+        return decode(where, id, stored, off, len, rawLen, null);
+    }
+
+    /** Like {@link #decode(String, BlobId, byte[], int, int, int)}, resolving a reference through {@code refs}. */
+    byte[] decode(String where, BlobId id, byte[] stored, int off, int len, int rawLen, Refs refs) {
         byte[] plain = new byte[rawLen];
-        String bad = decodeInto(id, stored, off, len, plain, 0, rawLen);
+        String bad = decodeInto(id, stored, off, len, plain, 0, rawLen, refs);
         if (bad != null) throw new CorruptObjectException(where, bad);
         return plain;
     }
@@ -53,6 +81,14 @@ final class BlobCodec {
      * bytes at {@code dst[dstOff...]} are undefined.
      */
     String decodeInto(BlobId id, byte[] stored, int off, int len, byte[] dst, int dstOff, int rawLen) {
+        return decodeInto(id, stored, off, len, dst, dstOff, rawLen, null);
+    }
+
+    /**
+     * Like {@link #decodeInto(BlobId, byte[], int, int, byte[], int, int)}; a blob encoded against
+     * a reference gets the reference's plaintext from {@code refs} (null: it may have none).
+     */
+    String decodeInto(BlobId id, byte[] stored, int off, int len, byte[] dst, int dstOff, int rawLen, Refs refs) {
         byte[] enc = stored;
         int encOff = off;
         int encLen = len;
@@ -65,7 +101,17 @@ final class BlobCodec {
             encOff = 0;
             encLen = enc.length;
         }
-        String bad = Codec.local(level).decodeInto(enc, encOff, encLen, dst, dstOff, rawLen);
+        byte[] ref = null;
+        BlobId refId = Codec.referenceOf(enc, encOff, encLen);
+        if (refId != null && refs != null) {
+            if (refId.equals(id)) return "blob " + id.shortHex() + " is encoded against itself";
+            try {
+                ref = refs.plaintext(refId);
+            } catch (RepositoryException e) {
+                return "blob " + id.shortHex() + " is stored against blob " + refId.shortHex() + ", which cannot be read: " + e.getMessage();
+            }
+        }
+        String bad = Codec.local(level).decodeInto(enc, encOff, encLen, dst, dstOff, rawLen, ref);
         if (bad != null) return "blob " + id.shortHex() + ": " + bad;
         if (!hashers.get().matches(id, dst, dstOff, rawLen)) return "blob " + id.shortHex() + " does not match its hash (damaged)";
         return null;

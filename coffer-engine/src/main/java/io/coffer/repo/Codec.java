@@ -8,10 +8,17 @@ import com.github.luben.zstd.ZstdException;
 /**
  * zstd with a reusable context per thread. Data that does not shrink below 97 % of its size is
  * stored raw. Thread-confined: get one per thread from {@link #local(int)}.
+ *
+ * <p>A blob may also be stored against a reference ({@link #ZSTD_REF}): a zstd frame compressed
+ * with the plaintext of another blob as its dictionary, so that a large tree that changed a little
+ * since the parent backup costs what changed, not the whole tree again.
  */
 final class Codec {
     static final int RAW = 0;
     static final int ZSTD = 1;
+    /** codec byte | reference blob id[32] | zstd frame compressed against the reference's plaintext */
+    static final int ZSTD_REF = 2;
+    static final int REF_HEADER = 1 + 32;
     private static final ThreadLocal<Codec> LOCAL = new ThreadLocal<>();
 
     private final int level;
@@ -61,6 +68,34 @@ final class Codec {
         return new Encoded(scratch, len + 1);
     }
 
+    /**
+     * Encodes {@code len} bytes against the plaintext {@code ref} of blob {@code refId}, into this
+     * thread's scratch buffer like {@link #encodeShared}. Matches anywhere in the reference are
+     * found (the window covers it whole), so bytes the reference holds cost a few bytes each run.
+     */
+    Encoded encodeAgainst(byte[] src, int off, int len, BlobId refId, byte[] ref) {
+        int bound = (int) Zstd.compressBound(len) + REF_HEADER;
+        if (scratch.length < bound) scratch = new byte[bound];
+        try (ZstdCompressCtx c = new ZstdCompressCtx()) {
+            c.setLevel(level);
+            // the window must reach back over the whole reference; a larger hash table than the
+            // level's default indexes a reference of several MiB
+            c.setWindowLog(Math.max(20, Math.min(30, 64 - Long.numberOfLeadingZeros((long) ref.length + len))));
+            c.setHashLog(Math.max(17, Math.min(24, 64 - Long.numberOfLeadingZeros(ref.length))));
+            c.loadDict(ref);
+            int n = c.compressByteArray(scratch, REF_HEADER, scratch.length - REF_HEADER, src, off, len);
+            scratch[0] = ZSTD_REF;
+            System.arraycopy(refId.bytes(), 0, scratch, 1, BlobId.BYTES);
+            return new Encoded(scratch, REF_HEADER + n);
+        }
+    }
+
+    /** The reference an encoding names, or null if it stands alone. */
+    static BlobId referenceOf(byte[] enc, int off, int len) {
+        if (len < REF_HEADER || enc[off] != ZSTD_REF) return null;
+        return BlobId.of(enc, off + 1);
+    }
+
     /** Encoded bytes: {@code buf[0, length)}. */
     record Encoded(byte[] buf, int length) {}
 
@@ -78,7 +113,28 @@ final class Codec {
      * names the object).
      */
     String decodeInto(byte[] enc, int off, int len, byte[] dst, int dstOff, int rawLen) {
+        return decodeInto(enc, off, len, dst, dstOff, rawLen, null);
+    }
+
+    /**
+     * Like {@link #decodeInto(byte[], int, int, byte[], int, int)}; {@code ref} is the plaintext
+     * of the blob an encoding against a reference names ({@link #referenceOf}), null for a blob
+     * that may not have one.
+     */
+    String decodeInto(byte[] enc, int off, int len, byte[] dst, int dstOff, int rawLen, byte[] ref) {
         if (len < 1) return "empty blob encoding";
+        if (enc[off] == ZSTD_REF) {
+            if (ref == null) return "encoded against a reference where none may be";
+            if (len < REF_HEADER) return "truncated reference header";
+            try (ZstdDecompressCtx d = new ZstdDecompressCtx()) {
+                d.loadDict(ref);
+                int n = d.decompressByteArray(dst, dstOff, rawLen, enc, off + REF_HEADER, len - REF_HEADER);
+                if (n != rawLen) return "decompressed to " + n + " bytes, expected " + rawLen;
+            } catch (ZstdException e) {
+                return "zstd: " + e.getMessage();
+            }
+            return null;
+        }
         if (enc[off] == RAW) {
             if (len - 1 != rawLen) return "raw length " + (len - 1) + " != expected " + rawLen;
             System.arraycopy(enc, off + 1, dst, dstOff, rawLen);

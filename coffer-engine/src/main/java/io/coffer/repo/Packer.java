@@ -74,9 +74,19 @@ public final class Packer {
      * calling thread. Returns true if the blob was new.
      */
     public boolean add(BlobType type, BlobId id, byte[] b, int off, int len) throws IOException {
+        return add(type, id, b, off, len, null, null);
+    }
+
+    /**
+     * Like {@link #add(BlobType, BlobId, byte[], int, int)}, stored against the plaintext
+     * {@code ref} of blob {@code refId} when that is much smaller. The reference must be stored
+     * alone ({@link Repository.Decoded#ref()} null) and indexed: references are one level deep.
+     */
+    public boolean add(BlobType type, BlobId id, byte[] b, int off, int len, BlobId refId, byte[] ref) throws IOException {
         rethrow();
         if (repo.index().contains(id) || pending.putIfAbsent(id, Boolean.TRUE) != null) return false;
-        Codec.Encoded stored = repo.codec().encodeShared(id, b, off, len);
+        boolean against = ref != null && repo.config().requiredFeatures().contains(RepoConfig.REFERENCES) && repo.index().contains(refId);
+        Codec.Encoded stored = against ? repo.codec().encodeShared(id, b, off, len, refId, ref) : repo.codec().encodeShared(id, b, off, len);
         newBlobs.incrementAndGet();
         newRaw.addAndGet(len);
         newStored.addAndGet(stored.length());

@@ -22,7 +22,13 @@ public record RepoConfig(
 
     public static final int FORMAT_VERSION = 1;
     /** Features this build understands; a repository requiring anything else is refused. */
-    public static final Set<String> KNOWN_FEATURES = Set.of("packs-v1", "fastcdc", "fixed-blocks", "zstd", "zero-blocks", "aes-256-gcm");
+    public static final Set<String> KNOWN_FEATURES = Set.of("packs-v1", "fastcdc", "fixed-blocks", "zstd", "zero-blocks", "aes-256-gcm", RepoConfig.REFERENCES);
+    /**
+     * Tree blobs may be stored against a reference (codec 2). Written only to repositories that
+     * require it, so that a Coffer which cannot read them refuses the repository instead of
+     * reporting those blobs as damaged.
+     */
+    public static final String REFERENCES = "blob-references";
 
     public record Compression(String algorithm, int level) {
         public Compression {

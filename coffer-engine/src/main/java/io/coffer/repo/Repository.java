@@ -69,7 +69,10 @@ public final class Repository implements Closeable {
         byte[] master = secret == null ? null : Crypto.random(32);
         MasterKeys keys = master == null ? null : MasterKeys.of(master);
         List<String> features = new ArrayList<>(List.of("packs-v1", "fastcdc", "fixed-blocks", "zero-blocks"));
-        if (o.compression().algorithm().equals("zstd")) features.add("zstd");
+        if (o.compression().algorithm().equals("zstd")) {
+            features.add("zstd");
+            features.add(RepoConfig.REFERENCES);
+        }
         if (secret != null) features.add("aes-256-gcm");
         RepoConfig config = new RepoConfig(RepoConfig.FORMAT_VERSION, Hex.of(Crypto.random(16)), Instant.now().toString(), features,
                 secret == null ? "sha256" : "hmac-sha256", o.compression(),
@@ -239,8 +242,38 @@ public final class Repository implements Closeable {
         return codec.id(b, off, len);
     }
 
+    /**
+     * A blob's verified plaintext and, when it is stored against a reference (large trees of an
+     * incremental backup), that reference's id and plaintext ({@code ref} and {@code refPlain},
+     * null otherwise). {@code chain} lists every blob the reading needed: the reference, and the
+     * reference's own reference in the rare case that the copy read was not stored alone.
+     */
+    public record Decoded(byte[] plain, BlobId ref, byte[] refPlain, List<BlobId> chain) {
+        /** True if this blob is stored alone: another may be stored against it. */
+        public boolean standalone() {
+            return ref == null;
+        }
+    }
+
+    /**
+     * How many references deep a reading may go. Writers store a blob only against one that is
+     * stored alone, so a chain is one deep; two copies of one tree stored differently (two
+     * backups wrote it at once) can make it longer, and a bound keeps a damaged or hostile
+     * repository from looping.
+     */
+    static final int MAX_REFERENCE_DEPTH = 4;
+
     /** Reads, decrypts, decompresses and verifies one blob. */
     public byte[] readBlob(BlobId id) throws IOException {
+        return read(id, 0).plain();
+    }
+
+    /** Like {@link #readBlob}, also giving the references the blob is stored against, if any. */
+    public Decoded readBlobWithRef(BlobId id) throws IOException {
+        return read(id, 0);
+    }
+
+    private Decoded read(BlobId id, int depth) throws IOException {
         MasterIndex.Location loc = index.find(id);
         if (loc == null) throw new RepositoryException(RepositoryException.Kind.CORRUPT, "blob " + id.hex() + " is not in the index (missing data)");
         String key = loc.pack().key();
@@ -249,18 +282,51 @@ public final class Repository implements Closeable {
             PackInfo pack = loc.pack();
             byte[] stored = c.treeRange(pack.id(), pack.size(), loc.offset(), loc.storedLength(), () -> store.get(key));
             try {
-                return decodeBlob(key + " at offset " + loc.offset() + " (cached)", id, stored, 0, stored.length, loc.rawLength());
+                return decode(key + " at offset " + loc.offset() + " (cached)", id, stored, 0, stored.length, loc.rawLength(), depth);
+            } catch (UncheckedIOException e) {
+                throw e.getCause(); // the reference could not be read
             } catch (RuntimeException damaged) {
                 c.evictTree(pack.id()); // fall through to the store
             }
         }
         byte[] stored = store.get(key, loc.offset(), loc.storedLength());
         if (stored.length != loc.storedLength()) throw new CorruptObjectException(key, "truncated at offset " + (loc.offset() + stored.length));
-        return decodeBlob(key + " at offset " + loc.offset(), id, stored, 0, stored.length, loc.rawLength());
+        try {
+            return decode(key + " at offset " + loc.offset(), id, stored, 0, stored.length, loc.rawLength(), depth);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
+    /** Decodes a stored blob, reading the reference it is stored against if it has one. */
+    private Decoded decode(String where, BlobId id, byte[] buf, int off, int len, int rawLength, int depth) {
+        Decoded[] ref = new Decoded[1];
+        BlobId[] refId = new BlobId[1];
+        byte[] plain = codec.decode(where, id, buf, off, len, rawLength, r -> {
+            if (depth >= MAX_REFERENCE_DEPTH) {
+                throw new RepositoryException(RepositoryException.Kind.CORRUPT, "references are nested more than " + MAX_REFERENCE_DEPTH + " deep");
+            }
+            try {
+                ref[0] = read(r, depth + 1);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            refId[0] = r;
+            return ref[0].plain();
+        });
+        if (ref[0] == null) return new Decoded(plain, null, null, List.of());
+        List<BlobId> chain = new ArrayList<>(1 + ref[0].chain().size());
+        chain.add(refId[0]);
+        chain.addAll(ref[0].chain());
+        return new Decoded(plain, refId[0], ref[0].plain(), List.copyOf(chain));
+    }
+
+    /**
+     * Decodes and verifies the blob stored at {@code buf[off, off + len)}; a blob stored against
+     * a reference has the reference read too (an I/O error reading it is thrown unchecked).
+     */
     public byte[] decodeBlob(String where, BlobId id, byte[] buf, int off, int len, int rawLength) {
-        return codec.decode(where, id, buf, off, len, rawLength);
+        return decode(where, id, buf, off, len, rawLength, 0).plain();
     }
 
     /**
@@ -293,8 +359,15 @@ public final class Repository implements Closeable {
     }
 
     public Tree readTree(String id) throws IOException {
-        BlobId bid = BlobId.parse(id);
-        return TreeCodec.read("tree " + id, readBlob(bid)).validate("tree " + id.substring(0, 12));
+        return readTreeWithRef(id).tree();
+    }
+
+    /** A tree, its encoded plaintext, and the blob it is stored against (see {@link Decoded}). */
+    public record TreeRead(Tree tree, Decoded blob) {}
+
+    public TreeRead readTreeWithRef(String id) throws IOException {
+        Decoded d = read(BlobId.parse(id), 0);
+        return new TreeRead(TreeCodec.read("tree " + id, d.plain()).validate("tree " + id.substring(0, 12)), d);
     }
 
     public Packer newPacker(int uploaders) {

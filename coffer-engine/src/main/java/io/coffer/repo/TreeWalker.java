@@ -1,7 +1,9 @@
 package io.coffer.repo;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /** Depth-first walk over a backup's trees. */
 public final class TreeWalker {
@@ -24,19 +26,29 @@ public final class TreeWalker {
      * (each distinct tree is visited once across many backups).
      */
     public static void walk(Repository repo, String treeId, String path, Set<String> seen, Visitor v, TreeError onError) throws IOException {
+        walk(repo, treeId, path, seen, v, onError, null);
+    }
+
+    /**
+     * Like {@link #walk(Repository, String, String, Set, Visitor, TreeError)}; {@code onRefs}, if
+     * not null, gets the blobs each tree read was stored against (they must stay as long as it).
+     */
+    public static void walk(Repository repo, String treeId, String path, Set<String> seen, Visitor v, TreeError onError,
+            Consumer<List<BlobId>> onRefs) throws IOException {
         if (seen != null && !seen.add(treeId)) return;
-        Tree t;
+        Repository.TreeRead t;
         try {
-            t = repo.readTree(treeId);
+            t = repo.readTreeWithRef(treeId);
         } catch (RepositoryException e) {
             if (onError == null) throw e;
             onError.failed(path, treeId, e);
             return;
         }
-        for (Node n : t.nodes()) {
+        if (onRefs != null && !t.blob().chain().isEmpty()) onRefs.accept(t.blob().chain());
+        for (Node n : t.tree().nodes()) {
             String p = path.isEmpty() ? n.name() : path + "/" + n.name();
             v.visit(p, n);
-            if (n.isDir()) walk(repo, n.subtree(), p, seen, v, onError);
+            if (n.isDir()) walk(repo, n.subtree(), p, seen, v, onError, onRefs);
         }
     }
 }
