@@ -54,7 +54,7 @@ final class RepoCommand {
         @Option(names = "--chunk-avg", defaultValue = "1MiB", description = "Average content-defined chunk size, a power of two (default ${DEFAULT-VALUE}); min is a quarter, max four times.")
         String chunkAvg;
 
-        @Option(names = "--db-block", defaultValue = "16KiB", description = "Fixed block size for database files (default ${DEFAULT-VALUE}).")
+        @Option(names = "--db-block", defaultValue = "8KiB", description = "Fixed block size for database files (default ${DEFAULT-VALUE}: the page size of PostgreSQL, so an incremental stores exactly the pages that changed).")
         String dbBlock;
 
         @Option(names = "--image-block", defaultValue = "64KiB", description = "Fixed block size for raw images and devices (default ${DEFAULT-VALUE}).")

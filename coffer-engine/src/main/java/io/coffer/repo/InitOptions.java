@@ -23,7 +23,7 @@ public record InitOptions(
 
     public static InitOptions defaults() {
         return new InitOptions(new RepoConfig.Compression("zstd", 1), 256 * 1024, MIB, 4 * MIB,
-                new RepoConfig.Fixed(16 * 1024, 64 * 1024, RepoConfig.DEFAULT_DATABASE_GLOBS), 32L * MIB, 8L * MIB);
+                new RepoConfig.Fixed(8 * 1024, 64 * 1024, RepoConfig.DEFAULT_DATABASE_GLOBS), 32L * MIB, 8L * MIB);
     }
 
     public InitOptions withChunker(int min, int avg, int max) {

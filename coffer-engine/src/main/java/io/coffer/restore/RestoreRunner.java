@@ -486,7 +486,7 @@ public final class RestoreRunner {
 
     /**
      * Consecutive blobs of one file, decoded straight into one buffer and written with one call:
-     * a file of 16 KiB blocks is written a few MiB at a time, not a block at a time.
+     * a file of 8 KiB blocks is written a few MiB at a time, not a block at a time.
      */
     private final class Batch {
         byte[] buf = new byte[WRITE_BATCH];

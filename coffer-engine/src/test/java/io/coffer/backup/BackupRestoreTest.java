@@ -109,7 +109,7 @@ class BackupRestoreTest {
         for (long page : new long[] {3, 400, 901}) Fixtures.overwrite(seg, page * 8192, Fixtures.random(page, 8192));
         Map<String, String> v2 = TreeDigest.of(src);
         BackupResult second = backup(first.id());
-        // three 16 KiB data blocks, plus the four directory listings on the path to the file
+        // three 8 KiB data blocks, plus the four directory listings on the path to the file
         assertThat(second.manifest().stats().newBlobs()).isEqualTo(3 + 4);
         assertThat(second.manifest().stats().bytesRead()).isEqualTo(8 << 20);
         assertSameTree(v2, restoreInto(second.id(), "db"));
