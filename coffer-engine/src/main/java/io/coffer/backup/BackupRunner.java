@@ -163,6 +163,11 @@ public final class BackupRunner {
 
     /** Trees smaller than this are always stored alone: a reference would save little. */
     static final int MIN_TREE_FOR_REFERENCE = 32 << 10;
+    /**
+     * A parent tree larger than this is not kept as a reference: its plaintext would stay on the
+     * heap beside the new tree (a 100 GiB image in 64 KiB blocks has a tree of about 110 MB).
+     */
+    static final int MAX_TREE_FOR_REFERENCE = 32 << 20;
 
     /**
      * A directory's tree in the parent backup: its nodes by name and, for a large tree, what the
@@ -179,7 +184,10 @@ public final class BackupRunner {
         Map<String, Node> m = new HashMap<>();
         for (Node n : t.tree().nodes()) m.put(n.name(), n);
         Repository.Decoded d = t.blob();
-        if (d.plain().length < MIN_TREE_FOR_REFERENCE) return new ParentTree(m, null, null);
+        int size = d.standalone() ? d.plain().length : d.refPlain().length;
+        if (d.plain().length < MIN_TREE_FOR_REFERENCE || d.plain().length > MAX_TREE_FOR_REFERENCE || size > MAX_TREE_FOR_REFERENCE) {
+            return new ParentTree(m, null, null);
+        }
         if (d.standalone()) return new ParentTree(m, BlobId.parse(treeId), d.plain());
         if (d.chain().size() == 1) return new ParentTree(m, d.ref(), d.refPlain());
         return new ParentTree(m, null, null);
