@@ -33,7 +33,11 @@ final class BlobCodec {
      * packer copies it into the pack at once): no allocation per blob when not encrypted.
      */
     Codec.Encoded encodeShared(BlobId id, byte[] b, int off, int len) {
-        Codec.Encoded enc = Codec.local(level).encodeShared(b, off, len, compress);
+        return sealed(id, Codec.local(level).encodeShared(b, off, len, compress));
+    }
+
+    /** The stored form of an encoding: itself, or sealed under the data key with the id as associated data. */
+    private Codec.Encoded sealed(BlobId id, Codec.Encoded enc) {
         if (dataKey == null) return enc;
         byte[] sealed = Crypto.seal(dataKey, enc.buf(), 0, enc.length(), id.bytes());
         return new Codec.Encoded(sealed, sealed.length);
@@ -50,9 +54,7 @@ final class BlobCodec {
         int alone = codec.encodeShared(b, off, len, true).length();
         Codec.Encoded enc = codec.encodeAgainst(b, off, len, refId, ref);
         if (enc.length() > alone - alone / 4) enc = codec.encodeShared(b, off, len, true);
-        if (dataKey == null) return enc;
-        byte[] sealed = Crypto.seal(dataKey, enc.buf(), 0, enc.length(), id.bytes());
-        return new Codec.Encoded(sealed, sealed.length);
+        return sealed(id, enc);
     }
 
     /** Gives the plaintext of a blob another one is encoded against. */
