@@ -174,7 +174,7 @@ final class RepoCommand {
         @Option(names = "--allow-external-symlinks", description = "Create symlinks that point outside TARGET (they are never followed).")
         boolean externalSymlinks;
 
-        @Option(names = "--threads", description = "Parallel readers/writers (default: 2 x cores, at least 4).")
+        @Option(names = "--threads", description = "Parallel readers/writers (default: cores + 1 for a local repository, 2 x cores and at least 4 for a remote one).")
         Integer threads;
 
         @Override

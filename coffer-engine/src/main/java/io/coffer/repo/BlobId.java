@@ -54,6 +54,13 @@ public record BlobId(long a, long b, long c, long d) implements Comparable<BlobI
         return hex().substring(0, 12);
     }
 
+    // written out rather than generated: the record's own equals goes through a method handle
+    // chain that costs the JIT far more to compile in every hot loop that compares ids
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof BlobId x && x.a == a && x.b == b && x.c == c && x.d == d;
+    }
+
     @Override
     public int hashCode() {
         return (int) (a ^ (a >>> 32));

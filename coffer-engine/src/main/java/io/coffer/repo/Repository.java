@@ -104,6 +104,7 @@ public final class Repository implements Closeable {
         }
         RepoConfig config = Json.read(CONFIG, Envelope.open(CONFIG, raw, Envelope.Kind.CONFIG, null), RepoConfig.class);
         config.validate(store.location());
+        Trace.mark("config read");
         MasterKeys keys = null;
         if (config.encrypted()) {
             if (secret == null) {
@@ -111,9 +112,11 @@ public final class Repository implements Closeable {
                         "repository " + store.location() + " is encrypted: give --password-file, COFFER_PASSWORD or --key-file");
             }
             keys = unlock(store, secret);
+            Trace.mark("unlocked");
         }
         Repository repo = new Repository(store, config, keys);
         repo.loadIndex();
+        Trace.mark("index loaded: %d blobs", repo.index.blobCount());
         repo.trimCache();
         return repo;
     }

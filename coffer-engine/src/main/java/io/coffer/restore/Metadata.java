@@ -37,27 +37,37 @@ final class Metadata {
         apply(p, n, false);
     }
 
+    /** A missing mode, uid or gid; a missing mtime is {@link #NO_TIME}. */
+    static final int NONE = -1;
+    static final long NO_TIME = Long.MIN_VALUE;
+
     /**
      * {@code created}: this restore just created {@code p} in a directory it created, so its owner is
      * already this process's uid and gid, and chown can be skipped when the node has the same.
      */
     static void apply(Path p, Node n, boolean created) throws IOException {
-        boolean link = Node.SYMLINK.equals(n.type());
-        boolean sameOwner = created && n.uid() != null && n.uid() == UID && n.gid() != null && n.gid() == GID;
-        if (ROOT && n.uid() != null && n.gid() != null && !sameOwner) {
-            Files.setAttribute(p, "unix:uid", n.uid(), LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(p, "unix:gid", n.gid(), LinkOption.NOFOLLOW_LINKS);
+        apply(p, n.type(), n.mode() == null ? NONE : n.mode(), n.uid() == null || n.gid() == null ? NONE : n.uid(),
+                n.uid() == null || n.gid() == null ? NONE : n.gid(), n.mtime() == null ? NO_TIME : n.mtime(), created);
+    }
+
+    /** The same from plain values: {@link #NONE} and {@link #NO_TIME} for what the node lacks. */
+    static void apply(Path p, String type, int mode, int uid, int gid, long mtime, boolean created) throws IOException {
+        boolean link = Node.SYMLINK.equals(type);
+        boolean sameOwner = created && uid == UID && gid == GID;
+        if (ROOT && uid != NONE && gid != NONE && !sameOwner) {
+            Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
         }
         // chmod by path: with NOFOLLOW_LINKS the JDK opens the file first, which blocks on a fifo.
         // p is never a symlink here (symlinks have no mode of their own), so following is safe.
-        if (!link && n.mode() != null) Files.setAttribute(p, "unix:mode", n.mode());
-        boolean special = Node.FIFO.equals(n.type()) || Node.CHARDEV.equals(n.type()) || Node.BLOCKDEV.equals(n.type());
-        if (n.mtime() != null && special) {
+        if (!link && mode != NONE) Files.setAttribute(p, "unix:mode", mode);
+        boolean special = Node.FIFO.equals(type) || Node.CHARDEV.equals(type) || Node.BLOCKDEV.equals(type);
+        if (mtime != NO_TIME && special) {
             // the JDK opens a file to set its times, which blocks on a fifo: use touch(1) instead
-            long s = Math.floorDiv(n.mtime(), 1_000_000_000L), ns = Math.floorMod(n.mtime(), 1_000_000_000L);
+            long s = Math.floorDiv(mtime, 1_000_000_000L), ns = Math.floorMod(mtime, 1_000_000_000L);
             RestoreRunner.run("touch", "--no-dereference", "-m", "-d", "@" + s + "." + String.format("%09d", ns), p.toString());
-        } else if (n.mtime() != null) {
-            FileTime t = FileTime.from(n.mtime(), TimeUnit.NANOSECONDS);
+        } else if (mtime != NO_TIME) {
+            FileTime t = FileTime.from(mtime, TimeUnit.NANOSECONDS);
             // the access time is set too (to now, as the restore just wrote the file): with only
             // one of the two, the JDK reads the file's attributes first, one more call per file
             FileTime now = FileTime.from(java.time.Instant.now());

@@ -6,19 +6,27 @@ package io.coffer.restore;
  * @param path restore only this path inside the backup ('/'-separated, relative), or null for all
  * @param allowExternalSymlinks create symlinks whose targets point outside the restore target
  *     (absolute or escaping with ".."); they are never followed while restoring
- * @param threads parallel pack readers and writers
+ * @param threads parallel pack readers and writers; 0 chooses by the store: cores + 1 for a local
+ *     repository, 2 x cores (at least 4) for a remote one, whose reads wait on the network
  */
 public record RestoreOptions(String path, boolean allowExternalSymlinks, int threads) {
     public RestoreOptions {
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1");
+        if (threads < 0) throw new IllegalArgumentException("threads must be >= 0 (0: chosen by the store)");
     }
 
     public static RestoreOptions defaults() {
-        return new RestoreOptions(null, false, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+        return new RestoreOptions(null, false, 0);
     }
 
     public RestoreOptions withPath(String p) {
         return new RestoreOptions(p, allowExternalSymlinks, threads);
+    }
+
+    /** The worker count for a store: {@link #threads} if set, else chosen as described there. */
+    public int threadsFor(boolean remoteStore) {
+        if (threads > 0) return threads;
+        int cores = Runtime.getRuntime().availableProcessors();
+        return remoteStore ? Math.max(4, 2 * cores) : cores + 1;
     }
 
     public RestoreOptions withExternalSymlinks(boolean allow) {

@@ -7,6 +7,7 @@ import io.coffer.repo.Node;
 import io.coffer.repo.PackInfo;
 import io.coffer.repo.Repository;
 import io.coffer.repo.RepositoryException;
+import io.coffer.repo.Trace;
 import io.coffer.repo.Tree;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -49,7 +50,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class RestoreRunner {
     private static final int MAX_GAP = 1 << 20;
-    private static final int MAX_RANGE = 16 << 20;
+    /** The most stored bytes read with one request: a remote store is asked for larger ranges. */
+    static final int MAX_RANGE_LOCAL = 4 << 20;
+    static final int MAX_RANGE_REMOTE = 16 << 20;
+    /** The most restored bytes per range (one task). */
     private static final long MAX_RANGE_RAW = 64 << 20;
     private static final int WRITE_BATCH = 4 << 20;
 
@@ -68,6 +72,13 @@ public final class RestoreRunner {
     private final Map<FileJob, String> hardLinkOf = new IdentityHashMap<>();
     private final Map<String, List<Use>> byPack = new LinkedHashMap<>();
     private final java.util.Set<Path> createdDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Each worker's read and write buffers, reused from range to range: allocated per range, they
+     * were promoted to the old generation by every young collection that caught them in use, and
+     * a restore with a large plan on the heap ran one full collection after another.
+     */
+    private final int maxRange;
+    private final ThreadLocal<Buffers> buffers = ThreadLocal.withInitial(Buffers::new);
     private Path root;
     private boolean device;
     /** The node of a file backup (kept whole: a device target needs its zero runs). */
@@ -81,30 +92,48 @@ public final class RestoreRunner {
     private record Use(BlobId id, MasterIndex.Location loc, FileJob file, long offset) {}
 
     /**
-     * One regular file to write. Keeps only what writing and finishing need (not the chunk list,
-     * which lives in the pack plan), so that the plan of a huge tree stays small.
+     * One regular file to write. Keeps only what writing and finishing need, as plain fields (not
+     * the node, nor its chunk list, which lives in the pack plan), so that the plan of a tree of
+     * many small files stays small: it sits on the heap for the whole restore.
      */
     private static final class FileJob {
+        private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<FileJob> REMAINING =
+                java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(FileJob.class, "remaining");
         final Path path;
-        final Node node;
+        final long size;
+        final long mtime;
+        final int mode;
+        final int uid;
+        final int gid;
         final boolean endsWithHole;
-        final AtomicInteger remaining = new AtomicInteger();
+        /** Blobs still to be written. */
+        volatile int remaining;
         /** Its place in the plan: uses of one blob are grouped by file, so that runs stay whole. */
         int seq;
         volatile boolean failed;
         boolean created;
 
-        FileJob(Path path, Node full) {
+        FileJob(Path path, Node n) {
             this.path = path;
-            this.node = new Node(null, full.type(), full.mode(), full.uid(), full.gid(), full.mtime(), null, null, full.size(),
-                    null, null, null, null, null, full.link());
-            this.endsWithHole = !full.content().isEmpty() && Node.isZero(full.content().get(full.content().size() - 1));
+            this.size = n.size() == null ? 0 : n.size();
+            this.mtime = n.mtime() == null ? Metadata.NO_TIME : n.mtime();
+            this.mode = n.mode() == null ? Metadata.NONE : n.mode();
+            boolean owner = n.uid() != null && n.gid() != null;
+            this.uid = owner ? n.uid() : Metadata.NONE;
+            this.gid = owner ? n.gid() : Metadata.NONE;
+            this.endsWithHole = !n.content().isEmpty() && Node.isZero(n.content().get(n.content().size() - 1));
+        }
+
+        /** Counts down {@code n} written blobs; true when that was the last of them. */
+        boolean written(int n) {
+            return REMAINING.addAndGet(this, -n) == 0;
         }
     }
 
     public RestoreRunner(Repository repo, RestoreOptions opts) {
         this.repo = repo;
         this.opts = opts;
+        this.maxRange = repo.store().remote() ? MAX_RANGE_REMOTE : MAX_RANGE_LOCAL;
     }
 
     public long bytesDone() {
@@ -122,13 +151,16 @@ public final class RestoreRunner {
     public RestoreResult run(String backupId, Path target) throws IOException {
         Manifest m = repo.loadManifest(backupId);
         Tree top = repo.readTree(m.tree());
+        Trace.mark("manifest and root tree read");
         if (m.kind().equals(Manifest.FILE)) {
             planFile(top, target);
         } else {
             planDir(m, top, target);
         }
-        for (FileJob f : files) totalBytes += f.node.size();
+        for (FileJob f : files) totalBytes += f.size;
+        Trace.mark("planned: %d files, %d dirs, %d packs", files.size(), dirs.size(), byPack.size());
         execute();
+        Trace.mark("restored");
         return new RestoreResult(files.size() - errors.size(), dirs.size(), links.size(), bytes.get(), errors, warnings);
     }
 
@@ -239,7 +271,7 @@ public final class RestoreRunner {
                 return;
             }
             byPack.computeIfAbsent(loc.pack().id(), k -> new ArrayList<>()).add(new Use(id, loc, job, off));
-            job.remaining.incrementAndGet();
+            job.remaining++; // planning is single-threaded and ends before any writer starts
             off += loc.rawLength();
         }
         if (off != n.size()) fail(job, "chunk lengths add up to " + off + " bytes, the file had " + n.size());
@@ -254,8 +286,9 @@ public final class RestoreRunner {
     private void execute() throws IOException {
         for (DirJob d : dirs) mkdir(d.path());
         if (!Files.isDirectory(root)) mkdir(root);
+        Trace.mark("directories made");
         if (device) zeroDeviceRanges();
-        ExecutorService pool = Executors.newFixedThreadPool(opts.threads(), r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(opts.threadsFor(repo.store().remote()), r -> {
             Thread t = new Thread(r, "coffer-restore");
             t.setDaemon(true);
             return t;
@@ -263,10 +296,10 @@ public final class RestoreRunner {
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (FileJob f : files) {
-                if (!f.failed && f.remaining.get() == 0) futures.add(pool.submit(() -> finishEmpty(f)));
+                if (!f.failed && f.remaining == 0) futures.add(pool.submit(() -> finishEmpty(f)));
             }
             for (List<Use> uses : byPack.values()) {
-                for (List<Use> range : ranges(uses)) futures.add(pool.submit(() -> restoreRange(range)));
+                for (List<Use> range : ranges(uses, maxRange)) futures.add(pool.submit(() -> restoreRange(range)));
             }
             for (Future<?> f : futures) {
                 try {
@@ -284,6 +317,7 @@ public final class RestoreRunner {
         } finally {
             io.coffer.repo.Pools.stop(pool); // no writer may outlive a cancelled restore (its staging is wiped next)
         }
+        Trace.mark("data written");
         for (FileJob f : files) {
             if (f.failed) Files.deleteIfExists(f.path);
         }
@@ -336,7 +370,7 @@ public final class RestoreRunner {
                         StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
                 if (f.endsWithHole) {
                     try (var raf = new java.io.RandomAccessFile(f.path.toFile(), "rw")) {
-                        raf.setLength(f.node.size()); // the trailing zero run stays a hole
+                        raf.setLength(f.size); // the trailing zero run stays a hole
                     }
                 }
                 return ch;
@@ -370,10 +404,10 @@ public final class RestoreRunner {
     /**
      * Splits a pack's uses (sorted by their place in the pack) into ranges, each read with one
      * request and restored as one task: blobs closer than {@link #MAX_GAP}, at most
-     * {@link #MAX_RANGE} stored and {@link #MAX_RANGE_RAW} restored bytes. Small tasks keep both
+     * {@code maxRange} stored and {@link #MAX_RANGE_RAW} restored bytes. Small tasks keep both
      * cores busy to the end even when a backup has only a few (well compressed) packs.
      */
-    static List<List<Use>> ranges(List<Use> uses) {
+    static List<List<Use>> ranges(List<Use> uses, int maxRange) {
         uses.sort(Comparator.comparingInt((Use u) -> u.loc().offset()).thenComparingInt((Use u) -> u.file().seq).thenComparingLong(Use::offset));
         List<List<Use>> out = new ArrayList<>();
         int i = 0;
@@ -384,7 +418,7 @@ public final class RestoreRunner {
             int j = i + 1;
             while (j < uses.size()) {
                 MasterIndex.Location l = uses.get(j).loc();
-                if (l.offset() > end + MAX_GAP || l.offset() + l.storedLength() - start > MAX_RANGE || raw + l.rawLength() > MAX_RANGE_RAW) break;
+                if (l.offset() > end + MAX_GAP || l.offset() + l.storedLength() - start > maxRange || raw + l.rawLength() > MAX_RANGE_RAW) break;
                 end = Math.max(end, l.offset() + l.storedLength());
                 raw += l.rawLength();
                 j++;
@@ -397,65 +431,122 @@ public final class RestoreRunner {
 
     private void restoreRange(List<Use> uses) {
         PackInfo pack = uses.get(0).loc().pack();
-        Map<FileJob, FileChannel> open = new IdentityHashMap<>();
-        Map<FileJob, Integer> written = new IdentityHashMap<>();
+        String key = pack.key();
+        int n = uses.size();
         // a file's channel stays open only while this range still holds blobs for it
-        Map<FileJob, Integer> left = new IdentityHashMap<>();
-        for (Use u : uses) left.merge(u.file(), 1, Integer::sum);
-        Batch batch = new Batch();
+        boolean[] lastOfFile = new boolean[n];
+        java.util.Set<FileJob> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (int i = n - 1; i >= 0; i--) lastOfFile[i] = seen.add(uses.get(i).file());
+        RangeWriter w = new RangeWriter(key);
         try {
             int start = uses.get(0).loc().offset();
             int end = start;
             for (Use u : uses) end = Math.max(end, u.loc().offset() + u.loc().storedLength());
-            byte[] range;
+            byte[] range = buffers.get().range(end - start, maxRange);
             try {
-                range = repo.store().get(pack.key(), start, end - start);
-                if (range.length != end - start) throw new IOException("object " + pack.key() + " is truncated at offset " + (start + range.length));
+                int got = repo.store().read(key, start, range, 0, end - start);
+                if (got != end - start) throw new IOException("object " + key + " is truncated at offset " + (start + got));
             } catch (IOException e) {
-                for (Use u : uses) fail(u.file(), "cannot read pack " + pack.key() + ": " + e.getMessage());
+                for (Use u : uses) fail(u.file(), "cannot read pack " + key + ": " + e.getMessage());
                 return;
             }
-            BlobId lastId = null;
-            int lastAt = -1;
-            for (Use u : uses) {
-                FileJob f = u.file();
-                if (left.merge(f, -1, Integer::sum) == 0) left.remove(f);
-                if (f.failed) {
-                    closeIfDone(open, left, batch, f);
-                    continue;
-                }
-                int raw = u.loc().rawLength();
-                try {
+            for (int i = 0; i < n; i++) {
+                Use u = uses.get(i);
+                if (!u.file().failed) w.put(u, range, start);
+                if (lastOfFile[i]) w.close(u.file());
+            }
+        } finally {
+            w.closeAll();
+        }
+        for (var e : w.written.entrySet()) {
+            FileJob f = e.getKey();
+            if (f.written(e.getValue()[0]) && !f.failed) finish(f);
+        }
+        // files whose every use here failed still count down, so they are never finished
+    }
+
+    private static final class Buffers {
+        byte[] read = new byte[0];
+        final byte[] batch = new byte[WRITE_BATCH];
+
+        /** A buffer of at least {@code n} bytes; the first one is {@code usual} bytes, the common size. */
+        byte[] range(int n, int usual) {
+            if (read.length < n) read = new byte[Math.max(n, usual)];
+            return read;
+        }
+    }
+
+    /** The writing side of one range: open channels, the write batch, blobs written per file. */
+    private final class RangeWriter {
+        final String key;
+        final Map<FileJob, FileChannel> open = new IdentityHashMap<>();
+        final Map<FileJob, int[]> written = new IdentityHashMap<>();
+        final Batch batch = new Batch();
+        FileJob lastFile;
+        FileChannel lastCh;
+        int[] lastCount;
+        BlobId lastId;
+        int lastAt = -1;
+
+        RangeWriter(String key) {
+            this.key = key;
+        }
+
+        /** Decodes one blob of the range into the batch (or copies it, when the same blob came just before). */
+        void put(Use u, byte[] range, int start) {
+            FileJob f = u.file();
+            int raw = u.loc().rawLength();
+            try {
+                if (f != lastFile) {
                     FileChannel ch = open.get(f);
                     if (ch == null) {
                         ch = open(f);
                         open.put(f, ch);
                     }
-                    byte[] again = u.id().equals(lastId) && lastAt >= 0 ? java.util.Arrays.copyOfRange(batch.buf, lastAt, lastAt + raw) : null;
-                    int at = batch.reserve(f, ch, u.offset(), raw);
-                    if (again != null) {
-                        System.arraycopy(again, 0, batch.buf, at, raw);
-                    } else {
-                        try {
-                            repo.decodeBlobInto(pack.key(), u.loc().offset(), u.id(), range, u.loc().offset() - start, u.loc().storedLength(), batch.buf, at, raw);
-                        } catch (RepositoryException e) {
-                            lastId = null;
-                            fail(f, e.getMessage());
-                            closeIfDone(open, left, batch, f);
-                            continue;
-                        }
-                    }
-                    batch.commit(raw);
-                    lastId = u.id();
-                    lastAt = at;
-                    bytes.addAndGet(raw);
-                    written.merge(f, 1, Integer::sum);
-                } catch (IOException e) {
-                    fail(f, "cannot write: " + e.getMessage());
+                    lastFile = f;
+                    lastCh = ch;
+                    lastCount = written.computeIfAbsent(f, k -> new int[1]);
                 }
-                closeIfDone(open, left, batch, f);
+                boolean again = lastAt >= 0 && u.id().equals(lastId);
+                int prev = lastAt;
+                int at = batch.reserve(f, lastCh, u.offset(), raw);
+                if (again) {
+                    // reserve() may have flushed, but the bytes stay in the buffer until they are overwritten
+                    if (prev != at) System.arraycopy(batch.buf, prev, batch.buf, at, raw);
+                } else {
+                    try {
+                        repo.decodeBlobInto(key, u.loc().offset(), u.id(), range, u.loc().offset() - start, u.loc().storedLength(), batch.buf, at, raw);
+                    } catch (RepositoryException e) {
+                        lastId = null;
+                        lastAt = -1;
+                        fail(f, e.getMessage());
+                        return;
+                    }
+                }
+                batch.commit(raw);
+                lastId = u.id();
+                lastAt = at;
+                bytes.addAndGet(raw);
+                lastCount[0]++;
+            } catch (IOException e) {
+                fail(f, "cannot write: " + e.getMessage());
             }
-        } finally {
+        }
+
+        /** The range holds no more blobs of {@code f}: write what is pending for it and close it. */
+        void close(FileJob f) {
+            if (batch.file == f) batch.flush();
+            if (lastFile == f) lastFile = null;
+            FileChannel ch = open.remove(f);
+            if (ch == null) return;
+            try {
+                ch.close();
+            } catch (IOException e) {
+                fail(f, "cannot close: " + e.getMessage());
+            }
+        }
+
+        void closeAll() {
             batch.flush();
             for (FileChannel ch : open.values()) {
                 try {
@@ -465,23 +556,6 @@ public final class RestoreRunner {
                 }
             }
         }
-        for (var e : written.entrySet()) {
-            FileJob f = e.getKey();
-            if (f.remaining.addAndGet(-e.getValue()) == 0 && !f.failed) finish(f);
-        }
-        // files whose every use here failed still count down, so they are never finished
-    }
-
-    private void closeIfDone(Map<FileJob, FileChannel> open, Map<FileJob, Integer> left, Batch batch, FileJob f) {
-        if (left.containsKey(f)) return;
-        if (batch.file == f) batch.flush();
-        FileChannel ch = open.remove(f);
-        if (ch == null) return;
-        try {
-            ch.close();
-        } catch (IOException e) {
-            fail(f, "cannot close: " + e.getMessage());
-        }
     }
 
     /**
@@ -489,7 +563,7 @@ public final class RestoreRunner {
      * a file of 8 KiB blocks is written a few MiB at a time, not a block at a time.
      */
     private final class Batch {
-        byte[] buf = new byte[WRITE_BATCH];
+        byte[] buf = buffers.get().batch;
         FileJob file;
         FileChannel ch;
         long pos;
@@ -521,7 +595,7 @@ public final class RestoreRunner {
             if (f == null) return;
             file = null;
             try {
-                if (len > 0) writeSparse(ch, buf, len, pos, f.node.size());
+                if (len > 0) writeSparse(ch, buf, len, pos, f.size);
             } catch (IOException e) {
                 fail(f, "cannot write: " + e.getMessage());
             }
@@ -563,7 +637,7 @@ public final class RestoreRunner {
             return;
         }
         try {
-            Metadata.apply(f.path, f.node, createdDirs.contains(f.path.getParent()));
+            Metadata.apply(f.path, Node.FILE, f.mode, f.uid, f.gid, f.mtime, createdDirs.contains(f.path.getParent()));
         } catch (IOException e) {
             warnings.add("cannot set metadata of " + f.path + ": " + e.getMessage());
         }

@@ -114,6 +114,11 @@ public final class FaultInjectingObjectStore implements ObjectStore {
     }
 
     @Override
+    public boolean remote() {
+        return inner.remote();
+    }
+
+    @Override
     public String location() {
         return inner.location();
     }

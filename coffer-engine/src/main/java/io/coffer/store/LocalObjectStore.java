@@ -127,22 +127,41 @@ public final class LocalObjectStore implements ObjectStore {
     public byte[] get(String key, long offset, int length) throws IOException {
         if (offset < 0 || length < 0) throw new IllegalArgumentException("bad range " + offset + "+" + length + " for " + key);
         try (FileChannel ch = FileChannel.open(pathOf(Keys.check(key)), StandardOpenOption.READ)) {
-            long size = ch.size();
-            int n = (int) Math.max(0, Math.min(length, size - offset));
-            byte[] out = new byte[n];
-            ByteBuffer buf = ByteBuffer.wrap(out);
-            long pos = offset;
-            while (buf.hasRemaining()) {
-                buf.limit(Math.min(out.length, buf.position() + IO_SLICE));
-                int r = ch.read(buf, pos);
-                buf.limit(out.length);
-                if (r < 0) break;
-                pos += r;
-            }
-            return buf.hasRemaining() ? java.util.Arrays.copyOf(out, buf.position()) : out;
+            byte[] out = new byte[(int) Math.max(0, Math.min(length, ch.size() - offset))];
+            int n = readFully(ch, offset, out, 0, out.length);
+            return n == out.length ? out : java.util.Arrays.copyOf(out, n);
         } catch (IOException e) {
             throw translate(key, "read", e);
         }
+    }
+
+    @Override
+    public int read(String key, long offset, byte[] dst, int dstOff, int length) throws IOException {
+        if (offset < 0 || length < 0) throw new IllegalArgumentException("bad range " + offset + "+" + length + " for " + key);
+        java.util.Objects.checkFromIndexSize(dstOff, length, dst.length);
+        try (FileChannel ch = FileChannel.open(pathOf(Keys.check(key)), StandardOpenOption.READ)) {
+            return readFully(ch, offset, dst, dstOff, (int) Math.max(0, Math.min(length, ch.size() - offset)));
+        } catch (IOException e) {
+            throw translate(key, "read", e);
+        }
+    }
+
+    /** Reads up to {@code n} bytes at {@code pos}, in slices (see {@link #IO_SLICE}); stops early only at the end. */
+    private static int readFully(FileChannel ch, long pos, byte[] dst, int off, int n) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(dst, off, n);
+        int end = off + n;
+        while (buf.hasRemaining()) {
+            buf.limit(Math.min(end, buf.position() + IO_SLICE));
+            int r = ch.read(buf, pos + (buf.position() - off));
+            buf.limit(end);
+            if (r < 0) break;
+        }
+        return buf.position() - off;
+    }
+
+    @Override
+    public boolean remote() {
+        return false;
     }
 
     @Override

@@ -64,6 +64,21 @@ public interface ObjectStore extends Closeable {
     byte[] get(String key, long offset, int length) throws IOException;
 
     /**
+     * Reads {@code length} bytes starting at {@code offset} into {@code dst} from {@code dstOff};
+     * returns how many were read, fewer only when the object ends before {@code offset + length}.
+     * Lets a caller reuse one buffer for many reads. The default goes through
+     * {@link #get(String, long, int)}; a store that can read without the extra copy overrides it.
+     *
+     * @throws ObjectNotFoundException if the key does not exist
+     */
+    default int read(String key, long offset, byte[] dst, int dstOff, int length) throws IOException {
+        java.util.Objects.checkFromIndexSize(dstOff, length, dst.length);
+        byte[] b = get(key, offset, length);
+        System.arraycopy(b, 0, dst, dstOff, b.length);
+        return b.length;
+    }
+
+    /**
      * Size of an object.
      *
      * @throws ObjectNotFoundException if the key does not exist
@@ -79,6 +94,15 @@ public interface ObjectStore extends Closeable {
      * @throws ObjectNotFoundException if the key does not exist
      */
     void delete(String key) throws IOException;
+
+    /**
+     * Whether each request crosses a network (true unless the store says otherwise). Readers of a
+     * remote store keep more requests in flight and fetch larger ranges per request; a local
+     * store gets fewer, smaller reads, which keep memory low at the same speed.
+     */
+    default boolean remote() {
+        return true;
+    }
 
     /** Where this store lives, for messages ("local:/srv/repo", "s3://bucket/prefix"). */
     String location();

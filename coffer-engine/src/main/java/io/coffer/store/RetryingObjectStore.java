@@ -95,6 +95,11 @@ public final class RetryingObjectStore implements ObjectStore {
     }
 
     @Override
+    public int read(String key, long offset, byte[] dst, int dstOff, int length) throws IOException {
+        return retry(() -> inner.read(key, offset, dst, dstOff, length));
+    }
+
+    @Override
     public ObjectInfo stat(String key) throws IOException {
         return retry(() -> inner.stat(key));
     }
@@ -118,6 +123,11 @@ public final class RetryingObjectStore implements ObjectStore {
             }
             return null;
         });
+    }
+
+    @Override
+    public boolean remote() {
+        return inner.remote();
     }
 
     @Override

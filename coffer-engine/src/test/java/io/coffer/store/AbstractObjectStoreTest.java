@@ -116,6 +116,25 @@ public abstract class AbstractObjectStoreTest {
     }
 
     @Test
+    void rangeReadsIntoABufferFillOnlyTheirPartOfIt() throws Exception {
+        byte[] data = new byte[3 << 20]; // more than one read slice of the local store
+        new java.util.Random(7).nextBytes(data);
+        store.put("data/b", ByteBuffer.wrap(data));
+        byte[] dst = new byte[data.length + 20];
+        java.util.Arrays.fill(dst, (byte) 0x5a);
+        assertThat(store.read("data/b", 100, dst, 10, data.length - 100)).isEqualTo(data.length - 100);
+        assertThat(java.util.Arrays.copyOfRange(dst, 10, 10 + data.length - 100)).isEqualTo(java.util.Arrays.copyOfRange(data, 100, data.length));
+        assertThat(dst[9]).isEqualTo((byte) 0x5a);
+        assertThat(dst[10 + data.length - 100]).isEqualTo((byte) 0x5a);
+        // short only at the end of the object
+        assertThat(store.read("data/b", data.length - 5, dst, 0, 50)).isEqualTo(5);
+        assertThat(java.util.Arrays.copyOfRange(dst, 0, 5)).isEqualTo(java.util.Arrays.copyOfRange(data, data.length - 5, data.length));
+        assertThat(store.read("data/b", data.length, dst, 0, 10)).isZero();
+        assertThatThrownBy(() -> store.read("data/nope", 0, dst, 0, 10)).isInstanceOf(ObjectNotFoundException.class).hasMessageContaining("data/nope");
+        assertThatThrownBy(() -> store.read("data/b", 0, dst, 30, dst.length)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    @Test
     void listReturnsKeysUnderAPrefixWithSizes() throws Exception {
         String longHex = "3fa2c81e0b1d00112233445566778899aabbccddeeff00112233445566778899";
         store.put("data/" + longHex, bytes("12345"));
