@@ -10,6 +10,7 @@ import io.coffer.repo.Packer;
 import io.coffer.repo.RepoLock;
 import io.coffer.repo.Repository;
 import io.coffer.repo.RepositoryException;
+import io.coffer.repo.Trace;
 import io.coffer.repo.Tree;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -109,6 +110,7 @@ public final class BackupRunner {
                     "parent backup " + opts.parent().substring(0, 12) + " is of a " + parent.kind() + ", this source is not");
         }
         try (RepoLock lock = repo.lock(false, "backup of " + src)) {
+            Trace.mark("locked");
             workers = Executors.newFixedThreadPool(opts.threads(), r -> {
                 Thread t = new Thread(r, "coffer-backup");
                 t.setDaemon(true);
@@ -132,7 +134,9 @@ public final class BackupRunner {
                     treeId = saveTree(List.of(node), pt);
                 }
                 progress.scanDone = true;
+                Trace.mark("tree walked: %d files, %d unchanged, %d MiB read", progress.filesSeen.get(), progress.filesUnchanged.get(), progress.bytesRead.get() >> 20);
                 packer.flush();
+                Trace.mark("packs and index written");
                 Manifest.Stats stats = new Manifest.Stats(progress.filesSeen.get(), progress.dirs.get(), progress.others.get(),
                         progress.bytesSeen.get(), progress.bytesRead.get(), progress.filesUnchanged.get(), packer.newBlobs(),
                         packer.newRawBytes(), packer.newStoredBytes(), progress.zeroBytes.get(),
@@ -140,6 +144,7 @@ public final class BackupRunner {
                 Manifest m = new Manifest(Manifest.VERSION, start.toString(), RepoLock.hostname(), src.toString(), dir ? Manifest.DIR : Manifest.FILE,
                         opts.parent(), treeId, dir ? rootMeta.toNode("") : null, opts.tags(), stats);
                 String id = repo.saveManifest(m);
+                Trace.mark("manifest written");
                 return new BackupResult(id, m, warnings);
             } finally {
                 Pools.stop(scanners, workers); // a cancelled run's threads must not outlive it
