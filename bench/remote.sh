@@ -19,6 +19,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 W=${BENCH_DIR:-/var/tmp/coffer-bench}
+. "$here/fresh-fs.sh"   # fresh_fs, release_fs: every restore goes to a fresh file system
 RUNS=${RUNS:-1}
 DATA=${REMOTE_DATA:-$W/data/mixed}
 mkdir -p "$W" "$here/results"
@@ -55,7 +56,7 @@ KEYTOOL=$(dirname "$JAVA")/keytool
 
 # start_proxy NAME [OPTIONS]: a counting proxy in front of Swift; sets NAME_PORT
 PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
+trap 'kill "${PIDS[@]}" 2>/dev/null || true; release_fs "$W/restore-remote" 2>/dev/null || true' EXIT
 start_proxy() {
   local name=$1; shift
   rm -f "$W/proxy-$name.json"
@@ -106,7 +107,8 @@ for run in $(seq "$RUNS"); do
   )
   for tool in coffer-s3 coffer-s3-tls coffer-swift restic-swift restic-s3; do
     repo=${REPO[$tool]}
-    out="$W/restore-remote"; rm -rf "$out"
+    release_fs "$W/restore-remote"; fresh_fs "$W/restore-remote" "$(du -sb --apparent-size "$DATA" | cut -f1)" "$(find "$DATA" | wc -l)"
+    out="$W/restore-remote/r"
     case $tool in
       coffer-*)
         cof=("$COFFER")
@@ -128,7 +130,7 @@ for run in $(seq "$RUNS"); do
         ;;
     esac
     if ! diff -r --no-dereference "$DATA" "$out" >/dev/null 2>&1; then echo "bench: $tool restored something different from $DATA" >&2; exit 1; fi
-    rm -rf "$W/restore-remote"
+    release_fs "$W/restore-remote"
   done
 done
 

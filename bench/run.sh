@@ -130,9 +130,12 @@ backup() { # SET OP TOOL DIR
       if [ "$op" = full ]; then cp -f "$repo/snar.cur" "$repo/snar"; fi ;;
   esac
 }
-restore() { # SET TOOL
-  local set=$1 tool=$2 repo="$W/repo/$1-$2" t="$W/restore/$1-$2"
-  rm -rf "$t"; mkdir -p "$t"
+. "$here/fresh-fs.sh"   # fresh_fs, release_fs: every restore goes to a fresh file system
+restore() { # SET TOOL DATA_DIR
+  local set=$1 tool=$2 repo="$W/repo/$1-$2" m="$W/restore/$1-$2"
+  release_fs "$m"
+  fresh_fs "$m" "$(du -sb --apparent-size "$3" | cut -f1)" "$(find "$3" | wc -l)"
+  local t="$m/r"
   case $tool in
     coffer) measure "$set" restore coffer "$t" "$COFFER" repo restore --repo "$repo" -q --allow-external-symlinks latest "$t" ;;
     restic) measure "$set" restore restic "$t" restic -r "$repo" -q restore latest --target "$t" ;;
@@ -142,12 +145,14 @@ restore() { # SET TOOL
   esac
 }
 verify_coffer_restore() { # SET DIR : the Coffer restore must match the source exactly
-  if ! diff -r --no-dereference "$2" "$W/restore/$1-coffer" >/dev/null 2>&1; then
+  if ! diff -r --no-dereference "$2" "$W/restore/$1-coffer/r" >/dev/null 2>&1; then
     echo "bench: Coffer restore of $1 DIFFERS from the source" >&2; exit 1
   fi
 }
+trap 'for m in "$W"/restore/*; do [ -d "$m" ] && release_fs "$m"; done 2>/dev/null || true' EXIT
 
 TOOLS="coffer restic borg tar"
+for m in "$W"/restore/*; do [ -d "$m" ] && release_fs "$m"; done 2>/dev/null || true
 rm -rf "$W/repo" "$W/restore"
 for set in $SETS; do
   echo "bench: preparing $set" >&2
@@ -162,10 +167,10 @@ for set in $SETS; do
   fi
   for tool in $TOOLS; do
     [ "$tool" = tar ] && [ "$set" = pg ] && continue   # tar restore = full archive only; skip for pg after incr
-    restore "$set" "$tool"
+    restore "$set" "$tool" "$dir"
+    if [ "$tool" = coffer ] && [ "$set" != pg ]; then verify_coffer_restore "$set" "$dir"; fi
+    release_fs "$W/restore/$set-$tool"
   done
-  [ "$set" = pg ] || verify_coffer_restore "$set" "$dir"
-  rm -rf "$W/restore"
 done
 
 python3 "$here/report.py" "$RES" | tee "$here/results/latest.md"
