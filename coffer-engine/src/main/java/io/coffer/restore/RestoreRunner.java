@@ -56,6 +56,11 @@ public final class RestoreRunner {
     /** The most restored bytes per range (one task). */
     private static final long MAX_RANGE_RAW = 64 << 20;
     private static final int WRITE_BATCH = 4 << 20;
+    /**
+     * The read and write buffers of all workers together stay within this, whatever the worker
+     * count: the heap also holds the plan and the index (many workers get smaller ranges).
+     */
+    private static final long BUFFER_BUDGET = 80L << 20;
 
     private final Repository repo;
     private final RestoreOptions opts;
@@ -77,8 +82,10 @@ public final class RestoreRunner {
      * were promoted to the old generation by every young collection that caught them in use, and
      * a restore with a large plan on the heap ran one full collection after another.
      */
+    private final int threads;
     private final int maxRange;
-    private final ThreadLocal<Buffers> buffers = ThreadLocal.withInitial(Buffers::new);
+    private final int batchSize;
+    private final ThreadLocal<Buffers> buffers;
     private Path root;
     private boolean device;
     /** The node of a file backup (kept whole: a device target needs its zero runs). */
@@ -133,7 +140,11 @@ public final class RestoreRunner {
     public RestoreRunner(Repository repo, RestoreOptions opts) {
         this.repo = repo;
         this.opts = opts;
-        this.maxRange = repo.store().remote() ? MAX_RANGE_REMOTE : MAX_RANGE_LOCAL;
+        boolean remote = repo.store().remote();
+        this.threads = opts.threadsFor(remote);
+        this.maxRange = (int) Math.max(1 << 20, Math.min(remote ? MAX_RANGE_REMOTE : MAX_RANGE_LOCAL, BUFFER_BUDGET * 4 / 5 / threads));
+        this.batchSize = (int) Math.max(256 << 10, Math.min(WRITE_BATCH, BUFFER_BUDGET / 5 / threads));
+        this.buffers = ThreadLocal.withInitial(() -> new Buffers(batchSize));
     }
 
     public long bytesDone() {
@@ -288,7 +299,7 @@ public final class RestoreRunner {
         if (!Files.isDirectory(root)) mkdir(root);
         Trace.mark("directories made");
         if (device) zeroDeviceRanges();
-        ExecutorService pool = Executors.newFixedThreadPool(opts.threadsFor(repo.store().remote()), r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "coffer-restore");
             t.setDaemon(true);
             return t;
@@ -325,7 +336,8 @@ public final class RestoreRunner {
         dirs.sort(Comparator.comparingInt(DirJob::depth).reversed());
         for (DirJob d : dirs) {
             try {
-                Metadata.apply(d.path(), d.node());
+                // a directory this restore made in one it made is owned by this process already
+                Metadata.apply(d.path(), d.node(), createdDirs.contains(d.path()) && createdDirs.contains(d.path().getParent()));
             } catch (IOException e) {
                 warnings.add("cannot set metadata of " + d.path() + ": " + e.getMessage());
             }
@@ -333,6 +345,13 @@ public final class RestoreRunner {
     }
 
     private void mkdir(Path p) throws IOException {
+        Path parent = p.getParent();
+        if (parent != null && createdDirs.contains(parent)) {
+            // in a directory this restore made, nothing stands in the way: one call, no checks
+            Files.createDirectory(p);
+            createdDirs.add(p);
+            return;
+        }
         if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) return;
         if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
             try {
@@ -341,7 +360,6 @@ public final class RestoreRunner {
                 throw new RepositoryException(RepositoryException.Kind.CONFLICT, "cannot replace " + p + " with a directory");
             }
         }
-        Path parent = p.getParent();
         if (parent != null && !Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) mkdir(parent);
         Files.createDirectory(p);
         createdDirs.add(p);
@@ -467,7 +485,11 @@ public final class RestoreRunner {
 
     private static final class Buffers {
         byte[] read = new byte[0];
-        final byte[] batch = new byte[WRITE_BATCH];
+        final byte[] batch;
+
+        Buffers(int batchSize) {
+            batch = new byte[batchSize];
+        }
 
         /** A buffer of at least {@code n} bytes; the first one is {@code usual} bytes, the common size. */
         byte[] range(int n, int usual) {
@@ -647,8 +669,9 @@ public final class RestoreRunner {
     private void restoreLink(Entry e) {
         Path p = e.path();
         Node n = e.node();
+        boolean fresh = createdDirs.contains(p.getParent()); // nothing can be in the way there
         try {
-            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) Files.delete(p);
+            if (!fresh && Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) Files.delete(p);
             switch (n.type()) {
                 case Node.FILE -> {
                     FileJob first = linkGroups.get(n.link());
@@ -676,7 +699,7 @@ public final class RestoreRunner {
                     return;
                 }
             }
-            Metadata.apply(p, n);
+            Metadata.apply(p, n, fresh);
         } catch (IOException ex) {
             errors.add(p + ": cannot create " + n.type() + ": " + ex.getMessage());
         }

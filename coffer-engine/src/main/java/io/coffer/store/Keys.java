@@ -21,6 +21,25 @@ public final class Keys {
         return key;
     }
 
+    /** Checks a range read of {@code key}: a valid key, no negative offset or length. */
+    public static String checkRange(String key, long offset, int length) {
+        check(key);
+        if (offset < 0 || length < 0) throw new IllegalArgumentException("negative range " + offset + "+" + length + " of " + key);
+        return key;
+    }
+
+    /** {@link #checkRange}, and that {@code length} bytes fit in {@code dst} from {@code dstOff}. */
+    public static String checkRead(String key, long offset, byte[] dst, int dstOff, int length) {
+        checkRange(key, offset, length);
+        java.util.Objects.checkFromIndexSize(dstOff, length, dst.length);
+        return key;
+    }
+
+    /** The HTTP {@code Range} header for {@code length > 0} bytes from {@code offset}. */
+    public static String httpRange(long offset, int length) {
+        return "bytes=" + offset + "-" + (offset + length - 1);
+    }
+
     /** Checks a list prefix: empty, or a key prefix (may end in '/'). */
     public static String checkPrefix(String prefix) {
         if (prefix.isEmpty()) return prefix;

@@ -222,14 +222,13 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public byte[] get(String key, long offset, int length) throws IOException {
-        Keys.check(key);
-        if (offset < 0 || length < 0) throw new IllegalArgumentException("negative range " + offset + "+" + length + " of " + key);
+        Keys.checkRange(key, offset, length);
         if (length == 0) {
             stat(key);
             return new byte[0];
         }
         try {
-            String range = "bytes=" + offset + "-" + (offset + length - 1);
+            String range = Keys.httpRange(offset, length);
             return read(key, s3.getObject(r -> r.bucket(bucket).key(prefix + key).range(range)));
         } catch (S3Exception e) {
             if (e.statusCode() == 416) { // the range starts at or past the end
@@ -239,6 +238,38 @@ public final class S3ObjectStore implements ObjectStore {
             throw fail(key, "get", e);
         } catch (SdkException e) {
             throw fail(key, "get", e);
+        }
+    }
+
+    @Override
+    public int read(String key, long offset, byte[] dst, int dstOff, int length) throws IOException {
+        Keys.checkRead(key, offset, dst, dstOff, length);
+        if (length == 0) {
+            stat(key);
+            return 0;
+        }
+        String range = Keys.httpRange(offset, length);
+        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(r -> r.bucket(bucket).key(prefix + key).range(range))) {
+            Long announced = in.response().contentLength();
+            // straight into the caller's buffer: a range is never longer than asked for
+            int want = announced == null || announced < 0 ? length : (int) Math.min(length, announced);
+            int n = in.readNBytes(dst, dstOff, want);
+            if (announced != null && announced >= 0 && n != want) {
+                throw new StoreException(key, "get " + key + " failed: the body ended after " + n + " of " + want + " bytes", true);
+            }
+            return n;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 416) { // the range starts at or past the end
+                stat(key);
+                return 0;
+            }
+            throw fail(key, "get", e);
+        } catch (SdkException e) {
+            throw fail(key, "get", e);
+        } catch (StoreException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new StoreException(key, "get " + key + " failed while reading the body: " + e.getMessage(), true, e);
         }
     }
 

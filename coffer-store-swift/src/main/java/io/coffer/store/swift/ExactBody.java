@@ -16,19 +16,37 @@ import java.util.concurrent.Flow;
  */
 final class ExactBody implements HttpResponse.BodySubscriber<byte[]> {
     private final byte[] out;
+    private final int start;
+    private final int end;
     private final CompletableFuture<byte[]> result = new CompletableFuture<>();
     private Flow.Subscription subscription;
     private int pos;
 
-    private ExactBody(int length) {
-        this.out = new byte[length];
+    private ExactBody(byte[] out, int start, int length) {
+        this.out = out;
+        this.start = start;
+        this.end = start + length;
+        this.pos = start;
     }
 
     static HttpResponse.BodyHandler<byte[]> handler() {
         return info -> {
             long n = info.headers().firstValueAsLong("Content-Length").orElse(-1);
             if (info.statusCode() / 100 != 2 || n < 0 || n > Integer.MAX_VALUE - 16) return HttpResponse.BodySubscribers.ofByteArray();
-            return new ExactBody((int) n);
+            return new ExactBody(new byte[(int) n], 0, (int) n);
+        };
+    }
+
+    /**
+     * A partial-content (206) body of at most {@code max} bytes read into {@code dst} from
+     * {@code off}; the result is {@code dst} itself, filled with {@code Content-Length} bytes. Any
+     * other answer (a whole object, an error) is collected into a new array, the JDK's way.
+     */
+    static HttpResponse.BodyHandler<byte[]> into(byte[] dst, int off, int max) {
+        return info -> {
+            long n = info.headers().firstValueAsLong("Content-Length").orElse(-1);
+            if (info.statusCode() != 206 || n < 0 || n > max) return HttpResponse.BodySubscribers.ofByteArray();
+            return new ExactBody(dst, off, (int) n);
         };
     }
 
@@ -47,9 +65,9 @@ final class ExactBody implements HttpResponse.BodySubscriber<byte[]> {
     public void onNext(List<ByteBuffer> items) {
         for (ByteBuffer b : items) {
             int n = b.remaining();
-            if (n > out.length - pos) {
+            if (n > end - pos) {
                 subscription.cancel();
-                result.completeExceptionally(new IOException("response body is longer than its Content-Length (" + out.length + " bytes)"));
+                result.completeExceptionally(new IOException("response body is longer than its Content-Length (" + (end - start) + " bytes)"));
                 return;
             }
             b.get(out, pos, n);
@@ -64,10 +82,10 @@ final class ExactBody implements HttpResponse.BodySubscriber<byte[]> {
 
     @Override
     public void onComplete() {
-        if (pos == out.length) {
+        if (pos == end) {
             result.complete(out);
         } else {
-            result.completeExceptionally(new IOException("response body ended after " + pos + " of " + out.length + " bytes"));
+            result.completeExceptionally(new IOException("response body ended after " + (pos - start) + " of " + (end - start) + " bytes"));
         }
     }
 }

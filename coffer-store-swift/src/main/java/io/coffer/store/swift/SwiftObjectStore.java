@@ -217,13 +217,12 @@ public final class SwiftObjectStore implements ObjectStore {
 
     @Override
     public byte[] get(String key, long offset, int length) throws IOException {
-        Keys.check(key);
-        if (offset < 0 || length < 0) throw new IllegalArgumentException("negative range " + offset + "+" + length + " of " + key);
+        Keys.checkRange(key, offset, length);
         if (length == 0) {
             stat(key);
             return new byte[0];
         }
-        String range = "bytes=" + offset + "-" + (offset + length - 1);
+        String range = Keys.httpRange(offset, length);
         HttpResponse<byte[]> r = send(key, "get", s -> HttpRequest.newBuilder(objectUrl(s, key)).header("Range", range).GET(),
                 ExactBody.handler());
         return switch (r.statusCode()) {
@@ -234,6 +233,36 @@ public final class SwiftObjectStore implements ObjectStore {
                 yield java.util.Arrays.copyOfRange(all, from, (int) Math.min(all.length, offset + length));
             }
             case 416 -> new byte[0]; // the range starts at or past the end
+            default -> throw fail(key, "get", r.statusCode());
+        };
+    }
+
+    @Override
+    public int read(String key, long offset, byte[] dst, int dstOff, int length) throws IOException {
+        Keys.checkRead(key, offset, dst, dstOff, length);
+        if (length == 0) {
+            stat(key);
+            return 0;
+        }
+        String range = Keys.httpRange(offset, length);
+        HttpResponse<byte[]> r = send(key, "get", s -> HttpRequest.newBuilder(objectUrl(s, key)).header("Range", range).GET(),
+                ExactBody.into(dst, dstOff, length));
+        return switch (r.statusCode()) {
+            case 206 -> {
+                byte[] b = r.body();
+                if (b == dst) yield (int) r.headers().firstValueAsLong("Content-Length").orElseThrow(); // read in place
+                int n = Math.min(b.length, length);
+                System.arraycopy(b, 0, dst, dstOff, n);
+                yield n;
+            }
+            case 200 -> { // the server ignored the range (an empty object): cut it here
+                byte[] all = r.body();
+                int from = (int) Math.min(offset, all.length);
+                int n = (int) Math.min(all.length, offset + length) - from;
+                System.arraycopy(all, from, dst, dstOff, n);
+                yield n;
+            }
+            case 416 -> 0; // the range starts at or past the end
             default -> throw fail(key, "get", r.statusCode());
         };
     }

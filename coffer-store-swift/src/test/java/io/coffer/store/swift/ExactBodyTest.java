@@ -15,9 +15,13 @@ import org.junit.jupiter.api.Test;
 
 class ExactBodyTest {
     private static HttpResponse.BodySubscriber<byte[]> subscriber(int status, Long length) {
+        return subscriber(ExactBody.handler(), status, length);
+    }
+
+    private static HttpResponse.BodySubscriber<byte[]> subscriber(HttpResponse.BodyHandler<byte[]> handler, int status, Long length) {
         Map<String, List<String>> h = length == null ? Map.of() : Map.of("Content-Length", List.of(length.toString()));
         HttpHeaders headers = HttpHeaders.of(h, (a, b) -> true);
-        HttpResponse.BodySubscriber<byte[]> s = ExactBody.handler().apply(new HttpResponse.ResponseInfo() {
+        HttpResponse.BodySubscriber<byte[]> s = handler.apply(new HttpResponse.ResponseInfo() {
             @Override
             public int statusCode() {
                 return status;
@@ -56,6 +60,33 @@ class ExactBodyTest {
         s.onNext(slices(b, 60_000, b.length));
         s.onComplete();
         assertThat(s.getBody().toCompletableFuture().get()).isEqualTo(b);
+    }
+
+    @Test
+    void aRangeIsReadIntoTheCallersBufferAndNothingAroundItChanges() throws Exception {
+        byte[] b = new byte[50_000];
+        for (int i = 0; i < b.length; i++) b[i] = (byte) (i * 13);
+        byte[] dst = new byte[b.length + 100];
+        java.util.Arrays.fill(dst, (byte) 0x5a);
+        var s = subscriber(ExactBody.into(dst, 40, b.length + 60), 206, (long) b.length);
+        s.onNext(slices(b, 0, 30_000));
+        s.onNext(slices(b, 30_000, b.length));
+        s.onComplete();
+        assertThat(s.getBody().toCompletableFuture().get()).isSameAs(dst);
+        assertThat(java.util.Arrays.copyOfRange(dst, 40, 40 + b.length)).isEqualTo(b);
+        assertThat(dst[39]).isEqualTo((byte) 0x5a);
+        assertThat(dst[40 + b.length]).isEqualTo((byte) 0x5a);
+        // a whole object (the server ignored the range), or more than asked for, never lands in the buffer
+        java.util.Arrays.fill(dst, (byte) 0x5a);
+        var whole = subscriber(ExactBody.into(dst, 0, 10), 200, (long) b.length);
+        whole.onNext(slices(b, 0, b.length));
+        whole.onComplete();
+        assertThat(whole.getBody().toCompletableFuture().get()).isEqualTo(b).isNotSameAs(dst);
+        var tooLong = subscriber(ExactBody.into(dst, 0, 10), 206, 20L);
+        tooLong.onNext(slices(b, 0, 20));
+        tooLong.onComplete();
+        assertThat(tooLong.getBody().toCompletableFuture().get()).hasSize(20).isNotSameAs(dst);
+        assertThat(dst[0]).isEqualTo((byte) 0x5a);
     }
 
     @Test
