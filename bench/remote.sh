@@ -113,7 +113,7 @@ for run in $(seq "$RUNS"); do
       coffer-*)
         cof=("$COFFER")
         if [ "$tool" = coffer-s3-tls ]; then
-          cof=(env "AWS_ENDPOINT_URL=$HTTPS" "COFFER_JAVA_OPTS=${COFFER_JAVA_OPTS:--Xms64m -Xmx320m -XX:+UseParallelGC} -Djavax.net.ssl.trustStore=$TLS/trust.p12 -Djavax.net.ssl.trustStorePassword=proxy-tls" "$COFFER")
+          cof=(env "AWS_ENDPOINT_URL=$HTTPS" "COFFER_JAVA_EXTRA_OPTS=-Djavax.net.ssl.trustStore=$TLS/trust.p12 -Djavax.net.ssl.trustStorePassword=proxy-tls" "$COFFER")
         fi
         "${cof[@]}" repo init --repo "$repo" -q >/dev/null
         measure "$run" full "$tool" "${cof[@]}" repo backup --repo "$repo" -q "$DATA"
