@@ -15,10 +15,6 @@ public final class Trace {
         return v != null && !v.isBlank() && !v.equals("0") && !v.equalsIgnoreCase("false");
     }
 
-    public static boolean on() {
-        return ON;
-    }
-
     /** Notes that {@code what} is done (the argument is only formatted when tracing is on). */
     public static void mark(String what, Object... args) {
         if (!ON) return;
