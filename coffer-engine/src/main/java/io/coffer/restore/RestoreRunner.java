@@ -76,14 +76,14 @@ public final class RestoreRunner {
     private final Map<FileJob, String> hardLinkOf = new IdentityHashMap<>();
     private final Map<String, List<Use>> byPack = new LinkedHashMap<>();
     private final java.util.Set<Path> createdDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final int threads;
+    private final int maxRange;
+    private final int batchSize;
     /**
      * Each worker's read and write buffers, reused from range to range: allocated per range, they
      * were promoted to the old generation by every young collection that caught them in use, and
      * a restore with a large plan on the heap ran one full collection after another.
      */
-    private final int threads;
-    private final int maxRange;
-    private final int batchSize;
     private final ThreadLocal<Buffers> buffers;
     private Path root;
     private boolean device;
