@@ -56,6 +56,11 @@ import java.util.concurrent.Semaphore;
 public final class BackupRunner {
     static final long CDC_REGION = 256L << 20;
     static final long FIXED_REGION = 64L << 20;
+    /**
+     * After this many zero bytes in a row, a region asks the file system where the file's data
+     * lies (DataExtents) and reads no more of its holes. Dense files never pay for the question.
+     */
+    static final long HOLES_AFTER = 1L << 20;
     private static final int FIXED_BUFFER = 4 << 20;
 
     private final Repository repo;
@@ -321,10 +326,11 @@ public final class BackupRunner {
         long region = block > 0 ? FIXED_REGION : CDC_REGION;
         int regions = size <= region ? 1 : (int) ((size + region - 1) / region);
         List<CompletableFuture<Chunks>> parts = new ArrayList<>(regions);
+        FileHoles holes = new FileHoles(p);
         for (int i = 0; i < regions; i++) {
             long from = i * region;
             long to = i == regions - 1 ? -1 : from + region;
-            parts.add(submit(() -> readRegion(p, from, to, block, parentRefs)));
+            parts.add(submit(() -> readRegion(p, from, to, block, parentRefs, holes)));
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<String> refs = new ArrayList<>();
@@ -362,7 +368,45 @@ public final class BackupRunner {
         return out;
     }
 
-    private record Chunks(List<String> refs, long bytes) {}
+    /** Chunks of [from, from + bytes); {@code holes}, when set, maps the rest of the region. */
+    private record Chunks(List<String> refs, long bytes, DataExtents.Map holes) {
+        Chunks(List<String> refs, long bytes) {
+            this(refs, bytes, null);
+        }
+    }
+
+    /**
+     * A file's holes, asked for once, by the first of its regions to read a megabyte of zeros in
+     * a row; the other regions then skip them too.
+     */
+    private static final class FileHoles {
+        private final Path path;
+        private boolean asked;
+        private volatile DataExtents.Map map; // null: not asked yet, no holes, or unknown
+
+        FileHoles(Path path) {
+            this.path = path;
+        }
+
+        /** The map of [from, to) when the file has holes there, else null. */
+        DataExtents.Map known(long from, long to) {
+            DataExtents.Map m = map;
+            if (m == null) return null;
+            DataExtents.Map c = m.clip(from, to);
+            return c.dense(from) ? null : c;
+        }
+
+        DataExtents.Map ask(long from, long to) {
+            synchronized (this) {
+                if (!asked) {
+                    asked = true;
+                    DataExtents.Map m = DataExtents.of(path, 0, -1);
+                    if (m != null && !m.dense(0)) map = m;
+                }
+            }
+            return known(from, to);
+        }
+    }
 
     @FunctionalInterface
     private interface Task<T> {
@@ -391,7 +435,7 @@ public final class BackupRunner {
      * Reads [from, to) of a file (to = -1: until EOF) and stores its chunks. Returns null when the
      * file cannot be read (a warning is recorded); repository failures propagate.
      */
-    private Chunks readRegion(Path p, long from, long to, int block, List<String> parentRefs) throws IOException {
+    private Chunks readRegion(Path p, long from, long to, int block, List<String> parentRefs, FileHoles holes) throws IOException {
         FileChannel ch;
         try {
             ch = FileChannel.open(p, StandardOpenOption.READ);
@@ -400,7 +444,16 @@ public final class BackupRunner {
             return null;
         }
         try (ch) {
-            return block > 0 ? fixedBlocks(ch, p, from, to, block, parentRefs) : contentDefined(ch, p, from, to);
+            if (block > 0) return fixedBlocks(ch, p, from, to, block, parentRefs, holes);
+            DataExtents.Map known = holes.known(from, to);
+            if (known != null) return contentDefinedAround(ch, p, from, known);
+            Chunks c = contentDefined(ch, p, from, to, holes);
+            if (c.holes() == null) return c;
+            // the rest of the region has holes: its data extents are cut apart, its holes not read
+            Chunks rest = contentDefinedAround(ch, p, from + c.bytes(), c.holes());
+            List<String> refs = new ArrayList<>(c.refs());
+            refs.addAll(rest.refs());
+            return new Chunks(refs, c.bytes() + rest.bytes());
         } catch (SourceReadException e) {
             warn("cannot read " + p + ": " + reason(e.io) + " (skipped)");
             return null;
@@ -435,14 +488,63 @@ public final class BackupRunner {
         return n;
     }
 
-    private Chunks fixedBlocks(FileChannel ch, Path p, long from, long to, int block, List<String> parentRefs) throws IOException, SourceReadException {
+    /**
+     * Content-defined chunks of each data extent of a sparse region, with its holes as zero runs
+     * that are never read: chunk boundaries fall at the edges of the holes.
+     */
+    private Chunks contentDefinedAround(FileChannel ch, Path p, long from, DataExtents.Map map) throws IOException, SourceReadException {
+        List<String> refs = new ArrayList<>();
+        long pos = from;
+        for (long[] e : map.data()) {
+            if (e[0] > pos) {
+                holes(refs, e[0] - pos, 1);
+                progress.bytesDone.addAndGet(e[0] - pos);
+            }
+            Chunks c = contentDefined(ch, p, e[0], e[1], null);
+            refs.addAll(c.refs());
+            pos = e[0] + c.bytes();
+            if (pos < e[1]) return new Chunks(refs, pos - from); // the file shrank under us
+        }
+        if (pos < map.end()) {
+            holes(refs, map.end() - pos, 1);
+            progress.bytesDone.addAndGet(map.end() - pos);
+            pos = map.end();
+        }
+        return new Chunks(refs, pos - from);
+    }
+
+    private Chunks fixedBlocks(FileChannel ch, Path p, long from, long to, int block, List<String> parentRefs, FileHoles holes) throws IOException, SourceReadException {
         byte[] buf = buffers.get();
         int window = buf.length - buf.length % block;
         List<String> refs = new ArrayList<>();
         List<String> parentBlocks = parentRefs == null ? null : expandZeros(parentRefs, block);
+        // A file system that knows its holes spares the reading of them: blocks wholly inside a
+        // hole are zero runs without a read (DataExtents: what lies in a hole reads as zeros).
+        DataExtents.Map map = holes.known(from, to);
+        if (map != null) to = map.end();
+        boolean asked = map != null;
+        long zerosInARow = 0;
+        int next = 0; // the first extent of the map that may still lie ahead
         long pos = from;
         while (to < 0 || pos < to) {
             int want = (int) (to < 0 ? window : Math.min(window, to - pos));
+            if (!asked) want = (int) Math.min(want, HOLES_AFTER); // so as to ask before reading much of a hole
+            if (map != null) {
+                while (next < map.data().size() && map.data().get(next)[1] <= pos) next++;
+                long dataAt = next < map.data().size() ? map.data().get(next)[0] : to;
+                long skip = Math.min(to, dataAt / block * block) - pos; // whole blocks before the data
+                if (skip > 0) {
+                    holes(refs, skip, block);
+                    pos += skip;
+                    progress.bytesDone.addAndGet(skip);
+                    continue;
+                }
+                if (next < map.data().size()) { // read up to the end of this extent's last block
+                    long dataEnd = map.data().get(next)[1];
+                    long blockEnd = Math.min(to, (dataEnd + block - 1) / block * block);
+                    want = (int) Math.min(want, blockEnd - pos);
+                }
+            }
             int n = read(ch, buf, 0, want, pos);
             for (int o = 0; o < n; o += block) {
                 int len = Math.min(block, n - o);
@@ -450,8 +552,10 @@ public final class BackupRunner {
                 if (Arrays.mismatch(buf, o, o + len, zeros, 0, len) < 0) {
                     refs.add("z" + len);
                     progress.zeroBytes.addAndGet(len);
+                    zerosInARow += len;
                     continue;
                 }
+                zerosInARow = 0;
                 BlobId id = repo.hash(buf, o, len);
                 String hex = id.hex();
                 refs.add(hex);
@@ -461,8 +565,24 @@ public final class BackupRunner {
             pos += n;
             progress.bytesDone.addAndGet(n);
             if (n < want) break;
+            if (!asked && zerosInARow >= HOLES_AFTER) {
+                asked = true;
+                map = holes.ask(pos, to);
+                if (map != null) to = map.end();
+            }
         }
         return new Chunks(refs, pos - from);
+    }
+
+    /** Zero runs for {@code len} bytes of holes: whole blocks, each run well under 2 GiB. */
+    private void holes(List<String> refs, long len, int block) {
+        long most = (Integer.MAX_VALUE / 2) / block * (long) block;
+        for (long left = len; left > 0; ) {
+            long run = Math.min(left, most);
+            refs.add("z" + run);
+            left -= run;
+        }
+        progress.zeroBytes.addAndGet(len);
     }
 
     /** The parent's chunk list with merged zero runs split back into one entry per block. */
@@ -479,9 +599,15 @@ public final class BackupRunner {
         return out;
     }
 
-    private Chunks contentDefined(FileChannel ch, Path p, long from, long to) throws IOException, SourceReadException {
+    /**
+     * Content-defined chunks of [from, to). With {@code holes}, a megabyte of zeros in a row
+     * makes it ask for the rest of the region's data extents; when they show a hole it stops at
+     * that chunk boundary and returns them with its chunks ({@link Chunks#holes}).
+     */
+    private Chunks contentDefined(FileChannel ch, Path p, long from, long to, FileHoles holes) throws IOException, SourceReadException {
         byte[] buf = buffers.get();
         List<String> refs = new ArrayList<>();
+        long zerosInARow = 0;
         long filePos = from; // file offset of buf[0]
         int have = 0;
         int start = 0;
@@ -507,7 +633,19 @@ public final class BackupRunner {
             if (Arrays.mismatch(buf, start, start + c, zeros, 0, c) < 0) {
                 refs.add("z" + c);
                 progress.zeroBytes.addAndGet(c);
+                zerosInARow += c;
+                if (holes != null && zerosInARow >= HOLES_AFTER) {
+                    long cut = filePos + start + c;
+                    DataExtents.Map map = holes.ask(cut, to);
+                    holes = null;
+                    if (map != null) {
+                        // bytes read beyond the cut were counted as done: the rest counts them again
+                        progress.bytesDone.addAndGet(-(have - start - c));
+                        return new Chunks(refs, cut - from, map);
+                    }
+                }
             } else {
+                zerosInARow = 0;
                 BlobId id = repo.hash(buf, start, c);
                 refs.add(id.hex());
                 packer.add(BlobType.DATA, id, buf, start, c);

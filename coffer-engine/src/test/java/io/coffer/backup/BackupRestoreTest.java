@@ -22,6 +22,7 @@ import io.coffer.testing.TreeDigest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -175,6 +176,73 @@ class BackupRestoreTest {
         Path dir = Files.createDirectories(tmp.resolve("images"));
         assertThat(restore(b.id(), dir).errors()).isEmpty();
         assertThat(TreeDigest.sha256(dir.resolve("disk.img"))).isEqualTo(TreeDigest.sha256(img));
+    }
+
+    @Test
+    void holesOfASparseImageAreNotReadAndDataAroundThemComesBackExactly() throws IOException {
+        // data that starts and ends inside 64 KiB blocks, a hole at the end, a size that is not a
+        // multiple of the block, and a last partial block that holds data
+        Path img = tmp.resolve("odd.img");
+        long size = (200L << 20) + 12_345;
+        try (var raf = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+            raf.setLength(size);
+            raf.seek(12_288);
+            raf.write(Fixtures.random(1, 100_000));
+            raf.seek((70L << 20) + 40_960);
+            raf.write(Fixtures.random(2, 3 << 20));
+            raf.seek(size - 5_000);
+            raf.write(Fixtures.random(3, 5_000));
+        }
+        Path small = tmp.resolve("gap.img"); // data only at the start, then a hole to the end
+        try (var raf = new java.io.RandomAccessFile(small.toFile(), "rw")) {
+            raf.setLength(64L << 20);
+            raf.write(Fixtures.random(4, 300_000));
+        }
+        for (Path p : List.of(img, small)) {
+            BackupRunner runner = new BackupRunner(repo, BackupOptions.defaults());
+            BackupResult b = runner.run(p);
+            if (Runtime.version().feature() >= 22) { // the file system's hole map is used (DataExtents)
+                assertThat(runner.progress().bytesRead()).isLessThan(Files.size(p) / 8);
+            }
+            Path out = tmp.resolve("back-" + p.getFileName());
+            assertThat(restore(b.id(), out).errors()).isEmpty();
+            assertThat(Files.size(out)).isEqualTo(Files.size(p));
+            assertThat(TreeDigest.sha256(out)).isEqualTo(TreeDigest.sha256(p));
+        }
+        // a sparse file inside a directory, cut by content (not an image): its holes are not read either
+        Path dir = Files.createDirectories(tmp.resolve("vm"));
+        try (var raf = new java.io.RandomAccessFile(dir.resolve("disk.raw").toFile(), "rw")) {
+            raf.setLength(300L << 20);
+            raf.seek(4096);
+            raf.write(Fixtures.random(8, 2 << 20));
+            raf.seek(280L << 20);
+            raf.write(Fixtures.random(9, 1 << 20));
+        }
+        BackupRunner dirRunner = new BackupRunner(repo, BackupOptions.defaults());
+        BackupResult d = dirRunner.run(dir);
+        if (Runtime.version().feature() >= 22) assertThat(dirRunner.progress().bytesRead()).isLessThan(300L << 20 >> 3);
+        Path dirOut = tmp.resolve("vm-back");
+        assertThat(restore(d.id(), dirOut).errors()).isEmpty();
+        assertThat(TreeDigest.sha256(dirOut.resolve("disk.raw"))).isEqualTo(TreeDigest.sha256(dir.resolve("disk.raw")));
+        assertThat(TreeDigest.allocated(dirOut.resolve("disk.raw"))).isLessThan(8L << 20);
+        // an incremental over a changed image: new data inside a former hole and over old data
+        try (var raf = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+            raf.seek(150L << 20);
+            raf.write(Fixtures.random(5, 70_000));
+            raf.seek(20_000);
+            raf.write(Fixtures.random(6, 10_000));
+        }
+        BackupResult full = new BackupRunner(repo, BackupOptions.defaults()).run(img);
+        Files.setLastModifiedTime(img, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+        try (var raf = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+            raf.seek((100L << 20) + 1);
+            raf.write(Fixtures.random(7, 9_000));
+        }
+        BackupResult incr = new BackupRunner(repo, BackupOptions.defaults().withParent(full.id())).run(img);
+        Path out = tmp.resolve("incr.img");
+        assertThat(restore(incr.id(), out).errors()).isEmpty();
+        assertThat(TreeDigest.sha256(out)).isEqualTo(TreeDigest.sha256(img));
+        assertThat(incr.manifest().stats().newStoredBytes()).isLessThan(1L << 20);
     }
 
     @Test
