@@ -112,10 +112,7 @@ public final class Pruner {
             List<PackInfo> newIndex = new ArrayList<>();
             for (PackInfo p : keep) newIndex.add(p);
             newIndex.addAll(fresh);
-            Set<String> newIndexKeys = new HashSet<>();
-            for (int i = 0; i < newIndex.size(); i += 1000) {
-                newIndexKeys.add(repo.writeIndex(newIndex.subList(i, Math.min(newIndex.size(), i + 1000))));
-            }
+            Set<String> newIndexKeys = new HashSet<>(repo.writeIndex(newIndex));
             for (String k : oldIndex) {
                 if (newIndexKeys.contains(k)) continue; // rewritten with identical content
                 deleteQuietly(k);

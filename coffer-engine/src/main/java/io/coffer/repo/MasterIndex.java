@@ -11,7 +11,7 @@ public final class MasterIndex {
     /** Where a blob is stored. */
     public record Location(PackInfo pack, BlobType type, int offset, int storedLength, int rawLength) {}
 
-    private final Map<BlobId, Location> blobs = new ConcurrentHashMap<>();
+    private volatile Map<BlobId, Location> blobs = new ConcurrentHashMap<>();
     private final Map<String, PackInfo> packs = new ConcurrentHashMap<>();
 
     void add(PackInfo pack) {
@@ -19,6 +19,15 @@ public final class MasterIndex {
         for (Pack.Entry e : pack.blobs()) {
             blobs.putIfAbsent(e.id(), new Location(pack, e.type(), e.offset(), e.storedLength(), e.rawLength()));
         }
+    }
+
+    /**
+     * Sizes the table for about {@code n} blobs before a first load, so that it is not resized
+     * (rehashing every entry) again and again while the index objects are read. Only while the
+     * index is still empty and unshared.
+     */
+    void expect(int n) {
+        if (blobs.isEmpty() && n > 0) blobs = new ConcurrentHashMap<>(n + n / 3 + 16);
     }
 
     void clear() {

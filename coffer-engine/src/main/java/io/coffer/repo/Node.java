@@ -2,6 +2,7 @@ package io.coffer.repo;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * One entry of a directory listing (a tree blob), with the metadata needed to restore it.
@@ -36,6 +37,20 @@ public record Node(
 
     public Node {
         if (content != null) content = List.copyOf(content);
+    }
+
+    /**
+     * True when both nodes encode the same in a tree blob: every field equal. Written out, not the
+     * record's generated equals (a method-handle chain that costs the JIT more); a new field must
+     * be added here too (NodeTest checks every component).
+     */
+    public boolean sameAs(Node o) {
+        return Objects.equals(name, o.name) && Objects.equals(type, o.type) && Objects.equals(mode, o.mode)
+                && Objects.equals(uid, o.uid) && Objects.equals(gid, o.gid) && Objects.equals(mtime, o.mtime)
+                && Objects.equals(ctime, o.ctime) && Objects.equals(inode, o.inode) && Objects.equals(size, o.size)
+                && Objects.equals(chunking, o.chunking) && Objects.equals(content, o.content)
+                && Objects.equals(subtree, o.subtree) && Objects.equals(target, o.target)
+                && Objects.equals(rdev, o.rdev) && Objects.equals(link, o.link);
     }
 
     @JsonIgnore

@@ -115,7 +115,7 @@ public final class Repository implements Closeable {
             Trace.mark("unlocked");
         }
         Repository repo = new Repository(store, config, keys);
-        repo.loadIndex();
+        repo.loadIndex(true);
         Trace.mark("index loaded: %d blobs", repo.index.blobCount());
         repo.trimCache();
         return repo;
@@ -157,7 +157,17 @@ public final class Repository implements Closeable {
 
     /** Re-reads every index object not loaded yet. */
     public synchronized void loadIndex() throws IOException {
+        loadIndex(false);
+    }
+
+    private synchronized void loadIndex(boolean first) throws IOException {
         List<ObjectInfo> objs = store.list("index/");
+        if (first) {
+            // an index object stores a blob in 44 bytes, which zstd leaves at about 40
+            long bytes = 0;
+            for (ObjectInfo o : objs) bytes += o.size();
+            index.expect((int) Math.min(bytes / 40, 1 << 26));
+        }
         try {
             loadIndexObjects(objs);
         } catch (UncheckedIOException e) {
@@ -188,8 +198,31 @@ public final class Repository implements Closeable {
         return IndexCodec.decode(key, Envelope.open(key, store.get(key), Envelope.Kind.INDEX, dataKey()));
     }
 
-    /** Writes an index object for packs that are already stored, then makes them visible. */
-    public String writeIndex(List<PackInfo> packs) throws IOException {
+    /**
+     * Most blobs one index object lists (a pack is never split, so one with more stands alone):
+     * a large index then loads on every core, object by object, instead of on one.
+     */
+    static final int INDEX_BLOBS = 24_576;
+    static final int INDEX_PACKS = 1000;
+
+    /**
+     * Writes index objects for packs that are already stored, then makes them visible; returns
+     * their keys.
+     */
+    public List<String> writeIndex(List<PackInfo> packs) throws IOException {
+        List<String> keys = new ArrayList<>();
+        for (int from = 0, to; from < packs.size(); from = to) {
+            int blobs = packs.get(from).blobs().size();
+            to = from + 1;
+            while (to < packs.size() && to - from < INDEX_PACKS && blobs + packs.get(to).blobs().size() <= INDEX_BLOBS) {
+                blobs += packs.get(to++).blobs().size();
+            }
+            keys.add(writeIndexObject(packs.subList(from, to)));
+        }
+        return keys;
+    }
+
+    private String writeIndexObject(List<PackInfo> packs) throws IOException {
         byte[] obj = Envelope.seal(Envelope.Kind.INDEX, IndexCodec.encode(packs), true, dataKey());
         String key = "index/" + Hex.of(Crypto.sha256(obj, 0, obj.length));
         try {

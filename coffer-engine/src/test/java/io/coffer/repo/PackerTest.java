@@ -157,4 +157,30 @@ class PackerTest {
         Thread.State s = t.getState();
         return s == Thread.State.BLOCKED || s == Thread.State.WAITING;
     }
+
+    @Test
+    void aLargeIndexIsWrittenAsSeveralObjectsThatAllLoadBack() throws Exception {
+        ObjectStore store = LocalObjectStore.open(dir);
+        Repository repo = Repository.init(store, InitOptions.defaults(), new Secret.Password("pw".toCharArray()));
+        List<PackInfo> packs = new ArrayList<>();
+        java.util.Random rnd = new java.util.Random(1);
+        int[] sizes = {10_000, 10_000, 10_000, 30_000, 1, 5_000}; // one pack over the limit stands alone
+        for (int s : sizes) {
+            List<Pack.Entry> entries = new ArrayList<>();
+            for (int i = 0; i < s; i++) {
+                entries.add(new Pack.Entry(BlobType.DATA, new BlobId(rnd.nextLong(), rnd.nextLong(), rnd.nextLong(), rnd.nextLong()), i * 10, 10, 20));
+            }
+            packs.add(new PackInfo(Hex.of(Crypto.random(32)), BlobType.DATA, s * 10L, entries));
+        }
+        List<String> keys = repo.writeIndex(packs);
+        // 20,000 | 10,000 (not 40,000) | 30,000 alone | 5,001
+        assertThat(keys).hasSize(4);
+        Repository again = Repository.open(store, new Secret.Password("pw".toCharArray()));
+        assertThat(again.index().blobCount()).isEqualTo(65_001);
+        assertThat(again.indexKeys()).containsExactlyInAnyOrderElementsOf(keys);
+        for (PackInfo p : packs) {
+            Pack.Entry e = p.blobs().get(p.blobs().size() - 1);
+            assertThat(again.index().find(e.id()).pack().id()).isEqualTo(p.id());
+        }
+    }
 }
