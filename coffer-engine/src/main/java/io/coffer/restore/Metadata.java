@@ -1,6 +1,7 @@
 package io.coffer.restore;
 
 import io.coffer.repo.Node;
+import io.coffer.sys.Posix;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -62,6 +63,10 @@ final class Metadata {
         // p is never a symlink here (symlinks have no mode of their own), so following is safe.
         if (!link && mode != NONE) Files.setAttribute(p, "unix:mode", mode);
         boolean special = Node.FIFO.equals(type) || Node.CHARDEV.equals(type) || Node.BLOCKDEV.equals(type);
+        // utimensat by path, one call (the JDK opens the file, sets the times on the descriptor and
+        // closes it: three, for each of a restore's files); the access time is set to now, as
+        // the restore just wrote the file. Without the foreign-function API, the ways below.
+        if (mtime != NO_TIME && Posix.utimens(p, System.currentTimeMillis() * 1_000_000L, mtime)) return;
         if (mtime != NO_TIME && special) {
             // the JDK opens a file to set its times, which blocks on a fifo: use touch(1) instead
             long s = Math.floorDiv(mtime, 1_000_000_000L), ns = Math.floorMod(mtime, 1_000_000_000L);

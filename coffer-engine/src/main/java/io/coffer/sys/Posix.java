@@ -1,0 +1,164 @@
+package io.coffer.sys;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Array;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * The few POSIX calls the JDK does not offer, or offers only at two more system calls a file:
+ * {@code lseek} with {@code SEEK_DATA}/{@code SEEK_HOLE} (where a sparse file holds data) and
+ * {@code utimensat} by path (the JDK opens the file, sets its times through the descriptor and
+ * closes it again: two calls more for each of a restore's files).
+ *
+ * <p>They go through the foreign-function API, final from Java 22. Coffer's language level is 21,
+ * so the API is reached by reflection, once, into method handles; the calls pass Java arrays
+ * straight to the kernel ({@code Linker.Option.critical}), so nothing is allocated off-heap. On a
+ * Java 21 runtime, or off Linux, {@link #available()} is false and every call answers "cannot",
+ * and callers do what they did before. A call that fails for any reason answers the same, so a
+ * caller falls back to the JDK and its error messages.
+ */
+public final class Posix {
+    public static final int SEEK_SET = 0;
+    public static final int SEEK_END = 2;
+    public static final int SEEK_DATA = 3;
+    public static final int SEEK_HOLE = 4;
+    private static final int O_RDONLY = 0;
+    private static final int O_CLOEXEC = 0x80000;
+    private static final int AT_FDCWD = -100;
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+
+    private static final Handles H = Handles.load();
+
+    private Posix() {}
+
+    public static boolean available() {
+        return H != null;
+    }
+
+    /** Opens a file read-only; -1 when it cannot (or when the API is missing). */
+    public static int openRead(Path p) {
+        if (H == null) return -1;
+        try {
+            return (int) H.open.invokeExact(H.array(cString(p)), O_RDONLY | O_CLOEXEC);
+        } catch (Throwable e) {
+            return -1;
+        }
+    }
+
+    /** {@code lseek(fd, offset, whence)}; -1 on any error (errno is not kept). */
+    public static long lseek(int fd, long offset, int whence) {
+        try {
+            return (long) H.lseek.invokeExact(fd, offset, whence);
+        } catch (Throwable e) {
+            return -1;
+        }
+    }
+
+    public static void close(int fd) {
+        try {
+            int ignored = (int) H.close.invokeExact(fd);
+        } catch (Throwable e) {
+            // nothing to do: the descriptor is gone either way
+        }
+    }
+
+    /**
+     * Sets a file's access and modification times (nanoseconds since the epoch), not following a
+     * final symlink; true when done, false when the caller must do it another way.
+     */
+    public static boolean utimens(Path p, long atimeNanos, long mtimeNanos) {
+        if (H == null) return false;
+        long[] ts = {Math.floorDiv(atimeNanos, 1_000_000_000L), Math.floorMod(atimeNanos, 1_000_000_000L),
+                Math.floorDiv(mtimeNanos, 1_000_000_000L), Math.floorMod(mtimeNanos, 1_000_000_000L)};
+        try {
+            return (int) H.utimensat.invokeExact(AT_FDCWD, H.array(cString(p)), H.array(ts), AT_SYMLINK_NOFOLLOW) == 0;
+        } catch (Throwable e) {
+            return false;
+        }
+    }
+
+    /**
+     * The path as the kernel wants it, NUL-terminated. The JDK decodes names with the platform's
+     * encoding (UTF-8 here); a name that was not valid UTF-8 does not encode back to its bytes, the
+     * call then finds no such file and the caller falls back to the JDK.
+     */
+    private static byte[] cString(Path p) {
+        byte[] s = p.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] z = new byte[s.length + 1];
+        System.arraycopy(s, 0, z, 0, s.length);
+        return z;
+    }
+
+    /** Method handles into java.lang.foreign, typed with Object where its classes would appear. */
+    private record Handles(MethodHandle open, MethodHandle lseek, MethodHandle close, MethodHandle utimensat,
+            MethodHandle ofBytes, MethodHandle ofLongs) {
+
+        Object array(byte[] b) throws Throwable {
+            return ofBytes.invokeExact(b);
+        }
+
+        Object array(long[] l) throws Throwable {
+            return ofLongs.invokeExact(l);
+        }
+
+        static Handles load() {
+            if (Runtime.version().feature() < 22 || !System.getProperty("os.name", "").startsWith("Linux")) return null;
+            try {
+                Class<?> linkerC = Class.forName("java.lang.foreign.Linker");
+                Class<?> layoutC = Class.forName("java.lang.foreign.MemoryLayout");
+                Class<?> valueC = Class.forName("java.lang.foreign.ValueLayout");
+                Class<?> descC = Class.forName("java.lang.foreign.FunctionDescriptor");
+                Class<?> segC = Class.forName("java.lang.foreign.MemorySegment");
+                Class<?> optC = Class.forName("java.lang.foreign.Linker$Option");
+                Object linker = linkerC.getMethod("nativeLinker").invoke(null);
+                Object lookup = linkerC.getMethod("defaultLookup").invoke(linker);
+                Method find = Class.forName("java.lang.foreign.SymbolLookup").getMethod("find", String.class);
+                Object jint = valueC.getField("JAVA_INT").get(null);
+                Object jlong = valueC.getField("JAVA_LONG").get(null);
+                Object addr = valueC.getField("ADDRESS").get(null);
+                Method of = descC.getMethod("of", layoutC, layoutC.arrayType());
+                Method downcall = linkerC.getMethod("downcallHandle", segC, descC, optC.arrayType());
+                // critical(true): short calls that may read Java arrays in place
+                Object critical = optC.getMethod("critical", boolean.class).invoke(null, true);
+                Object options = Array.newInstance(optC, 1);
+                Array.set(options, 0, critical);
+                class Link {
+                    MethodHandle to(String name, Object ret, Object... args) throws ReflectiveOperationException {
+                        Object layouts = Array.newInstance(layoutC, args.length);
+                        for (int i = 0; i < args.length; i++) Array.set(layouts, i, args[i]);
+                        Object desc = of.invoke(null, ret, layouts);
+                        Object symbol = ((java.util.Optional<?>) find.invoke(lookup, name)).orElseThrow();
+                        MethodHandle h = (MethodHandle) downcall.invoke(linker, symbol, desc, options);
+                        // MemorySegment parameters are seen as Object from here
+                        return h.asType(objects(h.type()));
+                    }
+                }
+                Link link = new Link();
+                MethodHandle open = link.to("open", jint, addr, jint);
+                MethodHandle lseek = link.to("lseek", jlong, jint, jlong, jint);
+                MethodHandle close = link.to("close", jint, jint);
+                MethodHandle utimensat = link.to("utimensat", jint, jint, addr, addr, jint);
+                var lk = java.lang.invoke.MethodHandles.publicLookup();
+                MethodHandle ofBytes = lk.findStatic(segC, "ofArray", MethodType.methodType(segC, byte[].class))
+                        .asType(MethodType.methodType(Object.class, byte[].class));
+                MethodHandle ofLongs = lk.findStatic(segC, "ofArray", MethodType.methodType(segC, long[].class))
+                        .asType(MethodType.methodType(Object.class, long[].class));
+                return new Handles(open, lseek, close, utimensat, ofBytes, ofLongs);
+            } catch (Throwable e) { // no foreign-function API here: callers use the JDK's calls
+                return null;
+            }
+        }
+    }
+
+    /** The method type of {@code t} with every reference parameter as Object and primitives kept. */
+    private static MethodType objects(MethodType t) {
+        MethodType out = t;
+        for (int i = 0; i < t.parameterCount(); i++) {
+            if (!t.parameterType(i).isPrimitive()) out = out.changeParameterType(i, Object.class);
+        }
+        return out;
+    }
+}
