@@ -30,6 +30,26 @@ final class Crypto {
 
     private Crypto() {}
 
+    /**
+     * GCM nonces: a random 96-bit base drawn once per process, XOR-ed with a per-process counter
+     * in its low 64 bits. Within a process every nonce differs (the XOR is a bijection and the
+     * counter does not wrap); two processes collide only if their random bases happen to differ
+     * by exactly a pair of their counters, about 2^-96 per nonce pair. Drawing 12 bytes from the
+     * system's random source for each of 131,072 blobs (a 1 GiB database in 8 KiB blocks) was 6%
+     * of a backup's Java samples.
+     */
+    private static final byte[] NONCE_BASE = random(NONCE);
+    private static final java.util.concurrent.atomic.AtomicLong NONCES = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.lang.invoke.VarHandle LONG_BE =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
+    static byte[] nonce() {
+        byte[] n = NONCE_BASE.clone();
+        long low = (long) LONG_BE.get(n, NONCE - 8);
+        LONG_BE.set(n, NONCE - 8, low ^ NONCES.getAndIncrement());
+        return n;
+    }
+
     static byte[] random(int n) {
         byte[] b = new byte[n];
         RANDOM.nextBytes(b);
@@ -39,7 +59,7 @@ final class Crypto {
     /** Returns nonce || ciphertext || tag. */
     static byte[] seal(byte[] key, byte[] plain, int off, int len, byte[] aad) {
         try {
-            byte[] nonce = random(NONCE);
+            byte[] nonce = nonce();
             Cipher c = GCM.get();
             c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG * 8, nonce));
             if (aad != null) c.updateAAD(aad);
