@@ -33,8 +33,11 @@ fi
 cp "$root/coffer-app/target/coffer.jar" "$W/coffer.jar"
 export COFFER_JAR="$W/coffer.jar"
 COFFER="$root/coffer"
-# Warm-up outside the measurements: a backup run writes the JVM's class-data archive next to the jar.
-warm="$W/warmup"; rm -rf "$warm" "$W"/coffer*.jsa; mkdir -p "$warm/src"; cp -a /etc/ssl "$warm/src/" 2>/dev/null || true
+# Warm-up outside the measurements: a backup run writes the JVM's class-data archive next to the
+# jar, and with Java 25+ the ahead-of-time cache is trained now, not in the background during a
+# measurement (see ./coffer).
+warm="$W/warmup"; rm -rf "$warm" "$W"/coffer*.jsa "$W"/coffer*.aot*; mkdir -p "$warm/src"; cp -a /etc/ssl "$warm/src/" 2>/dev/null || true
+COFFER_AOT=sync "$COFFER" --version >/dev/null
 "$COFFER" repo init --repo "$warm/repo" -q >/dev/null; rm -f "$W"/coffer*.jsa
 "$COFFER" repo backup --repo "$warm/repo" -q "$warm/src" >/dev/null
 rm -rf "$warm"

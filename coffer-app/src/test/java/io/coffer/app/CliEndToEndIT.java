@@ -8,6 +8,8 @@ import io.coffer.testing.Fixtures;
 import io.coffer.testing.TreeDigest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,6 +73,29 @@ class CliEndToEndIT {
         var r3 = CofferProcess.run("repo", "restore", "--repo", repo, "latest", tmp.resolve("r3").toString());
         assertThat(r3.code()).isZero();
         assertThat(TreeDigest.diff(after, TreeDigest.of(tmp.resolve("r3")))).isEmpty();
+    }
+
+    @Test
+    void onJava25TheLauncherTrainsAnAheadOfTimeCacheAndUsesItWithCleanOutput() throws Exception {
+        // a copy of the jar in a directory of its own: the launcher keeps its archives beside it
+        Path dir = Files.createDirectories(tmp.resolve("jar"));
+        Path jar = Files.copy(Path.of(System.getProperty("coffer.root", "..")).toAbsolutePath().normalize()
+                .resolve("coffer-app/target/coffer.jar"), dir.resolve("coffer.jar"));
+        Map<String, String> env = new HashMap<>(Map.of("COFFER_JAR", jar.toString(), "COFFER_AOT", "sync"));
+        CofferProcess.Result v = CofferProcess.run(env, "--version");
+        assertThat(v.code()).as(v.toString()).isZero();
+        assertThat(v.out().strip()).as(v.toString()).startsWith("coffer ").doesNotContain("\n").doesNotContain("[");
+        boolean java25 = Runtime.version().feature() >= 25; // the launcher picks the newest JDK, this one here
+        try (var files = Files.list(dir)) {
+            List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
+            if (java25) assertThat(names).as("archives").anyMatch(n -> n.endsWith(".aot")).noneMatch(n -> n.contains("failed") || n.contains("training"));
+        }
+        // a command with the cache in use: its JSON output is exactly the JSON
+        env.remove("COFFER_AOT");
+        CofferProcess.Result init = CofferProcess.run(env, "repo", "init", "--repo", tmp.resolve("aot-repo").toString(), "--json");
+        assertThat(init.code()).as(init.toString()).isZero();
+        assertThat(init.out().strip()).as(init.toString()).startsWith("{").endsWith("}");
+        assertThat(init.err()).as(init.toString()).doesNotContain("[aot]").doesNotContain("[cds]");
     }
 
     @Test
