@@ -180,13 +180,9 @@ public final class BackupRunner {
     static final int MAX_TREE_FOR_REFERENCE = 32 << 20;
 
     /**
-     * A directory's tree in the parent backup: its nodes by name and, for a large tree, what the
-     * new tree may be stored against (the parent's tree if stored alone, else what that one is
-     * stored against), with its plaintext.
-     */
-    /**
-     * The parent backup's tree for a directory: its nodes by name and in order, its id, and what a
-     * new tree may be stored against.
+     * A directory's tree in the parent backup: its nodes by name and in order, its id, and, for a
+     * large tree, what the new tree may be stored against (the parent's tree if stored alone, else
+     * what that one is stored against), with its plaintext.
      */
     private record ParentTree(Map<String, Node> nodes, List<Node> list, String id, BlobId refId, byte[] ref) {
         static final ParentTree NONE = new ParentTree(Map.of(), List.of(), null, null, null);
