@@ -135,6 +135,8 @@ for run in $(seq "$RUNS"); do
     if ! diff -r --no-dereference "$DATA" "$out" >/dev/null 2>&1; then echo "bench: $tool restored something different from $DATA" >&2; exit 1; fi
     release_fs "$W/restore-remote"
   done
+  # the run's repositories leave the Swift store (1.4 GiB a run; they filled the disk once)
+  swift delete coffer-bench --prefix "remote-$id-" >/dev/null 2>&1 || echo "bench: could not delete remote-$id-* from the store" >&2
 done
 
 python3 - "$RES" "$DATA" "$RUNS" > "$W/remote.md" <<'PY'
