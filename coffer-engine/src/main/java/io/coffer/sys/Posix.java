@@ -21,7 +21,6 @@ import java.nio.file.Path;
  * caller falls back to the JDK and its error messages.
  */
 public final class Posix {
-    public static final int SEEK_SET = 0;
     public static final int SEEK_END = 2;
     public static final int SEEK_DATA = 3;
     public static final int SEEK_HOLE = 4;
