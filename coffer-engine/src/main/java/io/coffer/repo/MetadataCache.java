@@ -1,13 +1,10 @@
 package io.coffer.repo;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A local copy of a remote repository's small, immutable objects: index objects, manifests and
@@ -30,7 +27,6 @@ final class MetadataCache {
     }
 
     private final Path dir;
-    private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
     private MetadataCache(Path dir) {
         this.dir = dir;
@@ -68,29 +64,22 @@ final class MetadataCache {
     }
 
     /**
-     * {@code length} bytes at {@code offset} of tree pack {@code packId}: from the cached pack, or
-     * after fetching the whole pack (checked against its name) once.
+     * Tree pack {@code packId} whole: from the cache when it holds the pack at its full length (its
+     * blobs are verified as they are read), else fetched, checked against its name and kept. Null
+     * when the fetched pack does not match its name: its blobs are then read one by one, and the
+     * damaged one is named.
      */
-    byte[] treeRange(String packId, long packLength, int offset, int length, Fetch whole) throws IOException {
+    byte[] treePack(String packId, long packLength, Fetch whole) throws IOException {
         Path p = dir.resolve("trees").resolve(packId);
-        byte[] r = range(p, packLength, offset, length);
-        if (r != null) return r;
-        synchronized (locks.computeIfAbsent(packId, k -> new Object())) {
-            try {
-                r = range(p, packLength, offset, length);
-                if (r != null) return r;
-                byte[] b = whole.get();
-                if (b.length != packLength || !Hex.of(Crypto.sha256(b, 0, b.length)).equals(packId)) {
-                    throw new CorruptObjectException("data/" + packId, "content does not match its name (SHA-256 mismatch over " + b.length + " bytes)");
-                }
-                write(p, b);
-                byte[] out = new byte[length];
-                System.arraycopy(b, offset, out, 0, length);
-                return out;
-            } finally {
-                locks.remove(packId);
-            }
+        try {
+            if (Files.size(p) == packLength) return Files.readAllBytes(p);
+        } catch (IOException missing) {
+            // not cached
         }
+        byte[] b = whole.get();
+        if (b.length != packLength || !Hex.of(Crypto.sha256(b, 0, b.length)).equals(packId)) return null;
+        write(p, b);
+        return b;
     }
 
     /** Keeps an object this process has just stored ({@code index/ID}, {@code manifests/ID}, or {@code data/ID} of a tree pack). */
@@ -147,18 +136,6 @@ final class MetadataCache {
             // not cached
         }
         return null;
-    }
-
-    private static byte[] range(Path p, long packLength, int offset, int length) {
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "r")) {
-            if (f.length() != packLength) return null;
-            byte[] out = new byte[length];
-            f.seek(offset);
-            f.readFully(out);
-            return out;
-        } catch (IOException missing) {
-            return null;
-        }
     }
 
     private static void write(Path p, byte[] b) {

@@ -31,13 +31,17 @@ public final class Repository implements Closeable {
     private final Set<String> indexKeys = ConcurrentHashMap.newKeySet();
     private final Map<String, String> indexErrors = new ConcurrentHashMap<>();
     private volatile MetadataCache cache;
+    /** Whole tree packs read from a remote store, null for a local one (see {@link TreePacks}). */
+    private final TreePacks treePacks;
 
     private Repository(ObjectStore store, RepoConfig config, MasterKeys keys) {
         this.store = store;
         this.config = config;
         this.keys = keys;
         this.codec = new BlobCodec(config, keys);
-        this.cache = remote(store) ? MetadataCache.of(config.id()) : null;
+        boolean remote = remote(store);
+        this.cache = remote ? MetadataCache.of(config.id()) : null;
+        this.treePacks = remote ? new TreePacks() : null;
     }
 
     /** A store reached over the network (a local directory needs no cache). */
@@ -59,6 +63,7 @@ public final class Repository implements Closeable {
      */
     public void bypassCache() {
         cache = null;
+        if (treePacks != null) treePacks.clear();
     }
 
     /** Creates a repository in an empty store; {@code secret} null means no encryption. */
@@ -313,16 +318,20 @@ public final class Repository implements Closeable {
         MasterIndex.Location loc = index.find(id);
         if (loc == null) throw new RepositoryException(RepositoryException.Kind.CORRUPT, "blob " + id.hex() + " is not in the index (missing data)");
         String key = loc.pack().key();
-        MetadataCache c = cache;
-        if (c != null && loc.type() == BlobType.TREE) {
+        if (treePacks != null && loc.type() == BlobType.TREE) {
             PackInfo pack = loc.pack();
-            byte[] stored = c.treeRange(pack.id(), pack.size(), loc.offset(), loc.storedLength(), () -> store.get(key));
-            try {
-                return decode(key + " at offset " + loc.offset() + " (cached)", id, stored, 0, stored.length, loc.rawLength(), depth);
-            } catch (UncheckedIOException e) {
-                throw e.getCause(); // the reference could not be read
-            } catch (RuntimeException damaged) {
-                c.evictTree(pack.id()); // fall through to the store
+            MetadataCache c = cache;
+            byte[] whole = treePacks.get(pack.id(), pack.size(),
+                    () -> c != null ? c.treePack(pack.id(), pack.size(), () -> store.get(key)) : wholePack(pack));
+            if (whole != null && loc.offset() + (long) loc.storedLength() <= whole.length) {
+                try {
+                    return decode(key + " at offset " + loc.offset() + (c != null ? " (cached)" : ""), id, whole, loc.offset(), loc.storedLength(), loc.rawLength(), depth);
+                } catch (UncheckedIOException e) {
+                    throw e.getCause(); // the reference could not be read
+                } catch (RuntimeException damaged) { // read it by range from the store, which names what is wrong
+                    treePacks.drop(pack.id());
+                    if (c != null) c.evictTree(pack.id());
+                }
             }
         }
         byte[] stored = store.get(key, loc.offset(), loc.storedLength());
@@ -332,6 +341,12 @@ public final class Repository implements Closeable {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+    }
+
+    /** A pack read whole from the store, or null when it does not match its name (its blobs are then read one by one). */
+    private byte[] wholePack(PackInfo pack) throws IOException {
+        byte[] b = store.get(pack.key());
+        return b.length == pack.size() && Hex.of(Crypto.sha256(b, 0, b.length)).equals(pack.id()) ? b : null;
     }
 
     /** Decodes a stored blob, reading the reference it is stored against if it has one. */

@@ -103,13 +103,93 @@ class MetadataCacheTest {
         assertThat(again.packReads.get()).as("pack reads of a no-change backup with a warm cache").isZero();
         assertThat(again.metadataReads.get()).as("index and manifest reads with a warm cache").isZero();
 
-        // without the cache, every directory costs a request
+        // without the cache, each tree pack is still read once, whole, and held in memory
         System.setProperty("coffer.cache.dir", "off");
         CountingRemote cold = new CountingRemote(LocalObjectStore.open(storeDir));
         try (Repository repo = Repository.open(cold, null)) {
             new BackupRunner(repo, BackupOptions.defaults().withParent(second)).run(src);
         }
-        assertThat(cold.packReads.get()).isGreaterThan(300);
+        assertThat(cold.packReads.get()).as("tree pack reads with the cache off").isBetween(1, treePacks);
+    }
+
+    /** Backs up {@code src} into a new repository at {@code storeDir}; the backup's id. */
+    private static String firstBackup(Path storeDir, Path src) throws IOException {
+        try (Repository repo = Repository.init(new CountingRemote(LocalObjectStore.open(storeDir)), InitOptions.defaults(), null)) {
+            return new BackupRunner(repo, BackupOptions.defaults()).run(src).id();
+        }
+    }
+
+    /** Tree packs in the index. */
+    private static int treePacks(Repository repo) {
+        int n = 0;
+        for (PackInfo p : repo.index().packs()) if (p.type() == BlobType.TREE) n++;
+        return n;
+    }
+
+    @Test
+    void aCacheThatCannotBeWrittenCostsOneReadPerTreePackNotOnePerDirectory() throws Exception {
+        Path src = source();
+        Path storeDir = tmp.resolve("store");
+        String full = firstBackup(storeDir, src);
+        Path cache = tmp.resolve("cache");
+        try (Stream<Path> s = Files.walk(cache)) { // empty it
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(cache)).toList()) Files.delete(p);
+        }
+        CountingRemote store = new CountingRemote(LocalObjectStore.open(storeDir));
+        try (Repository repo = Repository.open(store, null)) {
+            // the cache's tree directory becomes a file: every write into it fails (as on a full disk)
+            Path trees;
+            try (Stream<Path> s = Files.walk(cache)) {
+                trees = s.filter(p -> p.getFileName().toString().equals("trees")).findFirst().orElseThrow();
+            }
+            Files.delete(trees);
+            Files.write(trees, new byte[0]);
+            new BackupRunner(repo, BackupOptions.defaults().withParent(full)).run(src);
+            assertThat(store.packReads.get()).as("tree pack reads when the cache cannot keep them").isBetween(1, treePacks(repo));
+        }
+    }
+
+    @Test
+    void checkReadsEachTreePackOnceFromTheStore() throws Exception {
+        Path storeDir = tmp.resolve("store");
+        firstBackup(storeDir, source());
+        CountingRemote store = new CountingRemote(LocalObjectStore.open(storeDir));
+        try (Repository repo = Repository.open(store, null)) {
+            var result = new io.coffer.check.Checker(repo).run(false);
+            assertThat(result.ok()).as("%s", result.findings()).isTrue();
+            assertThat(store.packReads.get()).as("pack reads of a structure check").isBetween(1, treePacks(repo));
+        }
+    }
+
+    @Test
+    void aDamagedTreeInAHeldPackIsNamedAndTheOtherTreesOfThatPackStillRead() throws Exception {
+        System.setProperty("coffer.cache.dir", "off");
+        Path src = source();
+        Path storeDir = tmp.resolve("store");
+        String id = firstBackup(storeDir, src);
+        BlobId victim;
+        List<BlobId> others = new java.util.ArrayList<>();
+        try (Repository repo = Repository.open(LocalObjectStore.open(storeDir), null)) {
+            Tree top = repo.readTree(repo.loadManifest(id).tree());
+            Tree d0 = repo.readTree(top.nodes().get(0).subtree());
+            victim = BlobId.parse(d0.nodes().get(0).subtree());
+            for (Node n : d0.nodes().subList(1, d0.nodes().size())) others.add(BlobId.parse(n.subtree()));
+            MasterIndex.Location loc = repo.index().find(victim);
+            assertThat(others).allMatch(o -> repo.index().find(o).pack().equals(loc.pack()));
+            Path pack;
+            try (Stream<Path> s = Files.walk(storeDir.resolve("data"))) {
+                pack = s.filter(p -> p.getFileName().toString().equals(loc.pack().id())).findFirst().orElseThrow();
+            }
+            byte[] b = Files.readAllBytes(pack);
+            b[loc.offset() + loc.storedLength() / 2] ^= 0x10;
+            Files.write(pack, b);
+        }
+        CountingRemote store = new CountingRemote(LocalObjectStore.open(storeDir));
+        try (Repository repo = Repository.open(store, null)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> repo.readTree(victim.hex()))
+                    .isInstanceOf(CorruptObjectException.class).hasMessageContaining(victim.hex().substring(0, 8));
+            for (BlobId o : others) assertThat(repo.readTree(o.hex()).nodes()).isNotEmpty();
+        }
     }
 
     @Test
@@ -161,10 +241,7 @@ class MetadataCacheTest {
     void damagedCacheEntriesAreNoticedAndReadFromTheStoreAgain() throws Exception {
         Path src = source();
         Path storeDir = tmp.resolve("store");
-        String id;
-        try (Repository repo = Repository.init(new CountingRemote(LocalObjectStore.open(storeDir)), InitOptions.defaults(), null)) {
-            id = new BackupRunner(repo, BackupOptions.defaults()).run(src).id();
-        }
+        String id = firstBackup(storeDir, src);
         try (Repository repo = Repository.open(new CountingRemote(LocalObjectStore.open(storeDir)), null)) {
             new BackupRunner(repo, BackupOptions.defaults().withParent(id)).run(src); // fills the cache
         }
