@@ -127,7 +127,7 @@ public final class BackupRunner {
                 return t;
             });
             queued = new Semaphore(opts.threads() * 2);
-            packer = repo.newPacker(opts.uploaders());
+            packer = opts.parent() != null ? repo.newIncrementalPacker(opts.uploaders()) : repo.newPacker(opts.uploaders());
             try {
                 String treeId;
                 if (dir) {

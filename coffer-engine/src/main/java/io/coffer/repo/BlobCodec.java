@@ -33,7 +33,12 @@ final class BlobCodec {
      * packer copies it into the pack at once): no allocation per blob when not encrypted.
      */
     Codec.Encoded encodeShared(BlobId id, byte[] b, int off, int len) {
-        return sealed(id, Codec.local(level).encodeShared(b, off, len, compress));
+        return encodeShared(id, b, off, len, false);
+    }
+
+    /** Like {@link #encodeShared(BlobId, byte[], int, int)}; {@code harder}: see {@link Codec#harderLevel}. */
+    Codec.Encoded encodeShared(BlobId id, byte[] b, int off, int len, boolean harder) {
+        return sealed(id, Codec.local(level).encodeShared(b, off, len, compress, harder));
     }
 
     /** The stored form of an encoding: itself, or sealed under the data key with the id as associated data. */

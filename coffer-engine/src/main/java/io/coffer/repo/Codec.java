@@ -23,8 +23,27 @@ final class Codec {
 
     private final int level;
     private final ZstdCompressCtx cctx = new ZstdCompressCtx();
+    /** A context at {@link #harderLevel}, made on first use. */
+    private ZstdCompressCtx harder;
     private final ZstdDecompressCtx dctx = new ZstdDecompressCtx();
     private byte[] scratch = new byte[0];
+
+    /**
+     * The level for data a backup with a parent stores in chunks of more than 64 KiB: 3 when the
+     * repository's level is 1 or 2, else the repository's. Such a backup stores little new data,
+     * and what it stores is mostly what every incremental stores again, a database's WAL first
+     * (8 KiB pages do not gain: each compresses alone at level 1 about as well as at 3). A 16 MiB
+     * PostgreSQL WAL segment in 1 MiB chunks: 1,975,131 bytes at level 1 (830 MB/s), 1,601,508 at
+     * level 3 (693 MB/s). A full backup keeps the repository's level: on a tree of binaries level 3
+     * runs at two thirds of level 1's speed for a tenth less. Readers need not know: a zstd frame
+     * decodes the same whatever its level.
+     */
+    static int harderLevel(int level) {
+        return level == 1 || level == 2 ? 3 : level;
+    }
+
+    /** Chunks larger than this get {@link #harderLevel} when asked for. */
+    static final int HARDER_ABOVE = 64 << 10;
 
     private Codec(int level) {
         this.level = level;
@@ -54,10 +73,15 @@ final class Codec {
      * index 0, {@code length} bytes) until the next call on this thread: no allocation per blob.
      */
     Encoded encodeShared(byte[] src, int off, int len, boolean tryCompress) {
+        return encodeShared(src, off, len, tryCompress, false);
+    }
+
+    /** Like {@link #encodeShared(byte[], int, int, boolean)}, at {@link #harderLevel} when {@code harder} and the chunk is large. */
+    Encoded encodeShared(byte[] src, int off, int len, boolean tryCompress, boolean harder) {
         int bound = (int) Math.max(len, tryCompress && len >= 64 ? Zstd.compressBound(len) : 0) + 1;
         if (scratch.length < bound) scratch = new byte[bound];
         if (tryCompress && len >= 64) {
-            int n = cctx.compressByteArray(scratch, 1, scratch.length - 1, src, off, len);
+            int n = ctx(harder && len > HARDER_ABOVE).compressByteArray(scratch, 1, scratch.length - 1, src, off, len);
             if (n < len - len / 32) {
                 scratch[0] = ZSTD;
                 return new Encoded(scratch, n + 1);
@@ -66,6 +90,15 @@ final class Codec {
         scratch[0] = RAW;
         System.arraycopy(src, off, scratch, 1, len);
         return new Encoded(scratch, len + 1);
+    }
+
+    private ZstdCompressCtx ctx(boolean harder) {
+        if (!harder || harderLevel(level) == level) return cctx;
+        if (this.harder == null) {
+            this.harder = new ZstdCompressCtx();
+            this.harder.setLevel(harderLevel(level));
+        }
+        return this.harder;
     }
 
     /**

@@ -53,8 +53,12 @@ public final class Packer {
         final List<Pack.Entry> entries = new ArrayList<>();
     }
 
-    Packer(Repository repo, int uploaders) {
+    /** Data chunks of more than 64 KiB are compressed at {@link Codec#harderLevel} (a backup with a parent). */
+    private final boolean harder;
+
+    Packer(Repository repo, int uploaders, boolean harder) {
         this.repo = repo;
+        this.harder = harder;
         this.permits = uploaders;
         this.inFlight = new Semaphore(permits);
         this.uploads = Executors.newFixedThreadPool(uploaders, r -> {
@@ -86,7 +90,8 @@ public final class Packer {
         rethrow();
         if (repo.index().contains(id) || pending.putIfAbsent(id, Boolean.TRUE) != null) return false;
         boolean against = ref != null && repo.config().requiredFeatures().contains(RepoConfig.REFERENCES) && repo.index().contains(refId);
-        Codec.Encoded stored = against ? repo.codec().encodeShared(id, b, off, len, refId, ref) : repo.codec().encodeShared(id, b, off, len);
+        Codec.Encoded stored = against ? repo.codec().encodeShared(id, b, off, len, refId, ref)
+                : repo.codec().encodeShared(id, b, off, len, harder && type == BlobType.DATA);
         newBlobs.incrementAndGet();
         newRaw.addAndGet(len);
         newStored.addAndGet(stored.length());

@@ -422,7 +422,15 @@ public final class Repository implements Closeable {
     }
 
     public Packer newPacker(int uploaders) {
-        return new Packer(this, uploaders);
+        return new Packer(this, uploaders, false);
+    }
+
+    /**
+     * A packer for a backup with a parent: its data chunks of more than 64 KiB are compressed
+     * harder (see {@link Codec#harderLevel}).
+     */
+    public Packer newIncrementalPacker(int uploaders) {
+        return new Packer(this, uploaders, true);
     }
 
     /** Stores a manifest (the commit point of a backup) and returns its id. */

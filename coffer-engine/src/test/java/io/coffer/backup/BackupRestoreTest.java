@@ -91,6 +91,25 @@ class BackupRestoreTest {
         assertThat(new Checker(repo).run(true).ok()).isTrue();
     }
 
+    @Test
+    void anIncrementalCompressesItsLargeNewChunksHarderAndTheyRestoreExactly() throws IOException {
+        Files.write(src.resolve("small.txt"), Fixtures.text(1, 3_000));
+        BackupResult first = backup(null);
+        // new in the incremental, as a database's fresh WAL is in every one
+        Files.write(src.resolve("wal.log"), Fixtures.walLike(2, 8 << 20));
+        Map<String, String> v2 = TreeDigest.of(src);
+        BackupResult second = backup(first.id());
+        // the same tree in a full backup of another repository, at the repository's level
+        Repository other = Repository.init(LocalObjectStore.open(tmp.resolve("repo2")), InitOptions.defaults(), null);
+        BackupResult full = new BackupRunner(other, BackupOptions.defaults()).run(src);
+        long incremental = second.manifest().stats().newStoredBytes();
+        long whole = full.manifest().stats().newStoredBytes();
+        assertThat(incremental).as("stored by the incremental (%d) against the full backup (%d)", incremental, whole)
+                .isLessThan(whole - whole / 5);
+        assertSameTree(v2, restoreInto(second.id(), "r"));
+        assertThat(new Checker(repo).run(true).ok()).isTrue();
+    }
+
     private Path restoreInto(String id, String name) throws IOException {
         Path out = tmp.resolve(name);
         assertThat(restore(id, out).errors()).isEmpty();

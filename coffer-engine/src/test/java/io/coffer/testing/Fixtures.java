@@ -36,6 +36,28 @@ public final class Fixtures {
     }
 
     /**
+     * {@code n} bytes shaped like a database's write-ahead log: records with a growing position,
+     * each a full image of one of 66 hot 8 KiB pages (random, so incompressible alone)
+     * with a few bytes changed, the pages in turn. Each image recurs 529 KiB after the last: out of
+     * reach of zstd level 1's 512 KiB window, within level 3's 2 MiB.
+     */
+    public static byte[] walLike(long seed, int n) {
+        Random r = new Random(seed);
+        byte[][] pages = new byte[66][8192];
+        for (byte[] p : pages) r.nextBytes(p);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(n + 8192 + 16);
+        long lsn = 0;
+        for (int i = 0; out.position() < n; i++) {
+            out.putLong(lsn).putInt(r.nextInt(1000)).putInt(8192);
+            byte[] page = pages[i % pages.length];
+            for (int k = 0; k < 8; k++) page[r.nextInt(page.length)] = (byte) r.nextInt();
+            out.put(page);
+            lsn += 16 + 8192;
+        }
+        return java.util.Arrays.copyOf(out.array(), n);
+    }
+
+    /**
      * A tree with: nested and empty directories, empty/small/large/compressible/random files,
      * relative symlinks, hard links, a sparse file, a fifo, odd modes (setuid, 0600, 0700 dirs),
      * nanosecond mtimes and, when run as root, foreign owners.
