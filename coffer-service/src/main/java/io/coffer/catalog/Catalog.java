@@ -80,6 +80,16 @@ public final class Catalog implements AutoCloseable {
     public void update(Snapshot s) { put(Table.SNAPSHOTS, s, false); }
     public void update(Backup b) { put(Table.BACKUPS, b, false); }
     public void update(Job j) { put(Table.JOBS, j, false); }
+
+    /**
+     * Records a running job's progress, in one statement that changes the row only while it is
+     * still {@code running} in the catalog: a progress sample read just before the job finished
+     * must not write {@code running} over its outcome. False when the job is not running any more.
+     */
+    public boolean updateWhileRunning(Job j) {
+        if (!j.status().equals(Job.RUNNING)) throw new IllegalArgumentException("job " + j.id() + " is " + j.status() + ", not running");
+        return update(Table.JOBS, j, " AND status = '" + Job.RUNNING + "'") == 1;
+    }
     public void insert(Instance i) { put(Table.INSTANCES, i, true); }
     public void update(Instance i) { put(Table.INSTANCES, i, false); }
     public void deleteInstance(String id) { delete(Table.INSTANCES, id); }
@@ -156,25 +166,26 @@ public final class Catalog implements AutoCloseable {
     // ---- generic core ----
 
     private <T> void put(Table<T> t, T row, boolean insert) {
-        String sql;
-        List<String> cols = t.columns;
-        if (insert) {
-            sql = "INSERT INTO " + t.name + " (" + String.join(", ", cols) + ") VALUES ("
-                    + String.join(", ", Collections.nCopies(cols.size(), "?")) + ")";
-        } else {
-            sql = "UPDATE " + t.name + " SET " + cols.subList(1, cols.size()).stream().map(c -> c + " = ?").collect(Collectors.joining(", "))
-                    + " WHERE id = ?";
+        if (!insert) {
+            if (update(t, row, "") != 1) throw new CatalogException(t.name + " " + t.id(row) + " is not in the catalog", null);
+            return;
         }
+        List<String> cols = t.columns;
+        String sql = "INSERT INTO " + t.name + " (" + String.join(", ", cols) + ") VALUES ("
+                + String.join(", ", Collections.nCopies(cols.size(), "?")) + ")";
+        execute("insert into " + t.name + " " + t.id(row), sql, t.values(row));
+    }
+
+    /** Writes every column of {@code row} but its id where the id matches and {@code condition} (SQL, may be empty) holds; rows changed. */
+    private <T> int update(Table<T> t, T row, String condition) {
+        List<String> cols = t.columns;
+        String sql = "UPDATE " + t.name + " SET " + cols.subList(1, cols.size()).stream().map(c -> c + " = ?").collect(Collectors.joining(", "))
+                + " WHERE id = ?" + condition;
         Object[] v = t.values(row);
         Object[] args = new Object[v.length];
-        if (insert) {
-            args = v;
-        } else {
-            System.arraycopy(v, 1, args, 0, v.length - 1);
-            args[v.length - 1] = v[0];
-        }
-        int n = execute((insert ? "insert into " : "update of ") + t.name + " " + t.id(row), sql, args);
-        if (!insert && n != 1) throw new CatalogException(t.name + " " + t.id(row) + " is not in the catalog", null);
+        System.arraycopy(v, 1, args, 0, v.length - 1);
+        args[v.length - 1] = v[0];
+        return execute("update of " + t.name + " " + t.id(row), sql, args);
     }
 
     private void delete(Table<?> t, String id) {

@@ -154,7 +154,8 @@ final class JobRunner implements AutoCloseable {
         for (JobContext ctx : running.values()) {
             if (ctx.thread == null) continue;
             try {
-                catalog.job(ctx.jobId).filter(j -> j.status().equals(Job.RUNNING)).ifPresent(j -> catalog.update(sampled(j, ctx)));
+                // conditional: the job may finish between this read and the write
+                catalog.job(ctx.jobId).filter(j -> j.status().equals(Job.RUNNING)).ifPresent(j -> catalog.updateWhileRunning(sampled(j, ctx)));
             } catch (RuntimeException e) {
                 LOG.debug("progress of job {} not recorded: {}", ctx.jobId, e.getMessage());
             }

@@ -64,10 +64,18 @@ abstract class AbstractCatalogTest {
         catalog.insert(j);
         assertThat(catalog.job(j.id())).contains(j);
         assertThat(catalog.unfinishedJobs()).containsExactly(j);
-        Job done = j.started(T0.plusSeconds(1)).finish(Job.SUCCEEDED, null, T0.plusSeconds(2));
+        Job running = j.started(T0.plusSeconds(1));
+        catalog.update(running);
+        Job sample = running.progress(10, 20, 1, 2, T0.plusSeconds(2));
+        assertThat(catalog.updateWhileRunning(sample)).isTrue();
+        assertThat(catalog.job(j.id())).contains(sample);
+        Job done = sample.finish(Job.SUCCEEDED, null, T0.plusSeconds(3));
         catalog.update(done);
         assertThat(catalog.job(j.id())).contains(done);
         assertThat(catalog.unfinishedJobs()).isEmpty();
+        // a progress sample taken while the job ran, written after it finished, changes nothing
+        assertThat(catalog.updateWhileRunning(sample.progress(20, 20, 2, 2, T0.plusSeconds(4)))).isFalse();
+        assertThat(catalog.job(j.id())).contains(done);
     }
 
     @Test
