@@ -24,7 +24,7 @@ final class Codec {
     private final int level;
     private final ZstdCompressCtx cctx = new ZstdCompressCtx();
     /** A context at {@link #harderLevel}, made on first use. */
-    private ZstdCompressCtx harder;
+    private ZstdCompressCtx harderCtx;
     private final ZstdDecompressCtx dctx = new ZstdDecompressCtx();
     private byte[] scratch = new byte[0];
 
@@ -94,11 +94,11 @@ final class Codec {
 
     private ZstdCompressCtx ctx(boolean harder) {
         if (!harder || harderLevel(level) == level) return cctx;
-        if (this.harder == null) {
-            this.harder = new ZstdCompressCtx();
-            this.harder.setLevel(harderLevel(level));
+        if (harderCtx == null) {
+            harderCtx = new ZstdCompressCtx();
+            harderCtx.setLevel(harderLevel(level));
         }
-        return this.harder;
+        return harderCtx;
     }
 
     /**

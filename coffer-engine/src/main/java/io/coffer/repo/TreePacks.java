@@ -2,6 +2,7 @@ package io.coffer.repo;
 
 import java.io.IOException;
 import java.lang.ref.SoftReference;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,7 +32,7 @@ final class TreePacks {
     }
 
     private final LinkedHashMap<String, SoftReference<byte[]>> held = new LinkedHashMap<>(16, 0.75f, true);
-    private final Map<String, Integer> sizes = new ConcurrentHashMap<>();
+    private final Map<String, Integer> sizes = new HashMap<>(); // guarded by this, as held and bytes
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     /** Packs that could not be had whole (damaged, or of the wrong length): read by range only. */
     private final Set<String> byRange = ConcurrentHashMap.newKeySet();
@@ -71,10 +72,6 @@ final class TreePacks {
         held.clear();
         sizes.clear();
         bytes = 0;
-    }
-
-    synchronized long bytesHeld() {
-        return bytes;
     }
 
     private synchronized byte[] held(String packId) {
