@@ -507,10 +507,7 @@ public final class BackupRunner {
         List<String> refs = new ArrayList<>();
         long pos = from;
         for (long[] e : map.data()) {
-            if (e[0] > pos) {
-                holes(refs, e[0] - pos, 1);
-                progress.bytesDone.addAndGet(e[0] - pos);
-            }
+            if (e[0] > pos) holes(refs, e[0] - pos, 1);
             Chunks c = contentDefined(ch, p, e[0], e[1], null);
             refs.addAll(c.refs());
             pos = e[0] + c.bytes();
@@ -518,7 +515,6 @@ public final class BackupRunner {
         }
         if (pos < map.end()) {
             holes(refs, map.end() - pos, 1);
-            progress.bytesDone.addAndGet(map.end() - pos);
             pos = map.end();
         }
         return new Chunks(refs, pos - from);
@@ -547,7 +543,6 @@ public final class BackupRunner {
                 if (skip > 0) {
                     holes(refs, skip, block);
                     pos += skip;
-                    progress.bytesDone.addAndGet(skip);
                     continue;
                 }
                 if (next < map.data().size()) { // read up to the end of this extent's last block
@@ -585,7 +580,7 @@ public final class BackupRunner {
         return new Chunks(refs, pos - from);
     }
 
-    /** Zero runs for {@code len} bytes of holes: whole blocks, each run well under 2 GiB. */
+    /** Zero runs for {@code len} bytes of holes, which count as done unread: whole blocks, each run well under 2 GiB. */
     private void holes(List<String> refs, long len, int block) {
         long most = (Integer.MAX_VALUE / 2) / block * (long) block;
         for (long left = len; left > 0; ) {
@@ -594,6 +589,7 @@ public final class BackupRunner {
             left -= run;
         }
         progress.zeroBytes.addAndGet(len);
+        progress.bytesDone.addAndGet(len);
     }
 
     /** The parent's chunk list with merged zero runs split back into one entry per block. */

@@ -131,6 +131,11 @@ final class Crypto {
         }
     }
 
+    /** True when {@code b} is named by its content: its SHA-256 is the hex name {@code hex}. */
+    static boolean namedBy(byte[] b, String hex) {
+        return Hex.of(sha256(b, 0, b.length)).equals(hex);
+    }
+
     static byte[] sha256(byte[] data, int off, int len) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");

@@ -59,15 +59,14 @@ final class MetadataCache {
         byte[] cached = read(p, name);
         if (cached != null) return cached;
         byte[] b = fetch.get();
-        if (Hex.of(Crypto.sha256(b, 0, b.length)).equals(name)) write(p, b);
+        if (Crypto.namedBy(b, name)) write(p, b);
         return b;
     }
 
     /**
      * Tree pack {@code packId} whole: from the cache when it holds the pack at its full length (its
-     * blobs are verified as they are read), else fetched, checked against its name and kept. Null
-     * when the fetched pack does not match its name: its blobs are then read one by one, and the
-     * damaged one is named.
+     * blobs are verified as they are read), else fetched and kept. {@code whole} checks what it
+     * fetches against the pack's name and answers null when it does not match; so does this.
      */
     byte[] treePack(String packId, long packLength, Fetch whole) throws IOException {
         Path p = dir.resolve("trees").resolve(packId);
@@ -77,8 +76,7 @@ final class MetadataCache {
             // not cached
         }
         byte[] b = whole.get();
-        if (b.length != packLength || !Hex.of(Crypto.sha256(b, 0, b.length)).equals(packId)) return null;
-        write(p, b);
+        if (b != null) write(p, b);
         return b;
     }
 
@@ -130,7 +128,7 @@ final class MetadataCache {
     private static byte[] read(Path p, String name) {
         try {
             byte[] b = Files.readAllBytes(p);
-            if (Hex.of(Crypto.sha256(b, 0, b.length)).equals(name)) return b;
+            if (Crypto.namedBy(b, name)) return b;
             Files.deleteIfExists(p);
         } catch (IOException missing) {
             // not cached

@@ -322,7 +322,7 @@ public final class Repository implements Closeable {
             PackInfo pack = loc.pack();
             MetadataCache c = cache;
             byte[] whole = treePacks.get(pack.id(), pack.size(),
-                    () -> c != null ? c.treePack(pack.id(), pack.size(), () -> store.get(key)) : wholePack(pack));
+                    () -> c != null ? c.treePack(pack.id(), pack.size(), () -> wholePack(pack)) : wholePack(pack));
             if (whole != null && loc.offset() + (long) loc.storedLength() <= whole.length) {
                 try {
                     return decode(key + " at offset " + loc.offset() + (c != null ? " (cached)" : ""), id, whole, loc.offset(), loc.storedLength(), loc.rawLength(), depth);
@@ -346,7 +346,7 @@ public final class Repository implements Closeable {
     /** A pack read whole from the store, or null when it does not match its name (its blobs are then read one by one). */
     private byte[] wholePack(PackInfo pack) throws IOException {
         byte[] b = store.get(pack.key());
-        return b.length == pack.size() && Hex.of(Crypto.sha256(b, 0, b.length)).equals(pack.id()) ? b : null;
+        return b.length == pack.size() && Crypto.namedBy(b, pack.id()) ? b : null;
     }
 
     /** Decodes a stored blob, reading the reference it is stored against if it has one. */
@@ -396,7 +396,7 @@ public final class Repository implements Closeable {
      */
     public List<Pack.Entry> parsePack(String packId, byte[] whole) {
         String key = "data/" + packId;
-        if (!Hex.of(Crypto.sha256(whole, 0, whole.length)).equals(packId)) {
+        if (!Crypto.namedBy(whole, packId)) {
             throw new CorruptObjectException(key, "content does not match its name (SHA-256 mismatch over " + whole.length + " bytes)");
         }
         Pack.checkHeader(key, whole, config.encrypted());
