@@ -99,6 +99,16 @@ class CliEndToEndIT {
     }
 
     @Test
+    void theTrainingRunBacksUpAndRestoresThroughTheS3AndSwiftStoresToo() throws Exception {
+        // what the launcher runs to make the ahead-of-time cache; its remote part must not be skipped
+        Path dir = tmp.resolve("train");
+        CofferProcess.Result r = CofferProcess.run(new HashMap<>(Map.of("COFFER_AOT", "0")), "demo", "--train", "--dir", dir.toString());
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.err()).as(r.toString()).doesNotContain("skipped");
+        assertThat(dir).doesNotExist();
+    }
+
+    @Test
     void restoringThousandsOfSmallFilesNeedsFewFileDescriptors() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("many"));
         for (int i = 0; i < 3000; i++) Files.write(src.resolve("f" + i), ("file " + i).getBytes());

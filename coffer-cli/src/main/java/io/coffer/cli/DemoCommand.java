@@ -11,6 +11,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -98,9 +99,45 @@ final class DemoCommand implements Callable<Integer> {
             quiet("repo", "restore", "--repo", r, "--password-file", p, "-q", incr, base.resolve("restore").toString());
             quiet("repo", "check", "--repo", r, "--password-file", p, "--read-data");
             quiet("repo", "ls", "--repo", r, "--password-file", p, "--json");
+            trainRemote(src.resolve("small"), base);
             return ExitCodes.OK;
         } finally {
             deleteTree(base);
+        }
+    }
+
+    /**
+     * The S3 and Swift stores' part of the training: a backup, a no-change backup, a restore and a
+     * check of {@code src} in each, through the stores as a command opens them, against a
+     * {@link TrainingObjectServer}. A failure here (no store module, no JDK HTTP server) only
+     * leaves these paths untrained: it is reported on stderr and the training goes on.
+     */
+    private static void trainRemote(Path src, Path base) {
+        String cacheProperty = "coffer.cache.dir";
+        String oldCache = System.getProperty(cacheProperty);
+        System.setProperty(cacheProperty, base.resolve("cache").toString());
+        var secret = new io.coffer.repo.Secret.Password("train".toCharArray());
+        try (TrainingObjectServer server = new TrainingObjectServer()) {
+            for (var location : java.util.List.of(
+                    Map.entry("s3://coffer-train-s3/repo", server.s3Settings()), Map.entry("swift://coffer-train-swift/repo", server.swiftSettings()))) {
+                try (var made = io.coffer.repo.Repository.init(io.coffer.store.Stores.open(location.getKey(), location.getValue()),
+                        io.coffer.repo.InitOptions.defaults(), secret)) {
+                    // made only to be opened as a command opens a repository
+                }
+                try (var repo = io.coffer.repo.Repository.open(io.coffer.store.Stores.open(location.getKey(), location.getValue()), secret)) {
+                    var full = new io.coffer.backup.BackupRunner(repo, io.coffer.backup.BackupOptions.defaults()).run(src);
+                    new io.coffer.backup.BackupRunner(repo, io.coffer.backup.BackupOptions.defaults().withParent(full.id())).run(src);
+                    var restored = new io.coffer.restore.RestoreRunner(repo, io.coffer.restore.RestoreOptions.defaults())
+                            .run(full.id(), base.resolve("restore-" + location.getKey().substring(0, location.getKey().indexOf(':'))));
+                    if (!restored.ok()) throw new IllegalStateException("restore from " + location.getKey() + ": " + restored.errors());
+                    if (!new io.coffer.check.Checker(repo).run(false).ok()) throw new IllegalStateException("check of " + location.getKey() + " failed");
+                }
+            }
+        } catch (Exception | LinkageError e) {
+            System.err.println("training: the S3 and Swift stores were skipped: " + e);
+        } finally {
+            if (oldCache == null) System.clearProperty(cacheProperty);
+            else System.setProperty(cacheProperty, oldCache);
         }
     }
 
