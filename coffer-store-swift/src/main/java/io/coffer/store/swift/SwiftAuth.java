@@ -32,6 +32,9 @@ abstract sealed class SwiftAuth {
     /** Where the credentials go, for messages. */
     abstract String describe();
 
+    /** The auth service's URL. */
+    abstract URI url();
+
     Session session(HttpClient http) throws IOException {
         Session s = session;
         return s != null ? s : renew(http, null);
@@ -100,6 +103,11 @@ abstract sealed class SwiftAuth {
         }
 
         @Override
+        URI url() {
+            return url;
+        }
+
+        @Override
         String describe() {
             return url + " as " + user;
         }
@@ -144,6 +152,11 @@ abstract sealed class SwiftAuth {
                 throw new IllegalArgumentException("Keystone v3 auth at " + url + " needs OS_USERNAME, OS_PASSWORD and OS_PROJECT_NAME, "
                         + "or OS_APPLICATION_CREDENTIAL_ID and OS_APPLICATION_CREDENTIAL_SECRET");
             }
+        }
+
+        @Override
+        URI url() {
+            return url;
         }
 
         @Override
