@@ -37,19 +37,6 @@ final class ExactBody implements HttpResponse.BodySubscriber<byte[]> {
         };
     }
 
-    /**
-     * A partial-content (206) body of at most {@code max} bytes read into {@code dst} from
-     * {@code off}; the result is {@code dst} itself, filled with {@code Content-Length} bytes. Any
-     * other answer (a whole object, an error) is collected into a new array, the JDK's way.
-     */
-    static HttpResponse.BodyHandler<byte[]> into(byte[] dst, int off, int max) {
-        return info -> {
-            long n = info.headers().firstValueAsLong("Content-Length").orElse(-1);
-            if (info.statusCode() != 206 || n < 0 || n > max) return HttpResponse.BodySubscribers.ofByteArray();
-            return new ExactBody(dst, off, (int) n);
-        };
-    }
-
     @Override
     public CompletionStage<byte[]> getBody() {
         return result;

@@ -52,6 +52,8 @@ public final class SwiftObjectStore implements ObjectStore {
     private final HttpClient plain;
     /** For https:// URLs, made on first use. */
     private volatile HttpClient tls;
+    /** Range reads into the caller's array: the restore's and the check's bulk. */
+    private final RangeReader ranges;
     private final SwiftAuth auth;
     private final String container;
     private final String prefix;
@@ -70,6 +72,7 @@ public final class SwiftObjectStore implements ObjectStore {
         this.page = page;
         this.timeout = timeout;
         this.plain = client().sslContext(NO_TLS).build();
+        this.ranges = new RangeReader(timeout, connections);
         this.auth = auth;
         this.container = container;
         this.prefix = prefix;
@@ -124,8 +127,16 @@ public final class SwiftObjectStore implements ObjectStore {
         return auth.session(http(auth.url())).token();
     }
 
-    /** Sends a request with the current token; on 401 renews the token once and sends it again. */
-    private <T> HttpResponse<T> send(String key, String op, RequestFor req, HttpResponse.BodyHandler<T> body) throws IOException {
+    @FunctionalInterface
+    private interface Call<T> {
+        T with(SwiftAuth.Session s) throws IOException;
+    }
+
+    /**
+     * Runs {@code call} within a connection slot with the current token; when {@code status}
+     * of its answer is 401, renews the token once and runs it again.
+     */
+    private <T> T withSession(String key, String op, Call<T> call, java.util.function.ToIntFunction<T> status) throws IOException {
         try {
             slots.acquire();
         } catch (InterruptedException e) {
@@ -134,27 +145,28 @@ public final class SwiftObjectStore implements ObjectStore {
         }
         try {
             SwiftAuth.Session s = auth.session(http(auth.url()));
-            for (int attempt = 0; ; attempt++) {
-                HttpRequest r = req.build(s).timeout(timeout).header("X-Auth-Token", s.token()).build();
-                HttpResponse<T> resp;
-                try {
-                    resp = http(r.uri()).send(r, body);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException(op + " " + where(key) + " interrupted");
-                } catch (IOException e) {
-                    // connection refused or reset, timeout: the request may be repeated
-                    throw new StoreException(key, op + " " + where(key) + " failed: " + describe(e, r), true, e);
-                }
-                if (resp.statusCode() == 401 && attempt == 0) {
-                    s = auth.renew(http(auth.url()), s);
-                    continue;
-                }
-                return resp;
-            }
+            T answer = call.with(s);
+            if (status.applyAsInt(answer) != 401) return answer;
+            return call.with(auth.renew(http(auth.url()), s));
         } finally {
             slots.release();
         }
+    }
+
+    /** Sends a request with the current token; on 401 renews the token once and sends it again. */
+    private <T> HttpResponse<T> send(String key, String op, RequestFor req, HttpResponse.BodyHandler<T> body) throws IOException {
+        return withSession(key, op, s -> {
+            HttpRequest r = req.build(s).timeout(timeout).header("X-Auth-Token", s.token()).build();
+            try {
+                return http(r.uri()).send(r, body);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException(op + " " + where(key) + " interrupted");
+            } catch (IOException e) {
+                // connection refused or reset, timeout: the request may be repeated
+                throw new StoreException(key, op + " " + where(key) + " failed: " + describe(e, r), true, e);
+            }
+        }, HttpResponse::statusCode);
     }
 
     /** What went wrong on the wire, in words (the JDK's exceptions often carry no message). */
@@ -281,17 +293,27 @@ public final class SwiftObjectStore implements ObjectStore {
             return 0;
         }
         String range = Keys.httpRange(offset, length);
-        HttpResponse<byte[]> r = send(key, "get", s -> HttpRequest.newBuilder(objectUrl(s, key)).header("Range", range).GET(),
-                ExactBody.into(dst, dstOff, length));
-        return switch (r.statusCode()) {
-            case 206 -> {
-                byte[] b = r.body();
-                if (b == dst) yield (int) r.headers().firstValueAsLong("Content-Length").orElseThrow(); // read in place
-                int n = Math.min(b.length, length);
-                System.arraycopy(b, 0, dst, dstOff, n);
-                yield n;
+        RangeReader.Answer r = withSession(key, "get", s -> {
+            URI u = objectUrl(s, key);
+            try {
+                return ranges.get(u, s.token(), range, dst, dstOff, length);
+            } catch (IOException e) {
+                // connection refused or reset, timeout: the request may be repeated
+                String server = u.getHost() + ":" + u.getPort();
+                String why = e instanceof java.net.SocketTimeoutException ? "no answer from " + server + " within " + timeout.toMillis() / 1000.0 + "s"
+                        : e instanceof java.net.ConnectException ? "cannot connect to " + server + " (connection refused: is the Swift proxy running?)"
+                        : (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + " (talking to " + server + ")";
+                throw new StoreException(key, "get " + where(key) + " failed: " + why, true, e);
             }
+        }, RangeReader.Answer::status);
+        return switch (r.status()) {
+            case 206 -> r.length(); // read in place
             case 200 -> { // the server ignored the range (an empty object): cut it here
+                if (r.body() == null) { // a body without a length: the JDK's client reads it, and cuts it
+                    byte[] part = get(key, offset, length);
+                    System.arraycopy(part, 0, dst, dstOff, part.length);
+                    yield part.length;
+                }
                 byte[] all = r.body();
                 int from = (int) Math.min(offset, all.length);
                 int n = (int) Math.min(all.length, offset + length) - from;
@@ -299,7 +321,7 @@ public final class SwiftObjectStore implements ObjectStore {
                 yield n;
             }
             case 416 -> 0; // the range starts at or past the end
-            default -> throw fail(key, "get", r.statusCode());
+            default -> throw fail(key, "get", r.status());
         };
     }
 
@@ -348,6 +370,7 @@ public final class SwiftObjectStore implements ObjectStore {
 
     @Override
     public void close() {
+        ranges.close();
         plain.close();
         HttpClient c = tls;
         if (c != null) c.close();

@@ -63,33 +63,6 @@ class ExactBodyTest {
     }
 
     @Test
-    void aRangeIsReadIntoTheCallersBufferAndNothingAroundItChanges() throws Exception {
-        byte[] b = new byte[50_000];
-        for (int i = 0; i < b.length; i++) b[i] = (byte) (i * 13);
-        byte[] dst = new byte[b.length + 100];
-        java.util.Arrays.fill(dst, (byte) 0x5a);
-        var s = subscriber(ExactBody.into(dst, 40, b.length + 60), 206, (long) b.length);
-        s.onNext(slices(b, 0, 30_000));
-        s.onNext(slices(b, 30_000, b.length));
-        s.onComplete();
-        assertThat(s.getBody().toCompletableFuture().get()).isSameAs(dst);
-        assertThat(java.util.Arrays.copyOfRange(dst, 40, 40 + b.length)).isEqualTo(b);
-        assertThat(dst[39]).isEqualTo((byte) 0x5a);
-        assertThat(dst[40 + b.length]).isEqualTo((byte) 0x5a);
-        // a whole object (the server ignored the range), or more than asked for, never lands in the buffer
-        java.util.Arrays.fill(dst, (byte) 0x5a);
-        var whole = subscriber(ExactBody.into(dst, 0, 10), 200, (long) b.length);
-        whole.onNext(slices(b, 0, b.length));
-        whole.onComplete();
-        assertThat(whole.getBody().toCompletableFuture().get()).isEqualTo(b).isNotSameAs(dst);
-        var tooLong = subscriber(ExactBody.into(dst, 0, 10), 206, 20L);
-        tooLong.onNext(slices(b, 0, 20));
-        tooLong.onComplete();
-        assertThat(tooLong.getBody().toCompletableFuture().get()).hasSize(20).isNotSameAs(dst);
-        assertThat(dst[0]).isEqualTo((byte) 0x5a);
-    }
-
-    @Test
     void aShortOrLongBodyIsAnErrorNotData() {
         byte[] b = new byte[1000];
         var shortBody = subscriber(200, 2000L);

@@ -117,6 +117,9 @@ class SwiftKeystoneTest extends AbstractObjectStoreTest {
             assertThat(admin.tokenIsValid(revoked)).as("the old token is revoked").isFalse();
             Thread.sleep(1100); // a token issued in the second of the revocation counts as revoked
 
+            byte[] one = new byte[1];
+            assertThat(s.read("data/before", 0, one, 0, 1)).as("a range read renews the token").isEqualTo(1);
+            assertThat(one).containsExactly(1);
             assertThat(s.get("data/before")).containsExactly(1);
             s.put("data/after", ByteBuffer.wrap(new byte[] {2}));
             assertThat(s.currentToken()).as("a new token was obtained").isNotEqualTo(revoked);
