@@ -1,5 +1,14 @@
 package io.coffer.cli;
 
+import io.coffer.backup.BackupOptions;
+import io.coffer.backup.BackupRunner;
+import io.coffer.check.Checker;
+import io.coffer.repo.InitOptions;
+import io.coffer.repo.Repository;
+import io.coffer.repo.Secret;
+import io.coffer.restore.RestoreOptions;
+import io.coffer.restore.RestoreRunner;
+import io.coffer.store.Stores;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +20,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -116,21 +126,21 @@ final class DemoCommand implements Callable<Integer> {
         String cacheProperty = "coffer.cache.dir";
         String oldCache = System.getProperty(cacheProperty);
         System.setProperty(cacheProperty, base.resolve("cache").toString());
-        var secret = new io.coffer.repo.Secret.Password("train".toCharArray());
+        var secret = new Secret.Password("train".toCharArray());
         try (TrainingObjectServer server = new TrainingObjectServer()) {
-            for (var location : java.util.List.of(
+            for (var location : List.of(
                     Map.entry("s3://coffer-train-s3/repo", server.s3Settings()), Map.entry("swift://coffer-train-swift/repo", server.swiftSettings()))) {
-                try (var made = io.coffer.repo.Repository.init(io.coffer.store.Stores.open(location.getKey(), location.getValue()),
-                        io.coffer.repo.InitOptions.defaults(), secret)) {
+                try (var made = Repository.init(Stores.open(location.getKey(), location.getValue()),
+                        InitOptions.defaults(), secret)) {
                     // made only to be opened as a command opens a repository
                 }
-                try (var repo = io.coffer.repo.Repository.open(io.coffer.store.Stores.open(location.getKey(), location.getValue()), secret)) {
-                    var full = new io.coffer.backup.BackupRunner(repo, io.coffer.backup.BackupOptions.defaults()).run(src);
-                    new io.coffer.backup.BackupRunner(repo, io.coffer.backup.BackupOptions.defaults().withParent(full.id())).run(src);
-                    var restored = new io.coffer.restore.RestoreRunner(repo, io.coffer.restore.RestoreOptions.defaults())
+                try (var repo = Repository.open(Stores.open(location.getKey(), location.getValue()), secret)) {
+                    var full = new BackupRunner(repo, BackupOptions.defaults()).run(src);
+                    new BackupRunner(repo, BackupOptions.defaults().withParent(full.id())).run(src);
+                    var restored = new RestoreRunner(repo, RestoreOptions.defaults())
                             .run(full.id(), base.resolve("restore-" + location.getKey().substring(0, location.getKey().indexOf(':'))));
                     if (!restored.ok()) throw new IllegalStateException("restore from " + location.getKey() + ": " + restored.errors());
-                    if (!new io.coffer.check.Checker(repo).run(false).ok()) throw new IllegalStateException("check of " + location.getKey() + " failed");
+                    if (!new Checker(repo).run(false).ok()) throw new IllegalStateException("check of " + location.getKey() + " failed");
                 }
             }
         } catch (Exception | LinkageError e) {

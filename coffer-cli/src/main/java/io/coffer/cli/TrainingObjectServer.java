@@ -120,11 +120,12 @@ final class TrainingObjectServer implements AutoCloseable {
         switch (x.getRequestMethod()) {
             case "PUT" -> {
                 byte[] body = x.getRequestBody().readAllBytes();
-                if ("*".equals(x.getRequestHeaders().getFirst("If-None-Match")) && objects.putIfAbsent(key, body) != null) {
+                if (!"*".equals(x.getRequestHeaders().getFirst("If-None-Match"))) {
+                    objects.put(key, body);
+                } else if (objects.putIfAbsent(key, body) != null) {
                     error(x, 412, "PreconditionFailed", s3);
                     return;
                 }
-                objects.put(key, body);
                 x.getResponseHeaders().set("ETag", s3 ? '"' + md5(body) + '"' : md5(body));
                 x.sendResponseHeaders(s3 ? 200 : 201, -1);
             }
