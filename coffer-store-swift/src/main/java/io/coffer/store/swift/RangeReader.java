@@ -197,7 +197,11 @@ final class RangeReader implements AutoCloseable {
         Socket plain = new Socket();
         try {
             plain.setTcpNoDelay(true);
-            plain.connect(new InetSocketAddress(url.getHost(), port), (int) CONNECT.toMillis());
+            try {
+                plain.connect(new InetSocketAddress(url.getHost(), port), (int) CONNECT.toMillis());
+            } catch (java.net.SocketTimeoutException e) {
+                throw new java.net.http.HttpConnectTimeoutException("no connection within " + CONNECT.toSeconds() + "s"); // as the JDK client says it
+            }
             plain.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
             if (!tls) return new Conn(origin, plain);
             SSLSocket s = (SSLSocket) ((SSLSocketFactory) SSLSocketFactory.getDefault()).createSocket(plain, url.getHost(), port, true);

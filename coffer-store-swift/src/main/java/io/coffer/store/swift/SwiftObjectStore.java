@@ -164,16 +164,16 @@ public final class SwiftObjectStore implements ObjectStore {
                 throw new InterruptedIOException(op + " " + where(key) + " interrupted");
             } catch (IOException e) {
                 // connection refused or reset, timeout: the request may be repeated
-                throw new StoreException(key, op + " " + where(key) + " failed: " + describe(e, r), true, e);
+                throw new StoreException(key, op + " " + where(key) + " failed: " + describe(e, r.uri()), true, e);
             }
         }, HttpResponse::statusCode);
     }
 
-    /** What went wrong on the wire, in words (the JDK's exceptions often carry no message). */
-    private String describe(IOException e, HttpRequest r) {
-        String server = r.uri().getHost() + ":" + r.uri().getPort();
+    /** What went wrong on the wire to {@code u}, in words (the JDK's exceptions often carry no message). */
+    private String describe(IOException e, URI u) {
+        String server = u.getHost() + ":" + u.getPort();
         if (e instanceof java.net.http.HttpConnectTimeoutException) return "no connection to " + server + " within 10s";
-        if (e instanceof java.net.http.HttpTimeoutException) return "no answer from " + server + " within " + timeout.toMillis() / 1000.0 + "s";
+        if (e instanceof java.net.http.HttpTimeoutException || e instanceof java.net.SocketTimeoutException) return "no answer from " + server + " within " + timeout.toMillis() / 1000.0 + "s";
         if (e instanceof java.net.ConnectException) return "cannot connect to " + server + " (connection refused: is the Swift proxy running?)";
         String m = e.getMessage();
         return (m == null ? e.getClass().getSimpleName() : m) + " (talking to " + server + ")";
@@ -299,11 +299,7 @@ public final class SwiftObjectStore implements ObjectStore {
                 return ranges.get(u, s.token(), range, dst, dstOff, length);
             } catch (IOException e) {
                 // connection refused or reset, timeout: the request may be repeated
-                String server = u.getHost() + ":" + u.getPort();
-                String why = e instanceof java.net.SocketTimeoutException ? "no answer from " + server + " within " + timeout.toMillis() / 1000.0 + "s"
-                        : e instanceof java.net.ConnectException ? "cannot connect to " + server + " (connection refused: is the Swift proxy running?)"
-                        : (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + " (talking to " + server + ")";
-                throw new StoreException(key, "get " + where(key) + " failed: " + why, true, e);
+                throw new StoreException(key, "get " + where(key) + " failed: " + describe(e, u), true, e);
             }
         }, RangeReader.Answer::status);
         return switch (r.status()) {
