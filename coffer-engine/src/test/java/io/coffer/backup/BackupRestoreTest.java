@@ -141,6 +141,39 @@ class BackupRestoreTest {
     }
 
     @Test
+    void blocksOfRegionsBackedUpSideBySideAreWrittenBackInLongRuns() throws IOException {
+        // A relation file of three 64 MiB regions, and two smaller ones: the two workers add their
+        // 8 KiB blocks to one pack in turns, so in pack order a file's blocks rarely follow one
+        // another. The restore decodes each range in file order and writes runs of blocks.
+        Path rel = Files.createDirectories(src.resolve("pgdata/base/5"));
+        int pages = (int) ((2 * BackupRunner.FIXED_REGION) / 8192) + 1000;
+        byte[] page = Fixtures.text(31, 8192);
+        try (var ch = java.nio.channels.FileChannel.open(rel.resolve("16397"), java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(page);
+            for (int i = 0; i < pages; i++) { // distinct, compressible pages: the page number leads each
+                page[0] = (byte) i;
+                page[1] = (byte) (i >>> 8);
+                page[2] = (byte) (i >>> 16);
+                bb.clear();
+                while (bb.hasRemaining()) ch.write(bb);
+            }
+        }
+        Files.write(rel.resolve("16398"), Fixtures.random(32, 3 << 20));
+        Files.write(rel.resolve("16399"), Fixtures.random(33, 5 << 20));
+        Map<String, String> before = TreeDigest.of(src);
+        BackupResult b = new BackupRunner(repo, BackupOptions.defaults().withThreads(2)).run(src);
+        Path out = tmp.resolve("out");
+        RestoreRunner runner = new RestoreRunner(repo, RestoreOptions.defaults());
+        RestoreResult r = runner.run(b.id(), out);
+        assertThat(r.errors()).isEmpty();
+        assertSameTree(before, out);
+        long blocks = pages + (8L << 20) / 8192;
+        // one call per page was 17,000 calls; runs of the usual 4 MiB ranges take a few hundred
+        assertThat(runner.writeCalls()).isLessThan(blocks / 16);
+    }
+
+    @Test
     void repeatedBlocksIdenticalFilesAndLongRunsRestoreBitExact() throws IOException {
         // a relation file whose 16 KiB blocks repeat (one blob written to many places, often
         // back to back) between unique ones, with all-zero blocks and all-zero pages inside
