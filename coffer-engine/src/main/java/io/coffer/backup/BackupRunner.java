@@ -4,6 +4,7 @@ import io.coffer.chunk.FastCdc;
 import io.coffer.repo.Pools;
 import io.coffer.repo.BlobId;
 import io.coffer.repo.BlobType;
+import io.coffer.repo.BlockGroup;
 import io.coffer.repo.Manifest;
 import io.coffer.repo.Node;
 import io.coffer.repo.Packer;
@@ -72,6 +73,8 @@ public final class BackupRunner {
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, CompletableFuture<Node>> hardLinks = new ConcurrentHashMap<>();
     private final ThreadLocal<byte[]> buffers;
+    /** Each worker's group of new fixed blocks, stored before its region returns. */
+    private final ThreadLocal<BlockGroup> groups = ThreadLocal.withInitial(BlockGroup::new);
     private ExecutorService workers;
     /** Lists and stats directories in parallel with the workers; never runs file tasks. */
     private ExecutorService scanners;
@@ -520,7 +523,28 @@ public final class BackupRunner {
         return new Chunks(refs, pos - from);
     }
 
+    /**
+     * Fixed blocks of [from, to). In a repository with groups the region's new blocks are stored
+     * in groups of up to 1 MiB, in the order read (consecutive blocks of a full backup, the
+     * changed blocks of an incremental); a group is stored before the region returns, also when
+     * reading the file fails: other files may already name a block it claimed.
+     */
     private Chunks fixedBlocks(FileChannel ch, Path p, long from, long to, int block, List<String> parentRefs, FileHoles holes) throws IOException, SourceReadException {
+        if (!packer.groups()) return fixedBlocks(ch, p, from, to, block, parentRefs, holes, null);
+        BlockGroup g = groups.get();
+        Chunks c;
+        try {
+            c = fixedBlocks(ch, p, from, to, block, parentRefs, holes, g);
+        } catch (SourceReadException e) {
+            packer.store(g);
+            throw e;
+        }
+        packer.store(g);
+        return c;
+    }
+
+    private Chunks fixedBlocks(FileChannel ch, Path p, long from, long to, int block, List<String> parentRefs, FileHoles holes, BlockGroup group)
+            throws IOException, SourceReadException {
         byte[] buf = buffers.get();
         int window = buf.length - buf.length % block;
         List<String> refs = new ArrayList<>();
@@ -566,7 +590,8 @@ public final class BackupRunner {
                 String hex = id.hex();
                 refs.add(hex);
                 if (parentBlocks != null && idx < parentBlocks.size() && hex.equals(parentBlocks.get(idx))) continue;
-                packer.add(BlobType.DATA, id, buf, o, len);
+                if (group == null) packer.add(BlobType.DATA, id, buf, o, len);
+                else if (packer.claim(id)) packer.group(group, id, buf, o, len);
             }
             pos += n;
             progress.bytesDone.addAndGet(n);

@@ -132,12 +132,34 @@ public final class Checker {
             findings.add(new Finding(Finding.Severity.ERROR, p.key(), "pack trailer does not match the index entries", List.of()));
         }
         // Whatever the pack-level result, decode every indexed blob to name exactly what is damaged.
+        // A group is decoded once (its blocks are listed one after another), and each of its
+        // blocks checked against its own id.
+        int groupAt = -1;
+        int reportedGroupAt = -1;
+        Object group = null; // the plaintext of the group at groupAt, or why it cannot be decoded
         for (Pack.Entry e : p.blobs()) {
             MasterIndex.Location loc = repo.index().find(e.id());
             String where = p.key() + " at offset " + e.offset();
             try {
                 if (e.offset() + e.storedLength() > whole.length) throw new RepositoryException(RepositoryException.Kind.CORRUPT, where + ": blob extends past the end of the pack");
-                repo.decodeBlob(where, e.id(), whole, e.offset(), e.storedLength(), e.rawLength());
+                if (e.grouped()) {
+                    if (groupAt != e.offset()) {
+                        groupAt = e.offset();
+                        byte[] plain = new byte[e.groupLength()];
+                        try {
+                            repo.decodeGroup(where, whole, e.offset(), e.storedLength(), plain, e.groupLength());
+                            group = plain;
+                        } catch (RepositoryException ex) {
+                            group = ex;
+                        }
+                    }
+                    if (group instanceof RepositoryException ex) throw ex;
+                    byte[] plain = (byte[]) group;
+                    if (plain.length != e.groupLength()) throw new RepositoryException(RepositoryException.Kind.CORRUPT, where + ": blob " + e.id().shortHex() + " names a group of another length");
+                    repo.verifyBlob(where, e.id(), plain, e.groupOffset(), e.rawLength());
+                } else {
+                    repo.decodeBlob(where, e.id(), whole, e.offset(), e.storedLength(), e.rawLength());
+                }
                 blobsRead.incrementAndGet();
             } catch (java.io.UncheckedIOException ex) {
                 // the blob it is stored against could not be read: reported as that pack's problem
@@ -146,7 +168,11 @@ public final class Checker {
                 // only matters if this copy is the one the index uses
                 if (loc != null && loc.pack().id().equals(p.id())) {
                     badBlobs.put(e.id(), ex.getMessage());
-                    findings.add(new Finding(Finding.Severity.ERROR, p.key(), ex.getMessage(), List.of()));
+                    // a damaged group is one finding, not one per block (each block is still traced to its files)
+                    if (!(e.grouped() && ex == group && e.offset() == reportedGroupAt)) {
+                        findings.add(new Finding(Finding.Severity.ERROR, p.key(), ex.getMessage(), List.of()));
+                    }
+                    if (e.grouped() && ex == group) reportedGroupAt = e.offset();
                 }
             }
         }
@@ -176,9 +202,20 @@ public final class Checker {
                     "cannot read directory listing: " + e.getMessage(), List.of(backup + ": " + (path.isEmpty() ? "/" : path) + " and everything below"))));
             treesSeen.add(m.tree());
         }
+        // One finding per cause: the blocks of one damaged group share theirs, and a file that
+        // uses many of them is named once.
+        Map<String, List<BlobId>> blobsByCause = new java.util.LinkedHashMap<>();
+        Map<String, Set<String>> filesByCause = new HashMap<>();
         for (var e : hurt.entrySet()) {
             String why = badBlobs.get(e.getKey());
-            findings.add(new Finding(Finding.Severity.ERROR, "blob " + e.getKey().shortHex(), "damaged data is used by " + e.getValue().size() + " file(s): " + why, e.getValue()));
+            blobsByCause.computeIfAbsent(why, k -> new ArrayList<>()).add(e.getKey());
+            filesByCause.computeIfAbsent(why, k -> new java.util.LinkedHashSet<>()).addAll(e.getValue());
+        }
+        for (var e : blobsByCause.entrySet()) {
+            List<BlobId> blobs = e.getValue();
+            List<String> files = new ArrayList<>(filesByCause.get(e.getKey()));
+            String object = blobs.size() == 1 ? "blob " + blobs.get(0).shortHex() : blobs.size() + " blobs (" + blobs.get(0).shortHex() + " and others)";
+            findings.add(new Finding(Finding.Severity.ERROR, object, "damaged data is used by " + files.size() + " file(s): " + e.getKey(), files));
         }
         return treesSeen.size();
     }

@@ -1,6 +1,7 @@
 package io.coffer.prune;
 
 import io.coffer.repo.BlobId;
+import io.coffer.repo.BlockGroup;
 import io.coffer.repo.Manifest;
 import io.coffer.repo.MasterIndex;
 import io.coffer.repo.Node;
@@ -30,7 +31,8 @@ import java.util.Set;
  *           trees are stored against (any unreadable tree aborts: what it references cannot be known)
  *   plan:   per indexed pack: no live blob -> delete; live share below (1 - maxUnused) -> repack;
  *           packs in no index (left by crashes) -> delete
- *   repack: copy live blobs, still encoded, into new packs; flush (packs, then their index)
+ *   repack: copy live blobs, still encoded, into new packs (the live blocks of a group, verified,
+ *           into new groups); flush (packs, then their index)
  *   commit: write a full new index of every live blob, then delete the old index objects,
  *           then delete the dropped packs
  * </pre>
@@ -68,8 +70,9 @@ public final class Pruner {
             for (PackInfo p : repo.index().packs()) {
                 long used = 0, total = 0;
                 for (Pack.Entry e : p.blobs()) {
-                    total += e.storedLength();
-                    if (isOwnedLive(p, e, live)) used += e.storedLength();
+                    long share = storedShare(e);
+                    total += share;
+                    if (isOwnedLive(p, e, live)) used += share;
                 }
                 if (used == 0) drop.add(p);
                 else if (total - used > maxUnused * total) repack.add(p);
@@ -81,11 +84,29 @@ public final class Pruner {
             List<PackInfo> fresh = new ArrayList<>();
             if (!repack.isEmpty()) {
                 Packer packer = repo.newPacker(2);
+                BlockGroup regroup = new BlockGroup();
                 try {
                     for (PackInfo p : repack) {
                         byte[] whole = repo.store().get(p.key());
+                        int groupAt = -1;
+                        byte[] group = null;
                         for (Pack.Entry e : p.blobs()) {
                             if (!isOwnedLive(p, e, live) || owned.contains(e.id())) continue;
+                            if (e.grouped()) {
+                                // The live blocks of a group go into a new group, verified on the
+                                // way; the dead ones are left behind with the old pack.
+                                String where = p.key() + " at offset " + e.offset();
+                                if (groupAt != e.offset()) {
+                                    group = new byte[e.groupLength()];
+                                    repo.decodeGroup(where, whole, e.offset(), e.storedLength(), group, e.groupLength());
+                                    groupAt = e.offset();
+                                }
+                                if (group.length != e.groupLength()) throw new RepositoryException(RepositoryException.Kind.CORRUPT, where + ": blob " + e.id().shortHex() + " names a group of another length");
+                                repo.verifyBlob(where, e.id(), group, e.groupOffset(), e.rawLength());
+                                if (packer.claimCopy(e.id())) packer.group(regroup, e.id(), group, e.groupOffset(), e.rawLength());
+                                owned.add(e.id());
+                                continue;
+                            }
                             // verify before copying: a prune must not spread damage
                             try {
                                 repo.decodeBlob(p.key() + " at offset " + e.offset(), e.id(), whole, e.offset(), e.storedLength(), e.rawLength());
@@ -96,6 +117,7 @@ public final class Pruner {
                             owned.add(e.id());
                         }
                     }
+                    packer.store(regroup);
                     packer.flush();
                 } finally {
                     packer.close();
@@ -133,6 +155,14 @@ public final class Pruner {
             return new PruneResult(repo.manifestIds().size(), storedPacks.size(), drop.size(), repack.size(), written, garbage,
                     bytesBefore, bytesAfter, live.size());
         }
+    }
+
+    /**
+     * The stored bytes a blob accounts for: its own, or its raw share of its group's (the blocks
+     * of a group share its stored bytes in proportion to their sizes).
+     */
+    static long storedShare(Pack.Entry e) {
+        return e.grouped() ? (long) e.storedLength() * e.rawLength() / e.groupLength() : e.storedLength();
     }
 
     private boolean isOwnedLive(PackInfo p, Pack.Entry e, Set<BlobId> live) {

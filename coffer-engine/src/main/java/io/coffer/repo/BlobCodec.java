@@ -62,6 +62,59 @@ final class BlobCodec {
         return sealed(id, enc);
     }
 
+    /**
+     * Associated data of a sealed group: a group has no id of its own (each of its blobs is
+     * verified against its own id once the group is opened), so the AAD binds the ciphertext to
+     * being a group of this many bytes.
+     */
+    static byte[] groupAad(int groupLength) {
+        byte[] aad = java.util.Arrays.copyOf(GROUP_AAD, GROUP_AAD.length + 4);
+        java.nio.ByteBuffer.wrap(aad, GROUP_AAD.length, 4).putInt(groupLength);
+        return aad;
+    }
+
+    private static final byte[] GROUP_AAD = "coffer block group".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /**
+     * The stored form of a group: its blobs' plaintexts back to back ({@code b[off, off + len)}),
+     * compressed as one and, when encrypted, sealed as one; in this thread's buffer like
+     * {@link #encodeShared(BlobId, byte[], int, int)}.
+     */
+    Codec.Encoded encodeGroup(byte[] b, int off, int len, boolean harder) {
+        Codec.Encoded enc = Codec.local(level).encodeShared(b, off, len, compress, harder);
+        if (dataKey == null) return enc;
+        byte[] sealed = Crypto.seal(dataKey, enc.buf(), 0, enc.length(), groupAad(len));
+        return new Codec.Encoded(sealed, sealed.length);
+    }
+
+    /**
+     * Decodes a stored group into {@code dst[0, groupLength)}. Returns null, or what is wrong (the
+     * caller names the object). Its blobs are not verified here: each is checked against its own
+     * id by {@link #matches} when it is used.
+     */
+    String decodeGroupInto(byte[] stored, int off, int len, byte[] dst, int groupLength) {
+        byte[] enc = stored;
+        int encOff = off;
+        int encLen = len;
+        if (dataKey != null) {
+            try {
+                enc = Crypto.open(dataKey, stored, off, len, groupAad(groupLength));
+            } catch (AEADBadTagException e) {
+                return "group of " + groupLength + " bytes fails authentication (damaged)";
+            }
+            encOff = 0;
+            encLen = enc.length;
+        }
+        if (encLen >= 1 && enc[encOff] == Codec.ZSTD_REF) return "group of " + groupLength + " bytes is encoded against a reference, which groups may not be";
+        String bad = Codec.local(level).decodeInto(enc, encOff, encLen, dst, 0, groupLength, null);
+        return bad == null ? null : "group of " + groupLength + " bytes: " + bad;
+    }
+
+    /** True if {@code b[off, off + len)} hashes to {@code id}. */
+    boolean matches(BlobId id, byte[] b, int off, int len) {
+        return hashers.get().matches(id, b, off, len);
+    }
+
     /** Gives the plaintext of a blob another one is encoded against. */
     @FunctionalInterface
     interface Refs {

@@ -24,27 +24,42 @@ final class Envelope {
     static final int FLAG_ZSTD = 1;
     static final int FLAG_SEALED = 2;
 
+    /**
+     * Object kinds with the format versions this Coffer reads ({@code oldest} to {@code version}).
+     * Index objects are version 2 when they list blobs in groups, else version 1.
+     */
     enum Kind {
-        CONFIG(1, 1), KEY(2, 1), INDEX(3, 1), MANIFEST(4, 1), LOCK(5, 1);
+        CONFIG(1, 1, 1), KEY(2, 1, 1), INDEX(3, 1, 2), MANIFEST(4, 1, 1), LOCK(5, 1, 1);
         final int code;
+        final int oldest;
         final int version;
 
-        Kind(int code, int version) {
+        Kind(int code, int oldest, int version) {
             this.code = code;
+            this.oldest = oldest;
             this.version = version;
         }
     }
 
+    /** An opened object's format version and body. */
+    record Opened(int version, byte[] body) {}
+
     private Envelope() {}
 
     static byte[] seal(Kind kind, byte[] payload, boolean compress, byte[] key) {
+        return seal(kind, kind.oldest, payload, compress, key);
+    }
+
+    /** Like {@link #seal(Kind, byte[], boolean, byte[])}, in format {@code version} of the kind. */
+    static byte[] seal(Kind kind, int version, byte[] payload, boolean compress, byte[] key) {
+        if (version < kind.oldest || version > kind.version) throw new IllegalArgumentException(kind + " has no version " + version);
         int flags = 0;
         byte[] body = payload;
         if (compress) {
             body = Zstd.compress(payload, 3);
             flags |= FLAG_ZSTD;
         }
-        byte[] header = {MAGIC[0], MAGIC[1], MAGIC[2], MAGIC[3], (byte) kind.code, (byte) kind.version, 0, 0};
+        byte[] header = {MAGIC[0], MAGIC[1], MAGIC[2], MAGIC[3], (byte) kind.code, (byte) version, 0, 0};
         if (key != null) {
             flags |= FLAG_SEALED;
             header[6] = (byte) flags;
@@ -64,6 +79,11 @@ final class Envelope {
      * @throws CorruptObjectException naming {@code name} when any check fails
      */
     static byte[] open(String name, byte[] bytes, Kind kind, byte[] key) {
+        return openVersioned(name, bytes, kind, key).body();
+    }
+
+    /** Like {@link #open}, also giving the object's format version. */
+    static Opened openVersioned(String name, byte[] bytes, Kind kind, byte[] key) {
         if (bytes.length < HEADER + TRAILER) throw new CorruptObjectException(name, "truncated (" + bytes.length + " bytes)");
         if (!Crypto.equalsAt(bytes, 0, MAGIC)) throw new CorruptObjectException(name, "bad magic at offset 0 (not a Coffer object)");
         int end = bytes.length - TRAILER;
@@ -73,9 +93,9 @@ final class Envelope {
         }
         if (bytes[4] != kind.code) throw new CorruptObjectException(name, "holds object kind " + bytes[4] + ", expected " + kind);
         int version = bytes[5] & 0xff;
-        if (version != kind.version) {
-            throw new RepositoryException(RepositoryException.Kind.UNSUPPORTED,
-                    name + " has " + kind + " format version " + version + "; this Coffer reads version " + kind.version + " (upgrade Coffer)");
+        if (version < kind.oldest || version > kind.version) {
+            throw new RepositoryException(RepositoryException.Kind.UNSUPPORTED, name + " has " + kind + " format version " + version + "; this Coffer reads version "
+                    + (kind.oldest == kind.version ? kind.version : kind.oldest + " to " + kind.version) + " (upgrade Coffer)");
         }
         int flags = bytes[6] & 0xff;
         byte[] body = Arrays.copyOfRange(bytes, HEADER, end);
@@ -90,6 +110,6 @@ final class Envelope {
             throw new CorruptObjectException(name, "is not encrypted in an encrypted repository");
         }
         if ((flags & FLAG_ZSTD) != 0) body = Codec.decompressFrame(name, body);
-        return body;
+        return new Opened(version, body);
     }
 }

@@ -8,8 +8,16 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** The in-memory union of all index objects: blob id to its place, plus the known packs. */
 public final class MasterIndex {
-    /** Where a blob is stored. */
-    public record Location(PackInfo pack, BlobType type, int offset, int storedLength, int rawLength) {}
+    /**
+     * Where a blob is stored: alone ({@code groupLength} 0), or as the bytes
+     * {@code [groupOffset, groupOffset + rawLength)} of a group of {@code groupLength} bytes stored
+     * at {@code offset} (see {@link Pack.Entry}).
+     */
+    public record Location(PackInfo pack, BlobType type, int offset, int storedLength, int rawLength, int groupLength, int groupOffset) {
+        public boolean grouped() {
+            return groupLength > 0;
+        }
+    }
 
     private volatile Map<BlobId, Location> blobs = new ConcurrentHashMap<>();
     private final Map<String, PackInfo> packs = new ConcurrentHashMap<>();
@@ -17,7 +25,7 @@ public final class MasterIndex {
     void add(PackInfo pack) {
         packs.put(pack.id(), pack);
         for (Pack.Entry e : pack.blobs()) {
-            blobs.putIfAbsent(e.id(), new Location(pack, e.type(), e.offset(), e.storedLength(), e.rawLength()));
+            blobs.putIfAbsent(e.id(), new Location(pack, e.type(), e.offset(), e.storedLength(), e.rawLength(), e.groupLength(), e.groupOffset()));
         }
     }
 

@@ -50,6 +50,7 @@ public final class Packer {
     private static final class OpenPack {
         byte[] buf;
         int len;
+        int version;
         final List<Pack.Entry> entries = new ArrayList<>();
     }
 
@@ -99,6 +100,75 @@ public final class Packer {
         return true;
     }
 
+    /** True if this repository stores fixed blocks in groups ({@link #group}); else each goes through {@link #add}. */
+    public boolean groups() {
+        return repo.config().blockGroups();
+    }
+
+    /**
+     * Claims a blob for this packer: false if the repository or this packer already has it. A
+     * claimed blob must then be stored, through {@link #group} and {@link #store}: other writers
+     * that meet it from now on leave it to this one.
+     */
+    public boolean claim(BlobId id) throws IOException {
+        rethrow();
+        return !repo.index().contains(id) && pending.putIfAbsent(id, Boolean.TRUE) == null;
+    }
+
+    /**
+     * Like {@link #claim}, but for a blob the index already knows (prune copies live blobs out
+     * of packs it drops): false only if this packer has it already.
+     */
+    public boolean claimCopy(BlobId id) throws IOException {
+        rethrow();
+        return pending.putIfAbsent(id, Boolean.TRUE) == null;
+    }
+
+    /**
+     * Adds a claimed block to group {@code g}, storing the group first when the block does not
+     * fit; a block larger than a group is stored alone at once.
+     */
+    public void group(BlockGroup g, BlobId id, byte[] b, int off, int len) throws IOException {
+        if (len > BlockGroup.BYTES) {
+            storeAlone(BlobType.DATA, id, b, off, len);
+            return;
+        }
+        if (!g.fits(len)) store(g);
+        g.add(id, b, off, len);
+    }
+
+    /**
+     * Stores the blocks of {@code g} (compression and encryption on the calling thread) as one
+     * group, or alone when it holds just one, and empties it.
+     */
+    public void store(BlockGroup g) throws IOException {
+        if (g.isEmpty()) return;
+        try {
+            if (g.count == 1) {
+                storeAlone(BlobType.DATA, g.ids[0], g.buf, 0, g.length);
+                return;
+            }
+            rethrow();
+            Codec.Encoded stored = repo.codec().encodeGroup(g.buf, 0, g.length, harder);
+            newBlobs.addAndGet(g.count);
+            newRaw.addAndGet(g.length);
+            newStored.addAndGet(stored.length());
+            append(BlobType.DATA, null, stored.buf(), 0, stored.length(), g.length, g);
+        } finally {
+            g.clear();
+        }
+    }
+
+    /** Stores a claimed blob by itself. */
+    private void storeAlone(BlobType type, BlobId id, byte[] b, int off, int len) throws IOException {
+        rethrow();
+        Codec.Encoded stored = repo.codec().encodeShared(id, b, off, len, harder && type == BlobType.DATA);
+        newBlobs.incrementAndGet();
+        newRaw.addAndGet(len);
+        newStored.addAndGet(stored.length());
+        append(type, id, stored.buf(), stored.length(), len);
+    }
+
     /**
      * Copies an already encoded blob (from a pack being repacked) into a new pack without
      * re-encoding. Unlike {@link #add} it does not skip blobs the index already knows.
@@ -110,17 +180,25 @@ public final class Packer {
     }
 
     private void append(BlobType type, BlobId id, byte[] stored, int length, int rawLength) throws IOException {
-        append(type, id, stored, 0, length, rawLength);
+        append(type, id, stored, 0, length, rawLength, null);
     }
 
-    /** Copies {@code stored[off, off + length)} into the open pack of its type. */
     private void append(BlobType type, BlobId id, byte[] stored, int off, int length, int rawLength) throws IOException {
+        append(type, id, stored, off, length, rawLength, null);
+    }
+
+    /**
+     * Copies {@code stored[off, off + length)} into the open pack of its type: blob {@code id},
+     * or, with {@code group}, the stored group of {@code rawLength} bytes, one entry per block.
+     */
+    private void append(BlobType type, BlobId id, byte[] stored, int off, int length, int rawLength, BlockGroup group) throws IOException {
         OpenPack full = null; // sealed because the blob did not fit
         OpenPack done = null; // sealed because it reached its target
         try {
             synchronized (open) {
                 OpenPack p = open.get(type);
-                if (p != null && p.len + length > p.buf.length) {
+                int adding = group == null ? 1 : group.count;
+                if (p != null && p.len + length + Pack.trailerSize(p.entries.size() + adding, p.version) > p.buf.length) {
                     // the blob does not fit: this pack is done a little short of its target
                     acquireSlot();
                     open.remove(type);
@@ -132,15 +210,25 @@ public final class Packer {
                     // the target and a little room for the trailer (a blob that does not fit starts
                     // the next pack), so a pack is allocated once and never copied
                     int room = (int) Math.min(Integer.MAX_VALUE - 64, targetOf(type) + PACK_SLACK);
-                    p.buf = new byte[Math.max(room, Pack.HEADER + length + PACK_SLACK)];
+                    int version = type == BlobType.DATA && repo.config().blockGroups() ? Pack.VERSION_GROUPS : Pack.VERSION;
+                    p.buf = new byte[Math.max(room, Pack.HEADER + length + Pack.trailerSize(adding, version) + PACK_SLACK)];
                     p.len = Pack.HEADER;
-                    System.arraycopy(Pack.header(type, repo.config().encrypted()), 0, p.buf, 0, Pack.HEADER);
+                    p.version = version;
+                    System.arraycopy(Pack.header(type, repo.config().encrypted(), p.version), 0, p.buf, 0, Pack.HEADER);
                     open.put(type, p);
                 }
                 System.arraycopy(stored, off, p.buf, p.len, length);
-                p.entries.add(new Pack.Entry(type, id, p.len, length, rawLength));
+                if (group == null) {
+                    p.entries.add(new Pack.Entry(type, id, p.len, length, rawLength));
+                } else {
+                    for (int i = 0; i < group.count; i++) {
+                        p.entries.add(new Pack.Entry(type, group.ids[i], p.len, length, group.lengths[i], rawLength, group.offsets[i]));
+                    }
+                }
                 p.len += length;
-                if (p.len >= targetOf(type)) {
+                // the trailer counts: a pack of well compressed groups lists many blocks (53 bytes
+                // each), and the pack, trailer included, stays near its target
+                if (p.len + Pack.trailerSize(p.entries.size(), p.version) >= targetOf(type)) {
                     // Wait for an upload slot before letting go of the pack: adders of this type wait
                     // here too, so no further pack fills while the uploads are full.
                     acquireSlot();
@@ -197,7 +285,7 @@ public final class Packer {
     }
 
     private void submit(BlobType type, OpenPack p) {
-        byte[] trailer = Pack.trailer(p.entries, repo.dataKey());
+        byte[] trailer = Pack.trailer(p.entries, repo.dataKey(), p.version);
         byte[] bytes = p.buf.length >= p.len + trailer.length ? p.buf : Arrays.copyOf(p.buf, p.len + trailer.length);
         p.buf = null;
         System.arraycopy(trailer, 0, bytes, p.len, trailer.length);

@@ -22,13 +22,20 @@ public record RepoConfig(
 
     public static final int FORMAT_VERSION = 1;
     /** Features this build understands; a repository requiring anything else is refused. */
-    public static final Set<String> KNOWN_FEATURES = Set.of("packs-v1", "fastcdc", "fixed-blocks", "zstd", "zero-blocks", "aes-256-gcm", RepoConfig.REFERENCES);
+    public static final Set<String> KNOWN_FEATURES = Set.of("packs-v1", "fastcdc", "fixed-blocks", "zstd", "zero-blocks", "aes-256-gcm", RepoConfig.REFERENCES, RepoConfig.GROUPS);
     /**
      * Tree blobs may be stored against a reference (codec 2). Written only to repositories that
      * require it, so that a Coffer which cannot read them refuses the repository instead of
      * reporting those blobs as damaged.
      */
     public static final String REFERENCES = "blob-references";
+    /**
+     * Consecutive new fixed blocks of a file (database pages, image blocks) are stored in groups:
+     * one compressed (and sealed) frame holding up to {@code Packer.GROUP_BYTES} of blocks, each
+     * block still a blob of its own with its own id and index entry (pack format 2, index format
+     * 2). Written only to repositories that require it.
+     */
+    public static final String GROUPS = "block-groups";
 
     public record Compression(String algorithm, int level) {
         public Compression {
@@ -72,6 +79,10 @@ public record RepoConfig(
     public static final List<String> DEFAULT_DATABASE_GLOBS = List.of(
             "**/base/*/*", "**/global/*", "base/*/*", "global/*",
             "**/*.ibd", "*.ibd", "**/ibdata*", "ibdata*");
+
+    public boolean blockGroups() {
+        return requiredFeatures.contains(GROUPS);
+    }
 
     public boolean encrypted() {
         return encryption != null;

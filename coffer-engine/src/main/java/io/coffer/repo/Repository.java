@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -79,6 +80,7 @@ public final class Repository implements Closeable {
             features.add(RepoConfig.REFERENCES);
         }
         if (secret != null) features.add("aes-256-gcm");
+        if (o.blockGroups()) features.add(RepoConfig.GROUPS);
         RepoConfig config = new RepoConfig(RepoConfig.FORMAT_VERSION, Hex.of(Crypto.random(16)), Instant.now().toString(), features,
                 secret == null ? "sha256" : "hmac-sha256", o.compression(),
                 new RepoConfig.Cdc(o.cdcMin(), o.cdcAvg(), o.cdcMax(), secret == null ? Hex.of(Crypto.random(32)) : null),
@@ -186,7 +188,7 @@ public final class Repository implements Closeable {
                 MetadataCache c = cache;
                 String key = o.key();
                 byte[] raw = c == null ? store.get(key) : c.object(key, () -> store.get(key));
-                for (PackInfo p : IndexCodec.decode(key, Envelope.open(key, raw, Envelope.Kind.INDEX, dataKey()))) index.add(p);
+                for (PackInfo p : IndexCodec.decode(key, Envelope.openVersioned(key, raw, Envelope.Kind.INDEX, dataKey()))) index.add(p);
                 indexKeys.add(o.key());
                 indexErrors.remove(o.key());
             } catch (ObjectNotFoundException gone) {
@@ -200,7 +202,7 @@ public final class Repository implements Closeable {
     }
 
     public List<PackInfo> readIndexObject(String key) throws IOException {
-        return IndexCodec.decode(key, Envelope.open(key, store.get(key), Envelope.Kind.INDEX, dataKey()));
+        return IndexCodec.decode(key, Envelope.openVersioned(key, store.get(key), Envelope.Kind.INDEX, dataKey()));
     }
 
     /**
@@ -228,7 +230,8 @@ public final class Repository implements Closeable {
     }
 
     private String writeIndexObject(List<PackInfo> packs) throws IOException {
-        byte[] obj = Envelope.seal(Envelope.Kind.INDEX, IndexCodec.encode(packs), true, dataKey());
+        int version = IndexCodec.versionFor(packs);
+        byte[] obj = Envelope.seal(Envelope.Kind.INDEX, version, IndexCodec.encode(packs, version), true, dataKey());
         String key = "index/" + Hex.of(Crypto.sha256(obj, 0, obj.length));
         try {
             store.put(key, ByteBuffer.wrap(obj));
@@ -336,6 +339,13 @@ public final class Repository implements Closeable {
         }
         byte[] stored = store.get(key, loc.offset(), loc.storedLength());
         if (stored.length != loc.storedLength()) throw new CorruptObjectException(key, "truncated at offset " + (loc.offset() + stored.length));
+        if (loc.grouped()) {
+            String where = key + " at offset " + loc.offset();
+            byte[] group = new byte[loc.groupLength()];
+            decodeGroup(where, stored, 0, stored.length, group, loc.groupLength());
+            verifyBlob(where, id, group, loc.groupOffset(), loc.rawLength());
+            return new Decoded(Arrays.copyOfRange(group, loc.groupOffset(), loc.groupOffset() + loc.rawLength()), null, null, List.of());
+        }
         try {
             return decode(key + " at offset " + loc.offset(), id, stored, 0, stored.length, loc.rawLength(), depth);
         } catch (UncheckedIOException e) {
@@ -391,6 +401,21 @@ public final class Repository implements Closeable {
     }
 
     /**
+     * Decodes the group stored at {@code buf[off, off + len)} into {@code dst[0, groupLength)};
+     * throws {@link CorruptObjectException} naming {@code where} when it is damaged. Its blobs
+     * are verified one by one with {@link #verifyBlob} as they are used.
+     */
+    public void decodeGroup(String where, byte[] buf, int off, int len, byte[] dst, int groupLength) {
+        String bad = codec.decodeGroupInto(buf, off, len, dst, groupLength);
+        if (bad != null) throw new CorruptObjectException(where, bad);
+    }
+
+    /** Checks that {@code plain[off, off + len)} is blob {@code id}; throws {@link CorruptObjectException} naming {@code where} and the blob. */
+    public void verifyBlob(String where, BlobId id, byte[] plain, int off, int len) {
+        if (!codec.matches(id, plain, off, len)) throw new CorruptObjectException(where, "blob " + id.shortHex() + " in a group does not match its hash (damaged)");
+    }
+
+    /**
      * Verifies a whole pack read from the store: its bytes hash to its name, its header and
      * trailer are intact. Returns the blob list from the trailer.
      */
@@ -400,7 +425,7 @@ public final class Repository implements Closeable {
             throw new CorruptObjectException(key, "content does not match its name (SHA-256 mismatch over " + whole.length + " bytes)");
         }
         Pack.checkHeader(key, whole, config.encrypted());
-        Pack.TrailerRead t = Pack.readTrailer(key, whole, whole.length, dataKey());
+        Pack.TrailerRead t = Pack.readTrailer(key, whole, whole.length, dataKey(), Pack.version(whole));
         return t.entries();
     }
 

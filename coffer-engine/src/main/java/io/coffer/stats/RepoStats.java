@@ -34,9 +34,15 @@ public record RepoStats(int backups, long logicalBytes, long uniqueBytes, long b
         long unique = 0, stored = 0, data = 0, trees = 0;
         java.util.Set<io.coffer.repo.BlobId> seen = new java.util.HashSet<>();
         for (PackInfo p : repo.index().packs()) {
+            int countedGroup = -1;
             for (Pack.Entry e : p.blobs()) {
                 if (!seen.add(e.id())) continue;
-                stored += e.storedLength();
+                // the blocks of a group share its stored bytes (they are listed one after another): count them once
+                if (!e.grouped()) stored += e.storedLength();
+                else if (e.offset() != countedGroup) {
+                    stored += e.storedLength();
+                    countedGroup = e.offset();
+                }
                 if (e.type() == BlobType.DATA) {
                     unique += e.rawLength();
                     data++;

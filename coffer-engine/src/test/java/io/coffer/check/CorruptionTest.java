@@ -14,7 +14,6 @@ import io.coffer.restore.RestoreResult;
 import io.coffer.restore.RestoreRunner;
 import io.coffer.store.LocalObjectStore;
 import io.coffer.testing.Fixtures;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -35,14 +34,7 @@ class CorruptionTest {
         Tree root = repo.readTree(repo.loadManifest(id).tree());
         Node f3 = root.nodes().stream().filter(n -> n.name().equals("f3")).findFirst().orElseThrow();
         MasterIndex.Location loc = repo.index().find(io.coffer.repo.BlobId.parse(f3.content().get(0)));
-        String packId = loc.pack().id();
-        try (RandomAccessFile raf = new RandomAccessFile(repoDir.resolve("data/" + packId.substring(0, 2) + "/" + packId).toFile(), "rw")) {
-            long at = loc.offset() + loc.storedLength() / 2;
-            raf.seek(at);
-            int b = raf.read();
-            raf.seek(at);
-            raf.write(b ^ 0x40);
-        }
+        String packId = Fixtures.damage(repoDir, loc, 0x40);
         Repository reopened = Repository.open(LocalObjectStore.open(repoDir), null);
         CheckResult structure = new Checker(reopened).run(false);
         assertThat(structure.ok()).as("structure alone cannot see damage inside a data blob").isTrue();

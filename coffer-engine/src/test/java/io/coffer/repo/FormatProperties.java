@@ -146,6 +146,136 @@ class FormatProperties {
     }
 
     @Property(tries = 60)
+    void indexPayloadsWithGroupsRoundTripAsVersion2(@ForAll long seed, @ForAll @IntRange(min = 1, max = 20) int packs) {
+        Random r = new Random(seed);
+        List<PackInfo> in = new ArrayList<>();
+        for (int p = 0; p < packs; p++) {
+            List<Pack.Entry> es = new ArrayList<>();
+            int n = 1 + r.nextInt(60);
+            for (int i = 0; i < n; i++) {
+                boolean grouped = p == 0 || r.nextBoolean();
+                es.add(grouped ? new Pack.Entry(BlobType.DATA, BlobId.of(data(r.nextLong(), 32, false)), 8 + i / 8 * 5000, 5000, 8192, 8 * 8192, i % 8 * 8192)
+                        : new Pack.Entry(BlobType.DATA, BlobId.of(data(r.nextLong(), 32, false)), 8 + i * 100, 100, 150));
+            }
+            in.add(new PackInfo(Hex.of(data(r.nextLong(), 32, false)), BlobType.DATA, 1 << 20, es));
+        }
+        assertThat(IndexCodec.versionFor(in)).isEqualTo(IndexCodec.V2);
+        byte[] payload = IndexCodec.encode(in);
+        assertThat(IndexCodec.decode("index/t", payload, IndexCodec.V2)).isEqualTo(in);
+        // read as version 1, the same bytes are refused (or, at the least, never the same entries)
+        try {
+            assertThat(IndexCodec.decode("index/t", payload, IndexCodec.V1)).isNotEqualTo(in);
+        } catch (CorruptObjectException expected) {
+            // the usual outcome
+        }
+        // a version 1 index cannot carry groups
+        assertThatThrownBy(() -> IndexCodec.encode(in, IndexCodec.V1)).isInstanceOf(IllegalStateException.class);
+        // the envelope says which version it is
+        byte[] obj = Envelope.seal(Envelope.Kind.INDEX, IndexCodec.V2, payload, true, KEY);
+        Envelope.Opened o = Envelope.openVersioned("index/x", obj, Envelope.Kind.INDEX, KEY);
+        assertThat(o.version()).isEqualTo(2);
+        assertThat(IndexCodec.decode("index/x", o)).isEqualTo(in);
+    }
+
+    @Property(tries = 30)
+    void anIndexEntryOutsideItsGroupIsRefused(@ForAll @IntRange(min = 0, max = 70000) int within, @ForAll @IntRange(min = 1, max = 70000) int raw) {
+        int group = 65536;
+        boolean inside = within + raw <= group;
+        assertThat(Pack.validGroup(raw, group, within)).isEqualTo(inside);
+        assertThat(Pack.validGroup(raw, 0, within)).isEqualTo(within == 0);
+        PackInfo p = new PackInfo(Hex.of(new byte[32]), BlobType.DATA, 1 << 20,
+                List.of(new Pack.Entry(BlobType.DATA, BlobId.of(new byte[32]), 8, 100, raw, group, within)));
+        if (inside) assertThat(IndexCodec.decode("index/t", IndexCodec.encode(List.of(p)), IndexCodec.V2)).containsExactly(p);
+        else assertThatThrownBy(() -> IndexCodec.decode("index/t", IndexCodec.encode(List.of(p)), IndexCodec.V2)).isInstanceOf(CorruptObjectException.class);
+    }
+
+    /**
+     * A version 2 pack: a group of blocks, a blob alone, another group. Intact, every block comes
+     * back from its group; with a byte flipped, the part holding it fails on its own (or, for an
+     * unencrypted group, decodes to exactly its plaintext), and every other block comes back.
+     */
+    @Property(tries = 60)
+    void packsWithGroupsRejectAnyFlippedByte(@ForAll long seed, @ForAll boolean encrypted, @ForAll int where) throws Exception {
+        BlobCodec codec = new BlobCodec(config(encrypted), encrypted ? MasterKeys.of(KEY) : null);
+        byte[] dataKey = encrypted ? MasterKeys.of(KEY).dataKey : null;
+        List<Pack.Entry> entries = new ArrayList<>();
+        java.io.ByteArrayOutputStream pack = new java.io.ByteArrayOutputStream();
+        pack.write(Pack.header(BlobType.DATA, encrypted, Pack.VERSION_GROUPS));
+        java.util.Map<BlobId, byte[]> plains = new java.util.HashMap<>();
+        for (int part = 0; part < 3; part++) {
+            if (part == 1) {
+                byte[] plain = data(seed + 99, 3000, true);
+                BlobId id = codec.id(plain, 0, plain.length);
+                byte[] stored = codec.encode(id, plain, 0, plain.length);
+                entries.add(new Pack.Entry(BlobType.DATA, id, pack.size(), stored.length, plain.length));
+                pack.write(stored);
+                plains.put(id, plain);
+                continue;
+            }
+            int blocks = 2 + part * 3;
+            byte[] group = new byte[blocks * 8192];
+            for (int i = 0; i < blocks; i++) System.arraycopy(data(seed + part * 100 + i, 8192, i % 2 == 0), 0, group, i * 8192, 8192);
+            Codec.Encoded e = codec.encodeGroup(group, 0, group.length, false);
+            byte[] stored = java.util.Arrays.copyOf(e.buf(), e.length());
+            for (int i = 0; i < blocks; i++) {
+                BlobId id = codec.id(group, i * 8192, 8192);
+                entries.add(new Pack.Entry(BlobType.DATA, id, pack.size(), stored.length, 8192, group.length, i * 8192));
+                plains.put(id, java.util.Arrays.copyOfRange(group, i * 8192, (i + 1) * 8192));
+            }
+            pack.write(stored);
+        }
+        pack.write(Pack.trailer(entries, dataKey, Pack.VERSION_GROUPS));
+        byte[] whole = pack.toByteArray();
+        assertThat(Pack.readTrailer("data/p", whole, whole.length, dataKey, Pack.VERSION_GROUPS).entries()).isEqualTo(entries);
+        for (Pack.Entry e : entries) assertThat(read(codec, whole, e)).isEqualTo(plains.get(e.id()));
+        // a version 1 pack cannot carry groups
+        assertThatThrownBy(() -> Pack.trailer(entries, dataKey, Pack.VERSION)).isInstanceOf(IllegalStateException.class);
+
+        byte[] bad = whole.clone();
+        int pos = Math.floorMod(where, bad.length);
+        bad[pos] ^= 0x01;
+        Pack.Entry last = entries.get(entries.size() - 1);
+        int dataEnd = last.offset() + last.storedLength();
+        if (pos < Pack.HEADER) {
+            byte[] head = java.util.Arrays.copyOf(bad, Pack.HEADER);
+            try {
+                Pack.checkHeader("data/p", head, encrypted);
+                assertThat(head[4]).as("only the version byte may still read as a known version").isEqualTo((byte) Pack.VERSION);
+            } catch (RepositoryException expected) {
+                // refused
+            }
+        } else if (pos >= dataEnd) {
+            assertThatThrownBy(() -> Pack.readTrailer("data/p", bad, bad.length, dataKey, Pack.VERSION_GROUPS)).isInstanceOf(RepositoryException.class);
+        }
+        for (Pack.Entry e : entries) {
+            boolean inside = pos >= e.offset() && pos < e.offset() + e.storedLength();
+            if (!inside) {
+                assertThat(read(codec, bad, e)).isEqualTo(plains.get(e.id()));
+                continue;
+            }
+            byte[] out;
+            try {
+                out = read(codec, bad, e);
+            } catch (CorruptObjectException damaged) {
+                assertThat(damaged).hasMessageContaining("data/p");
+                continue;
+            }
+            assertThat(encrypted).as("an encrypted group with a flipped byte was accepted").isFalse();
+            assertThat(out).isEqualTo(plains.get(e.id()));
+        }
+    }
+
+    /** A block as a reader gets it: decoded alone, or its slice of its decoded group, checked against its id. */
+    static byte[] read(BlobCodec codec, byte[] pack, Pack.Entry e) {
+        if (!e.grouped()) return codec.decode("data/p", e.id(), pack, e.offset(), e.storedLength(), e.rawLength());
+        byte[] group = new byte[e.groupLength()];
+        String bad = codec.decodeGroupInto(pack, e.offset(), e.storedLength(), group, e.groupLength());
+        if (bad != null) throw new CorruptObjectException("data/p", bad);
+        if (!codec.matches(e.id(), group, e.groupOffset(), e.rawLength())) throw new CorruptObjectException("data/p", "blob " + e.id().shortHex() + " does not match");
+        return java.util.Arrays.copyOfRange(group, e.groupOffset(), e.groupOffset() + e.rawLength());
+    }
+
+    @Property(tries = 60)
     void packsRejectAnyFlippedByte(@ForAll long seed, @ForAll boolean encrypted, @ForAll int where) throws Exception {
         byte[] key = encrypted ? KEY : null;
         BlobCodec codec = new BlobCodec(config(encrypted), encrypted ? MasterKeys.of(KEY) : null);

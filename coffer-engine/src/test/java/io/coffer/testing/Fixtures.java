@@ -116,4 +116,20 @@ public final class Fixtures {
             raf.write(data);
         }
     }
+
+    /**
+     * Flips the bits {@code mask} of the byte in the middle of the blob stored at {@code loc}, in
+     * its pack in the local repository at {@code repoDir}; returns the pack's id.
+     */
+    public static String damage(Path repoDir, io.coffer.repo.MasterIndex.Location loc, int mask) throws IOException {
+        String packId = loc.pack().id();
+        try (RandomAccessFile raf = new RandomAccessFile(repoDir.resolve("data/" + packId.substring(0, 2) + "/" + packId).toFile(), "rw")) {
+            long at = loc.offset() + loc.storedLength() / 2;
+            raf.seek(at);
+            int b = raf.read();
+            raf.seek(at);
+            raf.write(b ^ mask);
+        }
+        return packId;
+    }
 }
