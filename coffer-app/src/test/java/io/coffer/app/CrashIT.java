@@ -28,6 +28,8 @@ class CrashIT {
         Path src = Files.createDirectories(tmp.resolve("src"));
         for (int i = 0; i < 60; i++) Files.write(src.resolve("f" + i), Fixtures.random(i, 2 << 20));
         Files.write(src.resolve("log.txt"), Fixtures.text(1, 8 << 20));
+        // a database relation file: fixed 8 KiB blocks, the new ones stored in groups
+        Files.write(Files.createDirectories(src.resolve("pgdata/base/5")).resolve("16384"), Fixtures.text(2, 16 << 20));
         String repo = tmp.resolve("repo").toString();
         assertThat(CofferProcess.run("repo", "init", "--repo", repo, "--pack-size", "4MiB").code()).isZero();
 
@@ -94,6 +96,11 @@ class CrashIT {
     private static void changeSomeFiles(Path src, Random rnd, int run) throws java.io.IOException {
         for (int k = 0; k < 8; k++) {
             Files.write(src.resolve("f" + rnd.nextInt(60)), Fixtures.random(1000 + (run + 1) * 10 + k, 2 << 20));
+        }
+        // pages rewritten in place, scattered over the relation file
+        Path rel = src.resolve("pgdata/base/5/16384");
+        for (int k = 0; k < 40; k++) {
+            Fixtures.overwrite(rel, rnd.nextInt(2048) * 8192L, Fixtures.text(5000 + (run + 1) * 100 + k, 8192));
         }
     }
 }
