@@ -75,6 +75,23 @@ public final class BackupRunner {
     private final ThreadLocal<byte[]> buffers;
     /** Each worker's group of new fixed blocks, stored before its region returns. */
     private final ThreadLocal<BlockGroup> groups = ThreadLocal.withInitial(BlockGroup::new);
+    /**
+     * Content-defined chunks shorter than this (small files, and the last chunk of a file) are
+     * stored in groups too: 200,000 files of 0.5-4 KiB compressed one by one keep about 1.6 times
+     * what they keep compressed together, and each costs a zstd and an AES-GCM call of its own.
+     */
+    static final int SMALL_CHUNK = 128 << 10;
+    /**
+     * Each worker's group of small chunks, filled across the files it reads and stored when full
+     * or, for what is left, once the whole tree is walked (before the packer's flush, so before
+     * the manifest): a claimed chunk is always stored, whichever file's task met it first.
+     */
+    private final java.util.Queue<BlockGroup> smallChunkGroups = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final ThreadLocal<BlockGroup> smallChunks = ThreadLocal.withInitial(() -> {
+        BlockGroup g = new BlockGroup();
+        smallChunkGroups.add(g);
+        return g;
+    });
     private ExecutorService workers;
     /** Lists and stats directories in parallel with the workers; never runs file tasks. */
     private ExecutorService scanners;
@@ -143,6 +160,8 @@ public final class BackupRunner {
                 }
                 progress.scanDone = true;
                 Trace.mark("tree walked: %d files, %d unchanged, %d MiB read", progress.filesSeen.get(), progress.filesUnchanged.get(), progress.bytesRead.get() >> 20);
+                // every file is done, so the workers' groups of small chunks are idle: store what they hold
+                for (BlockGroup g : smallChunkGroups) packer.store(g);
                 packer.flush();
                 Trace.mark("packs and index written");
                 Manifest.Stats stats = new Manifest.Stats(progress.filesSeen.get(), progress.dirs.get(), progress.others.get(),
@@ -680,7 +699,8 @@ public final class BackupRunner {
                 zerosInARow = 0;
                 BlobId id = repo.hash(buf, start, c);
                 refs.add(id.hex());
-                packer.add(BlobType.DATA, id, buf, start, c);
+                if (c >= SMALL_CHUNK || !packer.groups()) packer.add(BlobType.DATA, id, buf, start, c);
+                else if (packer.claim(id)) packer.group(smallChunks.get(), id, buf, start, c);
             }
             start += c;
         }
