@@ -578,7 +578,10 @@ public final class BackupRunner {
         long pos = from;
         while (to < 0 || pos < to) {
             int want = (int) (to < 0 ? window : Math.min(window, to - pos));
-            if (!asked) want = (int) Math.min(want, HOLES_AFTER); // so as to ask before reading much of a hole
+            // so as to ask before reading much of a hole; in whole blocks, or every block after the
+            // first such read would be cut at the wrong place (12 KiB blocks do not divide 1 MiB,
+            // 2 MiB ones are larger)
+            if (!asked) want = (int) Math.min(want, Math.max(block, HOLES_AFTER / block * block));
             if (map != null) {
                 while (next < map.data().size() && map.data().get(next)[1] <= pos) next++;
                 long dataAt = next < map.data().size() ? map.data().get(next)[0] : to;

@@ -153,6 +153,57 @@ class BlockGroupsTest {
     }
 
     @Test
+    void blocksLargerThanAGroupAreStoredAloneAndSmallerOnesBesideThemInGroups() throws IOException {
+        // an image in 2 MiB blocks (larger than a group), then one in 64 KiB blocks
+        Repository big = Repository.init(LocalObjectStore.open(tmp.resolve("big")),
+                InitOptions.defaults().withFixed(new RepoConfig.Fixed(8192, 2 << 20, RepoConfig.DEFAULT_DATABASE_GLOBS)), null);
+        Path img = tmp.resolve("disk.img");
+        Files.write(img, Fixtures.random(5, (5 << 20) + 12345));
+        BackupResult b = new BackupRunner(big, BackupOptions.defaults()).run(img);
+        assertThat(groupedBlobs(big)).isZero();
+        // three blocks (2, 2 and 1 MiB and a bit) and the file's listing
+        assertThat(b.manifest().stats().newBlobs()).isEqualTo(3 + 1);
+        assertThat(big.readTree(b.manifest().tree()).nodes().get(0).content()).hasSize(3);
+        Path out = tmp.resolve("restored.img");
+        assertThat(new RestoreRunner(big, RestoreOptions.defaults()).run(b.id(), out).errors()).isEmpty();
+        assertThat(TreeDigest.sha256(out)).isEqualTo(TreeDigest.sha256(img));
+
+        Repository usual = Repository.init(LocalObjectStore.open(tmp.resolve("usual")), InitOptions.defaults(), null);
+        BackupResult u = new BackupRunner(usual, BackupOptions.defaults()).run(img);
+        // 64 KiB blocks: 80 whole ones in five groups of 16; the tail, left alone, is stored as a plain blob
+        assertThat(groupedBlobs(usual)).isEqualTo(80);
+        assertThat(frames(usual)).hasSize(5);
+        Path out2 = tmp.resolve("restored2.img");
+        assertThat(new RestoreRunner(usual, RestoreOptions.defaults()).run(u.id(), out2).errors()).isEmpty();
+        assertThat(TreeDigest.sha256(out2)).isEqualTo(TreeDigest.sha256(img));
+    }
+
+    @Test
+    void blocksThatDoNotDivideAMegabyteStayAlignedAndAnIncrementalStoresTheChangedOneOnly() throws IOException {
+        Repository repo = Repository.init(LocalObjectStore.open(tmp.resolve("r12")),
+                InitOptions.defaults().withFixed(new RepoConfig.Fixed(12288, 64 << 10, RepoConfig.DEFAULT_DATABASE_GLOBS)), null);
+        Path src = Files.createDirectories(tmp.resolve("db"));
+        Path rel = Files.createDirectories(src.resolve("base/1")).resolve("2600");
+        Files.write(rel, Fixtures.random(6, 300 * 12288 + 100));
+        BackupResult first = new BackupRunner(repo, BackupOptions.defaults()).run(src);
+        Node n = fileNode12(repo, first.id());
+        assertThat(n.chunking()).isEqualTo("fixed:12288");
+        assertThat(n.content()).hasSize(301);
+        Fixtures.overwrite(rel, 250 * 12288L + 7, Fixtures.random(7, 100)); // inside block 250, far past the first megabyte
+        Map<String, String> v2 = TreeDigest.of(src);
+        BackupResult second = new BackupRunner(repo, BackupOptions.defaults().withParent(first.id())).run(src);
+        assertThat(second.manifest().stats().newBlobs()).as("one block and the three listings on its path").isEqualTo(1 + 3);
+        assertThat(new RestoreRunner(repo, RestoreOptions.defaults()).run(second.id(), tmp.resolve("out12")).errors()).isEmpty();
+        assertThat(TreeDigest.diff(v2, TreeDigest.of(tmp.resolve("out12")))).isEmpty();
+    }
+
+    static Node fileNode12(Repository repo, String backup) throws IOException {
+        Tree t = repo.readTree(repo.loadManifest(backup).tree());
+        for (String dir : new String[] {"base", "1"}) t = repo.readTree(t.nodes().stream().filter(x -> x.name().equals(dir)).findFirst().orElseThrow().subtree());
+        return t.nodes().get(0);
+    }
+
+    @Test
     void anIncrementalGroupsTheChangedPagesAndPruneKeepsOnlyTheLiveOnes() throws IOException {
         Path src = source();
         Path rel = src.resolve("pgdata/base/5/16384");
