@@ -415,6 +415,11 @@ public final class Repository implements Closeable {
         if (!codec.matches(id, plain, off, len)) throw new CorruptObjectException(where, "blob " + id.shortHex() + " in a group does not match its hash (damaged)");
     }
 
+    /** Like {@link #verifyBlob(String, BlobId, byte[], int, int)} for the group at {@code keyOffset} of {@code key}, naming it only on failure. */
+    public void verifyBlob(String key, long keyOffset, BlobId id, byte[] plain, int off, int len) {
+        if (!codec.matches(id, plain, off, len)) verifyBlob(key + " at offset " + keyOffset, id, plain, off, len);
+    }
+
     /**
      * Verifies a whole pack read from the store: its bytes hash to its name, its header and
      * trailer are intact. Returns the blob list from the trailer.

@@ -634,7 +634,7 @@ public final class RestoreRunner {
                         MasterIndex.Location loc = u.loc();
                         if (loc.grouped()) {
                             byte[] plain = group(key, loc, range, start);
-                            repo.verifyBlob(key + " at offset " + loc.offset(), u.id(), plain, loc.groupOffset(), raw);
+                            repo.verifyBlob(key, loc.offset(), u.id(), plain, loc.groupOffset(), raw);
                             System.arraycopy(plain, loc.groupOffset(), batch.buf, at, raw);
                         } else {
                             repo.decodeBlobInto(key, loc.offset(), u.id(), range, loc.offset() - start, loc.storedLength(), batch.buf, at, raw);
