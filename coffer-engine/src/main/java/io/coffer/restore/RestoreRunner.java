@@ -560,6 +560,7 @@ public final class RestoreRunner {
     private static final class Group {
         String key;
         int offset = -1;
+        int length;
         byte[] plain = new byte[0];
         io.coffer.repo.CorruptObjectException error;
     }
@@ -574,6 +575,10 @@ public final class RestoreRunner {
         for (Group g : b.groups) {
             if (g.offset == loc.offset() && key.equals(g.key)) {
                 if (g.error != null) throw g.error;
+                if (g.length != loc.groupLength()) {
+                    throw new io.coffer.repo.CorruptObjectException(key + " at offset " + loc.offset(),
+                            "the index names a group of " + loc.groupLength() + " bytes here for one block and of " + g.length + " bytes for another (damaged index)");
+                }
                 return g.plain;
             }
         }
@@ -582,6 +587,7 @@ public final class RestoreRunner {
         if (g.plain.length < loc.groupLength()) g.plain = new byte[Math.max(loc.groupLength(), io.coffer.repo.BlockGroup.BYTES)];
         g.key = key;
         g.offset = loc.offset();
+        g.length = loc.groupLength();
         g.error = null;
         try {
             repo.decodeGroup(key + " at offset " + loc.offset(), range, loc.offset() - start, loc.storedLength(), g.plain, loc.groupLength());
