@@ -65,6 +65,8 @@ class CliEndToEndIT {
         JsonNode sj = JSON.readTree(stats.out());
         assertThat(sj.get("backups").asInt()).isEqualTo(2);
         assertThat(sj.get("dedupRatio").asDouble()).isGreaterThan(1.5);
+        assertThat(sj.get("features").toString()).contains("block-groups");
+        assertThat(sj.get("groupedBlobs").asLong()).isLessThanOrEqualTo(sj.get("dataBlobs").asLong());
 
         var forget = CofferProcess.run("repo", "forget", "--repo", repo, id);
         assertThat(forget.code()).isZero();

@@ -396,6 +396,9 @@ final class RepoCommand {
                     out.put("compressionRatio", s.compressionRatio());
                     out.put("dataBlobs", s.dataBlobs());
                     out.put("treeBlobs", s.treeBlobs());
+                    out.put("groupedBlobs", s.groupedBlobs());
+                    out.put("groups", s.groups());
+                    out.put("features", repo.config().requiredFeatures());
                     out.put("packs", s.packs());
                     out.put("objects", s.objects());
                     out.put("encrypted", repo.config().encrypted());
@@ -406,7 +409,8 @@ final class RepoCommand {
                     System.out.printf(Locale.ROOT, "unique data:        %s (dedup ratio %.2fx)%n", Sizes.human(s.uniqueBytes()), s.dedupRatio());
                     System.out.printf(Locale.ROOT, "stored blobs:       %s (compression ratio %.2fx)%n", Sizes.human(s.blobBytesStored()), s.compressionRatio());
                     System.out.printf(Locale.ROOT, "stored total:       %s in %d objects (%d packs)%n", Sizes.human(s.storedBytes()), s.objects(), s.packs());
-                    System.out.printf(Locale.ROOT, "blobs:              %d data, %d tree%n", s.dataBlobs(), s.treeBlobs());
+                    System.out.printf(Locale.ROOT, "blobs:              %d data (%d of them in %d groups), %d tree%n", s.dataBlobs(), s.groupedBlobs(), s.groups(), s.treeBlobs());
+                    System.out.printf(Locale.ROOT, "features:           %s%n", String.join(", ", repo.config().requiredFeatures()));
                 }
                 return ExitCodes.OK;
             }

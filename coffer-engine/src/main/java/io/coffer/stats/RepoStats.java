@@ -13,7 +13,7 @@ import java.io.IOException;
  * the distinct data after deduplication; {@code storedBytes} what the store holds.
  */
 public record RepoStats(int backups, long logicalBytes, long uniqueBytes, long blobBytesStored, long storedBytes,
-                        long dataBlobs, long treeBlobs, int packs, int objects) {
+                        long dataBlobs, long treeBlobs, int packs, int objects, long groupedBlobs, long groups) {
 
     public double dedupRatio() {
         return uniqueBytes == 0 ? 1.0 : (double) logicalBytes / uniqueBytes;
@@ -31,7 +31,7 @@ public record RepoStats(int backups, long logicalBytes, long uniqueBytes, long b
             logical += m.stats().logicalBytes();
             backups++;
         }
-        long unique = 0, stored = 0, data = 0, trees = 0;
+        long unique = 0, stored = 0, data = 0, trees = 0, grouped = 0, groups = 0;
         java.util.Set<io.coffer.repo.BlobId> seen = new java.util.HashSet<>();
         for (PackInfo p : repo.index().packs()) {
             int countedGroup = -1;
@@ -42,7 +42,9 @@ public record RepoStats(int backups, long logicalBytes, long uniqueBytes, long b
                 else if (e.offset() != countedGroup) {
                     stored += e.storedLength();
                     countedGroup = e.offset();
+                    groups++;
                 }
+                if (e.grouped()) grouped++;
                 if (e.type() == BlobType.DATA) {
                     unique += e.rawLength();
                     data++;
@@ -57,6 +59,6 @@ public record RepoStats(int backups, long logicalBytes, long uniqueBytes, long b
             total += o.size();
             objects++;
         }
-        return new RepoStats(backups, logical, unique, stored, total, data, trees, repo.index().packs().size(), objects);
+        return new RepoStats(backups, logical, unique, stored, total, data, trees, repo.index().packs().size(), objects, grouped, groups);
     }
 }

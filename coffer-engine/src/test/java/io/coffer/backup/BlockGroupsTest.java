@@ -91,6 +91,9 @@ class BlockGroupsTest {
         // stats count each group's bytes once
         RepoStats st = RepoStats.of(grouped);
         assertThat(st.blobBytesStored()).isLessThan(g.manifest().stats().newStoredBytes() + 64 * 1024);
+        assertThat(st.groupedBlobs()).isEqualTo(1840);
+        assertThat(st.groups()).isEqualTo(frames(grouped).size());
+        assertThat(RepoStats.of(alone).groupedBlobs()).isZero();
 
         for (Repository r : List.of(grouped, alone)) {
             Path out = tmp.resolve("out-" + r.config().id());
