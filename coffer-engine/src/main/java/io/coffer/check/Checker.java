@@ -1,6 +1,7 @@
 package io.coffer.check;
 
 import io.coffer.repo.BlobId;
+import io.coffer.repo.GroupReader;
 import io.coffer.repo.Manifest;
 import io.coffer.repo.MasterIndex;
 import io.coffer.repo.Node;
@@ -132,31 +133,16 @@ public final class Checker {
             findings.add(new Finding(Finding.Severity.ERROR, p.key(), "pack trailer does not match the index entries", List.of()));
         }
         // Whatever the pack-level result, decode every indexed blob to name exactly what is damaged.
-        // A group is decoded once (its blocks are listed one after another), and each of its
-        // blocks checked against its own id.
-        int groupAt = -1;
+        // A group is decoded once, and each of its blocks checked against its own id.
+        GroupReader groups = new GroupReader(repo, p.key(), whole);
         int reportedGroupAt = -1;
-        Object group = null; // the plaintext of the group at groupAt, or why it cannot be decoded
         for (Pack.Entry e : p.blobs()) {
             MasterIndex.Location loc = repo.index().find(e.id());
             String where = p.key() + " at offset " + e.offset();
             try {
                 if (e.offset() + e.storedLength() > whole.length) throw new RepositoryException(RepositoryException.Kind.CORRUPT, where + ": blob extends past the end of the pack");
                 if (e.grouped()) {
-                    if (groupAt != e.offset()) {
-                        groupAt = e.offset();
-                        byte[] plain = new byte[e.groupLength()];
-                        try {
-                            repo.decodeGroup(where, whole, e.offset(), e.storedLength(), plain, e.groupLength());
-                            group = plain;
-                        } catch (RepositoryException ex) {
-                            group = ex;
-                        }
-                    }
-                    if (group instanceof RepositoryException ex) throw ex;
-                    byte[] plain = (byte[]) group;
-                    if (plain.length != e.groupLength()) throw new RepositoryException(RepositoryException.Kind.CORRUPT, where + ": blob " + e.id().shortHex() + " names a group of another length");
-                    repo.verifyBlob(where, e.id(), plain, e.groupOffset(), e.rawLength());
+                    groups.group(e);
                 } else {
                     repo.decodeBlob(where, e.id(), whole, e.offset(), e.storedLength(), e.rawLength());
                 }
@@ -169,10 +155,11 @@ public final class Checker {
                 if (loc != null && loc.pack().id().equals(p.id())) {
                     badBlobs.put(e.id(), ex.getMessage());
                     // a damaged group is one finding, not one per block (each block is still traced to its files)
-                    if (!(e.grouped() && ex == group && e.offset() == reportedGroupAt)) {
+                    boolean shared = e.grouped() && groups.failedGroup(e.offset(), ex);
+                    if (!(shared && e.offset() == reportedGroupAt)) {
                         findings.add(new Finding(Finding.Severity.ERROR, p.key(), ex.getMessage(), List.of()));
                     }
-                    if (e.grouped() && ex == group) reportedGroupAt = e.offset();
+                    if (shared) reportedGroupAt = e.offset();
                 }
             }
         }

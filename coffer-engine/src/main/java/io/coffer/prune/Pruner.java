@@ -2,6 +2,7 @@ package io.coffer.prune;
 
 import io.coffer.repo.BlobId;
 import io.coffer.repo.BlockGroup;
+import io.coffer.repo.GroupReader;
 import io.coffer.repo.Manifest;
 import io.coffer.repo.MasterIndex;
 import io.coffer.repo.Node;
@@ -88,21 +89,13 @@ public final class Pruner {
                 try {
                     for (PackInfo p : repack) {
                         byte[] whole = repo.store().get(p.key());
-                        int groupAt = -1;
-                        byte[] group = null;
+                        GroupReader groups = new GroupReader(repo, p.key(), whole);
                         for (Pack.Entry e : p.blobs()) {
                             if (!isOwnedLive(p, e, live) || owned.contains(e.id())) continue;
                             if (e.grouped()) {
                                 // The live blocks of a group go into a new group, verified on the
                                 // way; the dead ones are left behind with the old pack.
-                                String where = p.key() + " at offset " + e.offset();
-                                if (groupAt != e.offset()) {
-                                    group = new byte[e.groupLength()];
-                                    repo.decodeGroup(where, whole, e.offset(), e.storedLength(), group, e.groupLength());
-                                    groupAt = e.offset();
-                                }
-                                if (group.length != e.groupLength()) throw new RepositoryException(RepositoryException.Kind.CORRUPT, where + ": blob " + e.id().shortHex() + " names a group of another length");
-                                repo.verifyBlob(where, e.id(), group, e.groupOffset(), e.rawLength());
+                                byte[] group = groups.group(e);
                                 if (packer.claimCopy(e.id())) packer.group(regroup, e.id(), group, e.groupOffset(), e.rawLength());
                                 owned.add(e.id());
                                 continue;
