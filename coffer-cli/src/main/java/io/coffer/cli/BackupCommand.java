@@ -12,10 +12,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code coffer backup ...}: backups of volumes, and restores, through the server. */
-@Command(name = "backup", description = "Create, list, show, delete and restore backups (through the server).",
-        subcommands = {BackupCommand.Create.class, BackupCommand.ListCmd.class, BackupCommand.Show.class, BackupCommand.Delete.class,
-                BackupCommand.Restore.class, BackupCommand.Import.class, BackupCommand.Verify.class})
+@Command(name = "backup", description = "Create, list, show, delete and restore backups (through the server).")
 final class BackupCommand {
+    /** The subcommands, in help order; {@link Cli} adds only the one a run names (see there). */
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Create.class, ListCmd.class, Show.class, Delete.class, Restore.class, Import.class, Verify.class);
     static final String[] COLUMNS = {"id", "name", "volume_name", "status", "is_incremental", "logical_bytes", "stored_bytes", "created_at"};
     static final Set<String> SETTLED = Set.of("available");
     static final Set<String> FAILED = Set.of("error");

@@ -12,10 +12,13 @@ import picocli.CommandLine.Command;
         description = "Volume snapshot and backup service.")
 public final class Cli {
     /**
-     * The top-level commands, added when the command line is built. picocli reflects over a
-     * command's whole tree when it is added, which for all of them took 0.27 s of every run, so a
-     * run that names one of them gets only that one; anything else (help, --version, a typo) gets
-     * them all.
+     * The top-level commands and their subcommands, added when the command line is built.
+     * picocli reflects over a command's whole tree when it is added (every option, mixin and
+     * parameter of every subcommand), which for all of them took 0.27 s of every run and for the
+     * eight {@code repo} subcommands still about 0.1 s. So a run that names a command and one of
+     * its subcommands gets only that one (the group commands declare no {@code subcommands} in
+     * their annotations for this reason); anything else (help, --version, a typo, a group with no
+     * subcommand named) gets the whole level, so that help and picocli's suggestions list them all.
      */
     private static final java.util.Map<String, Class<?>> COMMANDS = orderedCommands();
 
@@ -29,6 +32,28 @@ public final class Cli {
         m.put("repo", RepoCommand.class);
         m.put("demo", DemoCommand.class);
         return java.util.Collections.unmodifiableMap(m);
+    }
+
+    static final java.util.Map<Class<?>, java.util.List<Class<?>>> SUBCOMMANDS = java.util.Map.of(
+            VolumeCommand.class, VolumeCommand.SUBCOMMANDS,
+            SnapshotCommand.class, SnapshotCommand.SUBCOMMANDS,
+            BackupCommand.class, BackupCommand.SUBCOMMANDS,
+            InstanceCommand.class, InstanceCommand.SUBCOMMANDS,
+            JobCommand.class, JobCommand.SUBCOMMANDS,
+            RepoCommand.class, RepoCommand.SUBCOMMANDS);
+
+    /** The command line of a top-level command with the subcommand {@code name} only, or all of them. */
+    static CommandLine command(Class<?> cls, String name) {
+        CommandLine cl = new CommandLine(cls);
+        java.util.List<Class<?>> subs = SUBCOMMANDS.getOrDefault(cls, java.util.List.of());
+        for (Class<?> sub : subs) {
+            if (sub.getAnnotation(Command.class).name().equals(name)) {
+                cl.addSubcommand(sub);
+                return cl;
+            }
+        }
+        subs.forEach(cl::addSubcommand);
+        return cl;
     }
 
     static final class Version implements CommandLine.IVersionProvider {
@@ -54,11 +79,11 @@ public final class Cli {
         CommandLine cl = new CommandLine(new Cli());
         String first = args.length > 0 ? args[0] : "";
         if (COMMANDS.containsKey(first)) {
-            cl.addSubcommand(first, COMMANDS.get(first));
+            cl.addSubcommand(first, command(COMMANDS.get(first), args.length > 1 ? args[1] : ""));
         } else if (extra.containsKey(first)) {
             cl.addSubcommand(first, extra.get(first));
         } else {
-            COMMANDS.forEach(cl::addSubcommand);
+            COMMANDS.forEach((name, cls) -> cl.addSubcommand(name, command(cls, "")));
             extra.forEach(cl::addSubcommand);
             cl.addSubcommand("help", new CommandLine.HelpCommand());
         }

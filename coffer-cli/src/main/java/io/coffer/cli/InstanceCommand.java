@@ -11,10 +11,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code coffer instance ...}: database instances, their consistent backups, and restores into new running instances. */
-@Command(name = "instance", description = "Register database instances, back them up consistently, restore them into new instances (through the server).",
-        subcommands = {InstanceCommand.Register.class, InstanceCommand.ListCmd.class, InstanceCommand.Show.class, InstanceCommand.Unregister.class,
-                InstanceCommand.Backup.class, InstanceCommand.Backups.class, InstanceCommand.Restore.class})
+@Command(name = "instance", description = "Register database instances, back them up consistently, restore them into new instances (through the server).")
 final class InstanceCommand {
+    /** The subcommands, in help order; {@link Cli} adds only the one a run names (see there). */
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Register.class, ListCmd.class, Show.class, Unregister.class, Backup.class, Backups.class, Restore.class);
     static final String[] COLUMNS = {"name", "engine", "status", "volume_name", "host", "port", "socket_dir", "managed"};
     static final String[] BACKUP_COLUMNS = {"id", "name", "status", "consistency", "is_incremental", "logical_bytes", "stored_bytes", "created_at"};
 

@@ -5,9 +5,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code coffer job ...}: the server's long operations. */
-@Command(name = "job", description = "List, show and cancel jobs (through the server).",
-        subcommands = {JobCommand.ListCmd.class, JobCommand.Show.class, JobCommand.Cancel.class})
+@Command(name = "job", description = "List, show and cancel jobs (through the server).")
 final class JobCommand {
+    /** The subcommands, in help order; {@link Cli} adds only the one a run names (see there). */
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(ListCmd.class, Show.class, Cancel.class);
     @Command(name = "list", description = "List jobs.")
     static final class ListCmd implements java.util.concurrent.Callable<Integer> {
         @Mixin ServerOptions o;

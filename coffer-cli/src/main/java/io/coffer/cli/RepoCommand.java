@@ -37,10 +37,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Offline commands that work on a repository directly, with no server. */
-@Command(name = "repo", description = "Work on a repository directly (no server needed).",
-        subcommands = {RepoCommand.Init.class, RepoCommand.Backup.class, RepoCommand.Restore.class, RepoCommand.Ls.class,
-                RepoCommand.Check.class, RepoCommand.Forget.class, RepoCommand.Prune.class, RepoCommand.Stats.class})
+@Command(name = "repo", description = "Work on a repository directly (no server needed).")
 final class RepoCommand {
+    /** The subcommands, in help order; {@link Cli} adds only the one a run names (see there). */
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Init.class, Backup.class, Restore.class, Ls.class, Check.class, Forget.class, Prune.class, Stats.class);
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
 

@@ -11,9 +11,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code coffer snapshot ...}: point-in-time copies of volumes. */
-@Command(name = "snapshot", description = "Create, list, show and delete snapshots (through the server).",
-        subcommands = {SnapshotCommand.Create.class, SnapshotCommand.ListCmd.class, SnapshotCommand.Show.class, SnapshotCommand.Delete.class})
+@Command(name = "snapshot", description = "Create, list, show and delete snapshots (through the server).")
 final class SnapshotCommand {
+    /** The subcommands, in help order; {@link Cli} adds only the one a run names (see there). */
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Create.class, ListCmd.class, Show.class, Delete.class);
     static final String[] COLUMNS = {"id", "name", "volume_id", "status", "method", "restore_size", "freeze_ms", "created_at"};
 
     @Command(name = "create", description = "Snapshot a volume.")

@@ -11,10 +11,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code coffer volume ...}: volumes on the server. */
-@Command(name = "volume", description = "Create, list, show, attach and delete volumes (through the server).",
-        subcommands = {VolumeCommand.Create.class, VolumeCommand.ListCmd.class, VolumeCommand.Show.class, VolumeCommand.Delete.class,
-                VolumeCommand.Attach.class, VolumeCommand.Detach.class})
+@Command(name = "volume", description = "Create, list, show, attach and delete volumes (through the server).")
 final class VolumeCommand {
+    /** The subcommands, in help order; {@link Cli} adds only the one a run names (see there). */
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Create.class, ListCmd.class, Show.class, Delete.class, Attach.class, Detach.class);
     static final String[] COLUMNS = {"id", "name", "status", "driver", "size_bytes", "path"};
 
     static Map<String, String> pairs(List<String> kv, String what) {
