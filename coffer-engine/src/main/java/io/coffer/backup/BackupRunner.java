@@ -244,48 +244,12 @@ public final class BackupRunner {
         }
         Collections.sort(names);
         List<CompletableFuture<Node>> children = new ArrayList<>(names.size());
-        for (String name : names) {
-            Path p = dir.resolve(name);
-            FileMeta meta;
-            try {
-                meta = FileMeta.read(p);
-            } catch (IOException e) {
-                warn("cannot stat " + p + ": " + reason(e) + " (skipped)");
-                continue;
-            }
-            Node prev = parentNodes.get(name);
-            Path childRel = rel.resolve(name);
-            switch (meta.type()) {
-                case Node.DIR -> {
-                    progress.dirs.incrementAndGet();
-                    Node node = meta.toNode(name);
-                    String prevTree = prev != null && prev.isDir() ? prev.subtree() : null;
-                    children.add(CompletableFuture.supplyAsync(() -> {
-                        try {
-                            return walk(p, childRel, prevTree);
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    }, scanners).thenCompose(f -> f).thenApply(node::withSubtree));
-                }
-                case Node.FILE -> children.add(fileNode(p, name, childRel, meta, prev, false));
-                case Node.SYMLINK -> {
-                    progress.others.incrementAndGet();
-                    try {
-                        String target = Files.readSymbolicLink(p).toString();
-                        Node n = meta.toNode(name);
-                        children.add(CompletableFuture.completedFuture(new Node(n.name(), n.type(), n.mode(), n.uid(), n.gid(), n.mtime(), n.ctime(),
-                                n.inode(), null, null, null, null, target, null, null)));
-                    } catch (IOException e) {
-                        warn("cannot read symlink " + p + ": " + reason(e) + " (skipped)");
-                    }
-                }
-                case Node.FIFO, Node.CHARDEV, Node.BLOCKDEV -> {
-                    progress.others.incrementAndGet();
-                    children.add(CompletableFuture.completedFuture(meta.toNode(name)));
-                }
-                default -> warn("skipped " + meta.type() + " " + p + " (sockets and unknown file types are not backed up)");
-            }
+        int dirFd = io.coffer.sys.Posix.openDirectory(dir);
+        long[] st = new long[io.coffer.sys.Posix.STAT_LONGS];
+        try {
+            for (String name : names) walkEntry(dir, dirFd, st, name, rel, parentNodes.get(name), children);
+        } finally {
+            if (dirFd >= 0) io.coffer.sys.Posix.close(dirFd);
         }
         return CompletableFuture.allOf(children.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<Node> nodes = new ArrayList<>(children.size());
@@ -299,6 +263,50 @@ public final class BackupRunner {
                 throw new UncheckedIOException(e);
             }
         });
+    }
+
+    /** One entry of a directory being walked: its node, or the future of it, joins {@code children}. */
+    private void walkEntry(Path dir, int dirFd, long[] st, String name, Path rel, Node prev, List<CompletableFuture<Node>> children) throws IOException {
+        Path p = dir.resolve(name);
+        FileMeta meta;
+        try {
+            meta = FileMeta.readAt(dirFd, dir, name, st);
+        } catch (IOException e) {
+            warn("cannot stat " + p + ": " + reason(e) + " (skipped)");
+            return;
+        }
+        Path childRel = rel.resolve(name);
+        switch (meta.type()) {
+            case Node.DIR -> {
+                progress.dirs.incrementAndGet();
+                Node node = meta.toNode(name);
+                String prevTree = prev != null && prev.isDir() ? prev.subtree() : null;
+                children.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return walk(p, childRel, prevTree);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }, scanners).thenCompose(f -> f).thenApply(node::withSubtree));
+            }
+            case Node.FILE -> children.add(fileNode(p, name, childRel, meta, prev, false));
+            case Node.SYMLINK -> {
+                progress.others.incrementAndGet();
+                try {
+                    String target = Files.readSymbolicLink(p).toString();
+                    Node n = meta.toNode(name);
+                    children.add(CompletableFuture.completedFuture(new Node(n.name(), n.type(), n.mode(), n.uid(), n.gid(), n.mtime(), n.ctime(),
+                            n.inode(), null, null, null, null, target, null, null)));
+                } catch (IOException e) {
+                    warn("cannot read symlink " + p + ": " + reason(e) + " (skipped)");
+                }
+            }
+            case Node.FIFO, Node.CHARDEV, Node.BLOCKDEV -> {
+                progress.others.incrementAndGet();
+                children.add(CompletableFuture.completedFuture(meta.toNode(name)));
+            }
+            default -> warn("skipped " + meta.type() + " " + p + " (sockets and unknown file types are not backed up)");
+        }
     }
 
     private String saveTree(List<Node> nodes, ParentTree parent) throws IOException {

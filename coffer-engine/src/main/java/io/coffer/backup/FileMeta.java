@@ -1,6 +1,7 @@
 package io.coffer.backup;
 
 import io.coffer.repo.Node;
+import io.coffer.sys.Posix;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -8,10 +9,23 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.Map;
 
-/** The stat(2) fields Coffer records, read through the JDK's "unix" attribute view. */
+/** The stat(2) fields Coffer records, read with fstatat(2) or through the JDK's "unix" attribute view. */
 record FileMeta(String type, int mode, int uid, int gid, long mtime, long ctime, long inode, long dev, long rdev, int nlink, long size) {
     private static final String ATTRS = "unix:mode,ino,dev,rdev,nlink,uid,gid,ctime,size,lastModifiedTime";
     static final String SOCKET = "socket";
+
+    /**
+     * The entry {@code name} of {@code dir}, stat'ed relative to {@code dirFd} (from {@link
+     * io.coffer.sys.Posix#openDirectory}) when that works, else through the JDK; {@code st} is the
+     * caller's buffer of {@link io.coffer.sys.Posix#STAT_LONGS} longs.
+     */
+    static FileMeta readAt(int dirFd, Path dir, String name, long[] st) throws IOException {
+        if (!Posix.statAt(dirFd, name, st)) return read(dir.resolve(name));
+        int mode = Posix.Stat.mode(st);
+        return new FileMeta(typeOf(mode), mode & 07777, Posix.Stat.uid(st), Posix.Stat.gid(st),
+                Posix.Stat.mtime(st), Posix.Stat.ctime(st), Posix.Stat.ino(st),
+                Posix.Stat.dev(st), Posix.Stat.rdev(st), Posix.Stat.nlink(st), Posix.Stat.size(st));
+    }
 
     static FileMeta read(Path p) throws IOException {
         Map<String, Object> a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);

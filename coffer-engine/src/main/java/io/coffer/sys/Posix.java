@@ -11,7 +11,9 @@ import java.nio.file.Path;
  * The few POSIX calls the JDK does not offer, or offers only at two more system calls a file:
  * {@code lseek} with {@code SEEK_DATA}/{@code SEEK_HOLE} (where a sparse file holds data) and
  * {@code utimensat} by path (the JDK opens the file, sets its times through the descriptor and
- * closes it again: two calls more for each of a restore's files).
+ * closes it again: two calls more for each of a restore's files), and {@code fstatat} relative to
+ * an open directory (the JDK's "unix" attribute view builds a path, a map and a dozen boxed
+ * values for every file it stats: a third of a no-change backup's tree walk).
  *
  * <p>They go through the foreign-function API, final from Java 22. Coffer's language level is 21,
  * so the API is reached by reflection, once, into method handles; the calls pass Java arrays
@@ -28,6 +30,14 @@ public final class Posix {
     private static final int O_CLOEXEC = 0x80000;
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    private static final int O_DIRECTORY = 0x10000;
+    private static final int O_NOFOLLOW = 0x20000;
+    /**
+     * {@code struct stat} as longs, for the one layout read here: x86-64 Linux (144 bytes). On
+     * every other architecture {@link #statAt} answers "cannot" and callers use the JDK.
+     */
+    public static final int STAT_LONGS = 18;
+    private static final boolean STAT_LAYOUT = System.getProperty("os.arch", "").equals("amd64");
 
     private static final Handles H = Handles.load();
 
@@ -44,6 +54,80 @@ public final class Posix {
             return (int) H.open.invokeExact(H.array(cString(p)), O_RDONLY | O_CLOEXEC);
         } catch (Throwable e) {
             return -1;
+        }
+    }
+
+    /**
+     * Opens a directory to stat its entries with {@link #statAt}, not following a symlink; -1 when
+     * it cannot, or when {@link #statAt} would not work here.
+     */
+    public static int openDirectory(Path dir) {
+        if (H == null || H.fstatat == null || !STAT_LAYOUT) return -1;
+        try {
+            return (int) H.open.invokeExact(H.array(cString(dir)), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        } catch (Throwable e) {
+            return -1;
+        }
+    }
+
+    /**
+     * {@code fstatat(dirFd, name, st, AT_SYMLINK_NOFOLLOW)} into {@code st} ({@link #STAT_LONGS}
+     * longs, read with {@link Stat}); false when it failed for any reason (the caller asks the JDK,
+     * whose error says why).
+     */
+    public static boolean statAt(int dirFd, String name, long[] st) {
+        if (H == null || H.fstatat == null || !STAT_LAYOUT || dirFd < 0 || st.length < STAT_LONGS) return false;
+        try {
+            return (int) H.fstatat.invokeExact(dirFd, H.array(cString(name)), H.array(st), AT_SYMLINK_NOFOLLOW) == 0;
+        } catch (Throwable e) {
+            return false;
+        }
+    }
+
+    /** The fields of a {@code struct stat} filled by {@link #statAt} (x86-64 Linux layout, little-endian). */
+    public static final class Stat {
+        private Stat() {}
+
+        public static long dev(long[] st) {
+            return st[0];
+        }
+
+        public static long ino(long[] st) {
+            return st[1];
+        }
+
+        public static int nlink(long[] st) {
+            return (int) st[2];
+        }
+
+        public static int mode(long[] st) {
+            return (int) st[3];
+        }
+
+        public static int uid(long[] st) {
+            return (int) (st[3] >>> 32);
+        }
+
+        public static int gid(long[] st) {
+            return (int) st[4];
+        }
+
+        public static long rdev(long[] st) {
+            return st[5];
+        }
+
+        public static long size(long[] st) {
+            return st[6];
+        }
+
+        /** Modification time in nanoseconds since the epoch. */
+        public static long mtime(long[] st) {
+            return Math.addExact(Math.multiplyExact(st[11], 1_000_000_000L), st[12]);
+        }
+
+        /** Status change time in nanoseconds since the epoch. */
+        public static long ctime(long[] st) {
+            return Math.addExact(Math.multiplyExact(st[13], 1_000_000_000L), st[14]);
         }
     }
 
@@ -85,7 +169,11 @@ public final class Posix {
      * call then finds no such file and the caller falls back to the JDK.
      */
     private static byte[] cString(Path p) {
-        byte[] s = p.toString().getBytes(StandardCharsets.UTF_8);
+        return cString(p.toString());
+    }
+
+    private static byte[] cString(String name) {
+        byte[] s = name.getBytes(StandardCharsets.UTF_8);
         byte[] z = new byte[s.length + 1];
         System.arraycopy(s, 0, z, 0, s.length);
         return z;
@@ -93,7 +181,7 @@ public final class Posix {
 
     /** Method handles into java.lang.foreign, typed with Object where its classes would appear. */
     private record Handles(MethodHandle open, MethodHandle lseek, MethodHandle close, MethodHandle utimensat,
-            MethodHandle ofBytes, MethodHandle ofLongs) {
+            MethodHandle fstatat, MethodHandle ofBytes, MethodHandle ofLongs) {
 
         Object array(byte[] b) throws Throwable {
             return ofBytes.invokeExact(b);
@@ -134,18 +222,27 @@ public final class Posix {
                         // MemorySegment parameters are seen as Object from here
                         return h.asType(objects(h.type()));
                     }
+
+                    MethodHandle optional(String name, Object ret, Object... args) throws ReflectiveOperationException {
+                        try {
+                            return to(name, ret, args);
+                        } catch (java.util.NoSuchElementException e) {
+                            return null;
+                        }
+                    }
                 }
                 Link link = new Link();
                 MethodHandle open = link.to("open", jint, addr, jint);
                 MethodHandle lseek = link.to("lseek", jlong, jint, jlong, jint);
                 MethodHandle close = link.to("close", jint, jint);
                 MethodHandle utimensat = link.to("utimensat", jint, jint, addr, addr, jint);
+                MethodHandle fstatat = link.optional("fstatat", jint, jint, addr, addr, jint); // a function of glibc's own since 2.33
                 var lk = java.lang.invoke.MethodHandles.publicLookup();
                 MethodHandle ofBytes = lk.findStatic(segC, "ofArray", MethodType.methodType(segC, byte[].class))
                         .asType(MethodType.methodType(Object.class, byte[].class));
                 MethodHandle ofLongs = lk.findStatic(segC, "ofArray", MethodType.methodType(segC, long[].class))
                         .asType(MethodType.methodType(Object.class, long[].class));
-                return new Handles(open, lseek, close, utimensat, ofBytes, ofLongs);
+                return new Handles(open, lseek, close, utimensat, fstatat, ofBytes, ofLongs);
             } catch (Throwable e) { // no foreign-function API here: callers use the JDK's calls
                 return null;
             }
