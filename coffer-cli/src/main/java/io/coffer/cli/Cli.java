@@ -97,7 +97,7 @@ public final class Cli {
         });
         try {
             return cl.execute(args);
-        } catch (OutOfMemoryError e) { // thrown past picocli's handler, which takes exceptions only
+        } catch (OutOfMemoryError | LinkageError e) { // thrown past picocli's handler, which takes exceptions only
             return report(cl.getErr(), e);
         }
     }
@@ -133,6 +133,9 @@ public final class Cli {
         } else if (e instanceof OutOfMemoryError) {
             code = ExitCodes.ERROR;
             msg = io.coffer.repo.Heap.exhausted();
+        } else if (e instanceof LinkageError le) { // a native library that cannot be loaded, or a class it left broken
+            code = ExitCodes.ERROR;
+            msg = io.coffer.sys.ZstdLibrary.loadFailure(le);
         } else {
             code = ExitCodes.ERROR;
             msg = "internal error: " + e + " (set COFFER_DEBUG=1 for details)";

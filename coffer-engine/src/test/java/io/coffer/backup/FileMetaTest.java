@@ -7,7 +7,6 @@ import io.coffer.sys.Posix;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
@@ -54,7 +53,7 @@ class FileMetaTest {
         sh("chmod", "7751", modes.toString()); // setuid, setgid and sticky bits
         names.add("modes");
         Path owned = Files.writeString(dir.resolve("owned"), "o");
-        if (isRoot()) {
+        if (io.coffer.testing.Fixtures.isRoot()) {
             sh("chown", "4000000000:3000000001", owned.toString()); // ids past 31 bits
             sh("mknod", dir.resolve("chr").toString(), "c", "1", "3");
             names.add("chr");
@@ -104,10 +103,6 @@ class FileMetaTest {
         Files.createSymbolicLink(dir.resolve("l"), dir);
         assertThat(Posix.openDirectory(dir.resolve("l"))).isEqualTo(-1); // a symlink is not followed
         assertThat(FileMeta.readAt(-1, dir, "f", new long[Posix.STAT_LONGS])).isEqualTo(FileMeta.read(dir.resolve("f")));
-    }
-
-    private static boolean isRoot() throws IOException {
-        return "0".equals(String.valueOf(Files.getAttribute(Path.of("/proc/self"), "unix:uid", LinkOption.NOFOLLOW_LINKS)));
     }
 
     private static void sh(String... cmd) throws Exception {
