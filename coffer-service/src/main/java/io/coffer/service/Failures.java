@@ -20,6 +20,7 @@ final class Failures {
         if (t instanceof FileSystemException f) return f.getMessage();
         if (t instanceof IOException) return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
         if (t instanceof OutOfMemoryError) return io.coffer.repo.Heap.exhausted();
+        if (t instanceof LinkageError l) return io.coffer.sys.ZstdLibrary.loadFailure(l);
         return "internal error: " + t;
     }
 }
