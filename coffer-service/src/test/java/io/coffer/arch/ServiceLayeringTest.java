@@ -24,7 +24,7 @@ class ServiceLayeringTest {
             "catalog", Set.of(),
             "volume", Set.of(),
             "instance", Set.of("volume"),
-            "service", Set.of("catalog", "volume", "instance", "store", "repo", "backup", "restore", "prune", "check"));
+            "service", Set.of("catalog", "volume", "instance", "store", "sys", "repo", "backup", "restore", "prune", "check"));
     static final Pattern IMPORT = Pattern.compile("^import (?:static )?io\\.coffer\\.(\\w+)\\.", Pattern.MULTILINE);
     static final Pattern QUALIFIED = Pattern.compile("\\bio\\.coffer\\.(\\w+)\\.[A-Z]");
 
