@@ -37,9 +37,10 @@ public final class Posix {
      * every other architecture {@link #statAt} answers "cannot" and callers use the JDK.
      */
     public static final int STAT_LONGS = 18;
-    private static final boolean STAT_LAYOUT = System.getProperty("os.arch", "").equals("amd64");
 
     private static final Handles H = Handles.load();
+    /** {@link #statAt} works here: the API, glibc's {@code fstatat} and the one layout read. */
+    private static final boolean STAT = H != null && H.fstatat != null && System.getProperty("os.arch", "").equals("amd64");
 
     private Posix() {}
 
@@ -62,7 +63,7 @@ public final class Posix {
      * it cannot, or when {@link #statAt} would not work here.
      */
     public static int openDirectory(Path dir) {
-        if (H == null || H.fstatat == null || !STAT_LAYOUT) return -1;
+        if (!STAT) return -1;
         try {
             return (int) H.open.invokeExact(H.array(cString(dir)), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         } catch (Throwable e) {
@@ -76,7 +77,7 @@ public final class Posix {
      * whose error says why).
      */
     public static boolean statAt(int dirFd, String name, long[] st) {
-        if (H == null || H.fstatat == null || !STAT_LAYOUT || dirFd < 0 || st.length < STAT_LONGS) return false;
+        if (!STAT || dirFd < 0 || st.length < STAT_LONGS) return false;
         try {
             return (int) H.fstatat.invokeExact(dirFd, H.array(cString(name)), H.array(st), AT_SYMLINK_NOFOLLOW) == 0;
         } catch (Throwable e) {

@@ -41,7 +41,7 @@ public final class ZstdLibrary {
         }
         for (Path dir : directories()) {
             try {
-                if (!private_(dir)) continue;
+                if (!notWritableByOthers(dir)) continue;
                 Path file = keep(dir, name, lib);
                 System.load(file.toString());
                 System.setProperty(OVERRIDE, file.toString()); // zstd-jni's own load of it is then a no-op
@@ -70,7 +70,7 @@ public final class ZstdLibrary {
      * between the check of its bytes and the load. A directory that does not exist yet is made
      * by this user, under a parent that must pass the same test.
      */
-    static boolean private_(Path dir) throws IOException {
+    static boolean notWritableByOthers(Path dir) throws IOException {
         Path d = dir;
         while (d != null && !Files.exists(d)) d = d.getParent();
         if (d == null) return false;
