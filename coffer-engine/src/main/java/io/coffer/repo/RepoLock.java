@@ -96,14 +96,14 @@ public final class RepoLock implements AutoCloseable {
     }
 
     private static String write(Repository repo, Info info) throws IOException {
-        byte[] obj = Envelope.seal(Envelope.Kind.LOCK, Json.write(info), false, null);
+        byte[] obj = Envelope.seal(Envelope.Kind.LOCK, MetaCodec.writeLock(info), false, null);
         String key = "locks/" + Hex.of(Crypto.random(16));
         repo.store().put(key, ByteBuffer.wrap(obj));
         return key;
     }
 
     private static Info read(Repository repo, String key) throws IOException {
-        return Json.read(key, Envelope.open(key, repo.store().get(key), Envelope.Kind.LOCK, null), Info.class);
+        return MetaCodec.readLock(key, Envelope.open(key, repo.store().get(key), Envelope.Kind.LOCK, null));
     }
 
     private synchronized void refresh() {

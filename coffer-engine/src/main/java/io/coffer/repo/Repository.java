@@ -88,12 +88,12 @@ public final class Repository implements Closeable {
                 secret == null ? null : new RepoConfig.Encryption("aes-256-gcm", "hmac-sha256"));
         if (secret != null) {
             KeySlot slot = MasterKeys.wrap(master, secret);
-            byte[] obj = Envelope.seal(Envelope.Kind.KEY, Json.write(slot), false, null);
+            byte[] obj = Envelope.seal(Envelope.Kind.KEY, MetaCodec.writeKeySlot(slot), false, null);
             store.put("keys/" + Hex.of(Crypto.sha256(obj, 0, obj.length)), ByteBuffer.wrap(obj));
         }
         // The config goes last: a repository exists once its config does.
         try {
-            store.put(CONFIG, ByteBuffer.wrap(Envelope.seal(Envelope.Kind.CONFIG, Json.write(config), false, null)));
+            store.put(CONFIG, ByteBuffer.wrap(Envelope.seal(Envelope.Kind.CONFIG, MetaCodec.writeConfig(config), false, null)));
         } catch (ObjectExistsException e) {
             throw new RepositoryException(RepositoryException.Kind.CONFLICT, "a repository already exists at " + store.location());
         }
@@ -109,7 +109,7 @@ public final class Repository implements Closeable {
             throw new RepositoryException(RepositoryException.Kind.NOT_FOUND,
                     "no repository at " + store.location() + " (create one with: coffer repo init --repo " + store.location() + ")");
         }
-        RepoConfig config = Json.read(CONFIG, Envelope.open(CONFIG, raw, Envelope.Kind.CONFIG, null), RepoConfig.class);
+        RepoConfig config = MetaCodec.readConfig(CONFIG, Envelope.open(CONFIG, raw, Envelope.Kind.CONFIG, null));
         config.validate(store.location());
         Trace.mark("config read");
         MasterKeys keys = null;
@@ -130,7 +130,7 @@ public final class Repository implements Closeable {
 
     private static MasterKeys unlock(ObjectStore store, Secret secret) throws IOException {
         for (ObjectInfo o : store.list("keys/")) {
-            KeySlot slot = Json.read(o.key(), Envelope.open(o.key(), store.get(o.key()), Envelope.Kind.KEY, null), KeySlot.class);
+            KeySlot slot = MetaCodec.readKeySlot(o.key(), Envelope.open(o.key(), store.get(o.key()), Envelope.Kind.KEY, null));
             byte[] master = MasterKeys.unwrap(slot, secret);
             if (master != null) return MasterKeys.of(master);
         }
@@ -465,7 +465,7 @@ public final class Repository implements Closeable {
 
     /** Stores a manifest (the commit point of a backup) and returns its id. */
     public String saveManifest(Manifest m) throws IOException {
-        byte[] obj = Envelope.seal(Envelope.Kind.MANIFEST, Json.write(m), true, dataKey());
+        byte[] obj = Envelope.seal(Envelope.Kind.MANIFEST, MetaCodec.writeManifest(m), true, dataKey());
         String id = Hex.of(Crypto.sha256(obj, 0, obj.length));
         store.put("manifests/" + id, ByteBuffer.wrap(obj));
         keep("manifests/" + id, obj, obj.length);
@@ -481,7 +481,7 @@ public final class Repository implements Closeable {
         } catch (ObjectNotFoundException e) {
             throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "backup " + id + " not found in " + store.location());
         }
-        Manifest m = Json.read(key, Envelope.open(key, raw, Envelope.Kind.MANIFEST, dataKey()), Manifest.class);
+        Manifest m = MetaCodec.readManifest(key, Envelope.open(key, raw, Envelope.Kind.MANIFEST, dataKey()));
         if (m.v() != Manifest.VERSION) throw new RepositoryException(RepositoryException.Kind.UNSUPPORTED, key + " has manifest version " + m.v());
         return m;
     }
