@@ -8,9 +8,11 @@
 # restic runs through its S3 backend and its Swift backend. Its S3 backend (Debian's restic 0.14,
 # minio-go) signs uploads with aws-chunked over plain http, which Swift's s3api refuses
 # ("Transfering payloads in multiple chunks using aws-chunked is not supported"); over https it
-# sends them whole. So a second counting proxy speaks TLS (a throw-away key made with keytool)
-# in front of the same S3 API, and the S3 comparison runs over https for both tools; the Swift
-# comparison runs over plain http for both.
+# sends them whole. So the S3 comparison runs over https for both tools, through stunnel
+# (Debian's package; OpenSSL, a throw-away key) in front of a second counting proxy; the Swift
+# comparison runs over plain http for both. Until 2026-12-03 the counting proxy spoke TLS itself
+# (JSSE, in a JVM of its own): on two cores that proxy's CPU was taken from the tool measured,
+# the more the faster the tool read (see README, "Remote stores").
 #
 #   bench/remote.sh                        the `mixed` data set of bench/run.sh (~1.2 GiB, ~49,000 files)
 #   REMOTE_DATA=/some/dir bench/remote.sh  another tree
@@ -27,7 +29,7 @@ export RESTIC_PASSWORD=bench COFFER_PASSWORD=bench
 
 # ---- tools and servers ----------------------------------------------------------------------
 need=()
-for t in restic:restic /usr/bin/time:time python3:python3; do command -v "${t%%:*}" >/dev/null 2>&1 || need+=("${t##*:}"); done
+for t in restic:restic /usr/bin/time:time python3:python3 stunnel4:stunnel4 openssl:openssl; do command -v "${t%%:*}" >/dev/null 2>&1 || need+=("${t##*:}"); done
 if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
@@ -49,12 +51,11 @@ COFFER="$root/coffer"
 # during a measurement.
 COFFER_AOT=sync "$root/coffer" --version >/dev/null
 
-# a throw-away TLS key for the https proxy: the proxy's keystore, restic's --cacert, Java's trust store
+# a throw-away TLS key for stunnel: its key and certificate, restic's --cacert, Java's trust store
 TLS="$W/tls"; rm -rf "$TLS"; mkdir -p "$TLS"
 KEYTOOL=$(dirname "$JAVA")/keytool
-"$KEYTOOL" -genkeypair -alias proxy -keyalg EC -dname CN=127.0.0.1 -ext SAN=ip:127.0.0.1 -validity 2 \
-  -keystore "$TLS/proxy.p12" -storetype PKCS12 -storepass proxy-tls >/dev/null 2>&1
-"$KEYTOOL" -exportcert -rfc -alias proxy -keystore "$TLS/proxy.p12" -storepass proxy-tls > "$TLS/cert.pem"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$TLS/key.pem" -out "$TLS/cert.pem" >/dev/null 2>&1
 "$KEYTOOL" -importcert -noprompt -alias proxy -file "$TLS/cert.pem" -keystore "$TLS/trust.p12" -storetype PKCS12 -storepass proxy-tls >/dev/null 2>&1
 
 # start_proxy NAME [OPTIONS]: a counting proxy in front of Swift; sets NAME_PORT
@@ -69,9 +70,22 @@ start_proxy() {
   printf -v "${name}_PORT" '%s' "$(sed -n 's/listening on //p' "$W/proxy-$name.out")"
 }
 start_proxy http
-start_proxy https --tls "$TLS/proxy.p12" --tls-password proxy-tls
+start_proxy https   # plain http: stunnel in front of it speaks TLS
+tls_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat > "$TLS/stunnel.conf" <<EOF
+foreground = yes
+pid =
+[s3]
+accept = 127.0.0.1:$tls_port
+connect = 127.0.0.1:$https_PORT
+cert = $TLS/cert.pem
+key = $TLS/key.pem
+EOF
+stunnel4 "$TLS/stunnel.conf" > "$W/stunnel.out" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$tls_port") 2>/dev/null && break; sleep 0.1; done
 PROXY=http://127.0.0.1:$http_PORT
-HTTPS=https://127.0.0.1:$https_PORT
+HTTPS=https://127.0.0.1:$tls_port
 
 export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY AWS_REGION=${S3_REGION:-us-east-1} AWS_DEFAULT_REGION=${S3_REGION:-us-east-1}
 export AWS_ENDPOINT_URL=$PROXY
@@ -151,7 +165,7 @@ def med(op, tool, i):
 size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(sys.argv[2]) for f in fs if not os.path.islink(os.path.join(d, f)))
 print(f"Data: `{sys.argv[2]}`, {size / 2**30:.2f} GiB; median of {sys.argv[3]} run(s). Store: OpenStack Swift on 127.0.0.1 "
       "(Debian packages, one object server), through a counting proxy, on the same 2-core machine as the tools. S3: both tools over https "
-      "(a TLS proxy in front of Swift's S3 API; restic's S3 backend sends aws-chunked uploads over plain http, which s3api refuses); "
+      "(stunnel, OpenSSL, in front of the counting proxy and Swift's S3 API; restic's S3 backend sends aws-chunked uploads over plain http, which s3api refuses); "
       "Swift: both over plain http. Coffer's S3 over plain http is shown against restic's Swift backend. Throughput ratio: restic's wall "
       "time over Coffer's (above 1 = Coffer faster).\n")
 print("| operation | API (Coffer / restic) | Coffer | restic | throughput ×restic | Coffer MiB/s | requests Coffer / restic | sent MiB Coffer / restic | received MiB Coffer / restic | peak RSS MiB Coffer / restic |")
@@ -166,5 +180,8 @@ for op in ("full", "nochange", "restore"):
               f"{med(op, c, 3) / 2**20:.1f} / {med(op, r, 3) / 2**20:.1f} | {med(op, c, 4) / 2**20:.1f} / {med(op, r, 4) / 2**20:.1f} | "
               f"{med(op, c, 1) / 1024:.0f} / {med(op, r, 1) / 1024:.0f} |")
 PY
-cp "$W/remote.md" "$here/results/remote-$(date +%F).md"
+# a run never overwrites an earlier one of the same day: remote-DATE.md, then remote-DATEb.md, ...
+out="$here/results/remote-$(date +%F).md"
+for s in b c d e f g h i j k; do [ -e "$out" ] || break; out="$here/results/remote-$(date +%F)$s.md"; done
+cp "$W/remote.md" "$out"
 cat "$W/remote.md"
