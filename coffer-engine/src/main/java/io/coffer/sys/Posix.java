@@ -16,8 +16,9 @@ import java.nio.file.Path;
  * values for every file it stats: a third of a no-change backup's tree walk).
  *
  * <p>They go through the foreign-function API, final from Java 22. Coffer's language level is 21,
- * so the API is reached by reflection, once, into method handles; the calls pass Java arrays
- * straight to the kernel ({@code Linker.Option.critical}), so nothing is allocated off-heap. On a
+ * so the API is reached by reflection, into method handles made when each call is first used;
+ * the calls pass Java arrays straight to the kernel ({@code Linker.Option.critical}), so nothing
+ * is allocated off-heap. On a
  * Java 21 runtime, or off Linux, {@link #available()} is false and every call answers "cannot",
  * and callers do what they did before. A call that fails for any reason answers the same, so a
  * caller falls back to the JDK and its error messages.
@@ -38,21 +39,49 @@ public final class Posix {
      */
     public static final int STAT_LONGS = 18;
 
-    private static final Handles H = Handles.load();
-    /** {@link #statAt} works here: the API, glibc's {@code fstatat} and the one layout read. */
-    private static final boolean STAT = H != null && H.fstatat != null && System.getProperty("os.arch", "").equals("amd64");
+    /** The foreign-function API, or null where it is missing. */
+    private static final Api API = Api.load();
 
     private Posix() {}
 
     public static boolean available() {
-        return H != null;
+        return API != null;
+    }
+
+    /*
+     * One holder class per call, so that a downcall handle is made when its call is first used:
+     * making one spins hidden classes (a stub and its method-handle forms), and a restore, which
+     * calls utimensat only, made all five (78 classes spun in a pg restore, 50 now; the first
+     * handle costs most, 55-90 ms, since the others share its forms). Making it on a thread of
+     * its own while the repository opens did not help: both cores are busy then.
+     */
+    private static final class Open {
+        static final MethodHandle H = Api.link("open", Api.INT, Api.ADDRESS, Api.INT);
+    }
+
+    private static final class Close {
+        static final MethodHandle H = Api.link("close", Api.INT, Api.INT);
+    }
+
+    private static final class Seek {
+        static final MethodHandle H = Api.link("lseek", Api.LONG, Api.INT, Api.LONG, Api.INT);
+    }
+
+    private static final class Utimens {
+        static final MethodHandle H = Api.link("utimensat", Api.INT, Api.INT, Api.ADDRESS, Api.ADDRESS, Api.INT);
+    }
+
+    private static final class StatAt {
+        /** glibc's own function since 2.33; null before, and on any layout but x86-64's */
+        static final MethodHandle H = System.getProperty("os.arch", "").equals("amd64")
+                ? Api.link("fstatat", Api.INT, Api.INT, Api.ADDRESS, Api.ADDRESS, Api.INT) : null;
     }
 
     /** Opens a file read-only; -1 when it cannot (or when the API is missing). */
     public static int openRead(Path p) {
-        if (H == null) return -1;
+        if (API == null || Open.H == null) return -1;
         try {
-            return (int) H.open.invokeExact(H.array(cString(p)), O_RDONLY | O_CLOEXEC);
+            return (int) Open.H.invokeExact(API.array(cString(p)), O_RDONLY | O_CLOEXEC);
         } catch (Throwable e) {
             return -1;
         }
@@ -63,9 +92,9 @@ public final class Posix {
      * it cannot, or when {@link #statAt} would not work here.
      */
     public static int openDirectory(Path dir) {
-        if (!STAT) return -1;
+        if (API == null || StatAt.H == null || Open.H == null) return -1;
         try {
-            return (int) H.open.invokeExact(H.array(cString(dir)), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            return (int) Open.H.invokeExact(API.array(cString(dir)), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         } catch (Throwable e) {
             return -1;
         }
@@ -77,9 +106,9 @@ public final class Posix {
      * whose error says why).
      */
     public static boolean statAt(int dirFd, String name, long[] st) {
-        if (!STAT || dirFd < 0 || st.length < STAT_LONGS) return false;
+        if (API == null || dirFd < 0 || st.length < STAT_LONGS || StatAt.H == null) return false;
         try {
-            return (int) H.fstatat.invokeExact(dirFd, H.array(cString(name)), H.array(st), AT_SYMLINK_NOFOLLOW) == 0;
+            return (int) StatAt.H.invokeExact(dirFd, API.array(cString(name)), API.array(st), AT_SYMLINK_NOFOLLOW) == 0;
         } catch (Throwable e) {
             return false;
         }
@@ -134,16 +163,18 @@ public final class Posix {
 
     /** {@code lseek(fd, offset, whence)}; -1 on any error (errno is not kept). */
     public static long lseek(int fd, long offset, int whence) {
+        if (API == null || Seek.H == null) return -1;
         try {
-            return (long) H.lseek.invokeExact(fd, offset, whence);
+            return (long) Seek.H.invokeExact(fd, offset, whence);
         } catch (Throwable e) {
             return -1;
         }
     }
 
     public static void close(int fd) {
+        if (API == null || Close.H == null) return;
         try {
-            int ignored = (int) H.close.invokeExact(fd);
+            int ignored = (int) Close.H.invokeExact(fd);
         } catch (Throwable e) {
             // nothing to do: the descriptor is gone either way
         }
@@ -154,11 +185,11 @@ public final class Posix {
      * final symlink; true when done, false when the caller must do it another way.
      */
     public static boolean utimens(Path p, long atimeNanos, long mtimeNanos) {
-        if (H == null) return false;
+        if (API == null || Utimens.H == null) return false;
         long[] ts = {Math.floorDiv(atimeNanos, 1_000_000_000L), Math.floorMod(atimeNanos, 1_000_000_000L),
                 Math.floorDiv(mtimeNanos, 1_000_000_000L), Math.floorMod(mtimeNanos, 1_000_000_000L)};
         try {
-            return (int) H.utimensat.invokeExact(AT_FDCWD, H.array(cString(p)), H.array(ts), AT_SYMLINK_NOFOLLOW) == 0;
+            return (int) Utimens.H.invokeExact(AT_FDCWD, API.array(cString(p)), API.array(ts), AT_SYMLINK_NOFOLLOW) == 0;
         } catch (Throwable e) {
             return false;
         }
@@ -180,9 +211,15 @@ public final class Posix {
         return z;
     }
 
-    /** Method handles into java.lang.foreign, typed with Object where its classes would appear. */
-    private record Handles(MethodHandle open, MethodHandle lseek, MethodHandle close, MethodHandle utimensat,
-            MethodHandle fstatat, MethodHandle ofBytes, MethodHandle ofLongs) {
+    /**
+     * java.lang.foreign reached by reflection (language level 21), typed with Object where its
+     * classes would appear: the linker, the C library's symbols, and array-to-segment handles.
+     */
+    private record Api(Object linker, Object lookup, Method find, Method of, Method downcall, Object options, Class<?> layoutC,
+            Object jint, Object jlong, Object address, MethodHandle ofBytes, MethodHandle ofLongs) {
+        static final int INT = 0;
+        static final int LONG = 1;
+        static final int ADDRESS = 2;
 
         Object array(byte[] b) throws Throwable {
             return ofBytes.invokeExact(b);
@@ -192,7 +229,7 @@ public final class Posix {
             return ofLongs.invokeExact(l);
         }
 
-        static Handles load() {
+        static Api load() {
             if (Runtime.version().feature() < 22 || !System.getProperty("os.name", "").startsWith("Linux")) return null;
             try {
                 Class<?> linkerC = Class.forName("java.lang.foreign.Linker");
@@ -204,49 +241,46 @@ public final class Posix {
                 Object linker = linkerC.getMethod("nativeLinker").invoke(null);
                 Object lookup = linkerC.getMethod("defaultLookup").invoke(linker);
                 Method find = Class.forName("java.lang.foreign.SymbolLookup").getMethod("find", String.class);
-                Object jint = valueC.getField("JAVA_INT").get(null);
-                Object jlong = valueC.getField("JAVA_LONG").get(null);
-                Object addr = valueC.getField("ADDRESS").get(null);
                 Method of = descC.getMethod("of", layoutC, layoutC.arrayType());
                 Method downcall = linkerC.getMethod("downcallHandle", segC, descC, optC.arrayType());
                 // critical(true): short calls that may read Java arrays in place
                 Object critical = optC.getMethod("critical", boolean.class).invoke(null, true);
                 Object options = Array.newInstance(optC, 1);
                 Array.set(options, 0, critical);
-                class Link {
-                    MethodHandle to(String name, Object ret, Object... args) throws ReflectiveOperationException {
-                        Object layouts = Array.newInstance(layoutC, args.length);
-                        for (int i = 0; i < args.length; i++) Array.set(layouts, i, args[i]);
-                        Object desc = of.invoke(null, ret, layouts);
-                        Object symbol = ((java.util.Optional<?>) find.invoke(lookup, name)).orElseThrow();
-                        MethodHandle h = (MethodHandle) downcall.invoke(linker, symbol, desc, options);
-                        // MemorySegment parameters are seen as Object from here
-                        return h.asType(objects(h.type()));
-                    }
-
-                    MethodHandle optional(String name, Object ret, Object... args) throws ReflectiveOperationException {
-                        try {
-                            return to(name, ret, args);
-                        } catch (java.util.NoSuchElementException e) {
-                            return null;
-                        }
-                    }
-                }
-                Link link = new Link();
-                MethodHandle open = link.to("open", jint, addr, jint);
-                MethodHandle lseek = link.to("lseek", jlong, jint, jlong, jint);
-                MethodHandle close = link.to("close", jint, jint);
-                MethodHandle utimensat = link.to("utimensat", jint, jint, addr, addr, jint);
-                MethodHandle fstatat = link.optional("fstatat", jint, jint, addr, addr, jint); // a function of glibc's own since 2.33
                 var lk = java.lang.invoke.MethodHandles.publicLookup();
                 MethodHandle ofBytes = lk.findStatic(segC, "ofArray", MethodType.methodType(segC, byte[].class))
                         .asType(MethodType.methodType(Object.class, byte[].class));
                 MethodHandle ofLongs = lk.findStatic(segC, "ofArray", MethodType.methodType(segC, long[].class))
                         .asType(MethodType.methodType(Object.class, long[].class));
-                return new Handles(open, lseek, close, utimensat, fstatat, ofBytes, ofLongs);
+                return new Api(linker, lookup, find, of, downcall, options, layoutC, valueC.getField("JAVA_INT").get(null),
+                        valueC.getField("JAVA_LONG").get(null), valueC.getField("ADDRESS").get(null), ofBytes, ofLongs);
             } catch (Throwable e) { // no foreign-function API here: callers use the JDK's calls
                 return null;
             }
+        }
+
+        /**
+         * A downcall handle for the C library's {@code name} (return and argument types as {@link
+         * #INT}, {@link #LONG} or {@link #ADDRESS}), or null when the API or the symbol is missing.
+         */
+        static MethodHandle link(String name, int ret, int... args) {
+            if (API == null) return null;
+            try {
+                Object layouts = Array.newInstance(API.layoutC, args.length);
+                for (int i = 0; i < args.length; i++) Array.set(layouts, i, API.layout(args[i]));
+                Object desc = API.of.invoke(null, API.layout(ret), layouts);
+                java.util.Optional<?> symbol = (java.util.Optional<?>) API.find.invoke(API.lookup, name);
+                if (symbol.isEmpty()) return null;
+                MethodHandle h = (MethodHandle) API.downcall.invoke(API.linker, symbol.get(), desc, API.options);
+                // MemorySegment parameters are seen as Object from here
+                return h.asType(objects(h.type()));
+            } catch (Throwable e) {
+                return null;
+            }
+        }
+
+        private Object layout(int type) {
+            return type == INT ? jint : type == LONG ? jlong : address;
         }
     }
 
