@@ -18,10 +18,10 @@ import java.nio.file.Path;
  * <p>They go through the foreign-function API, final from Java 22. Coffer's language level is 21,
  * so the API is reached by reflection, into method handles made when each call is first used;
  * the calls pass Java arrays straight to the kernel ({@code Linker.Option.critical}), so nothing
- * is allocated off-heap. On a
- * Java 21 runtime, or off Linux, {@link #available()} is false and every call answers "cannot",
- * and callers do what they did before. A call that fails for any reason answers the same, so a
- * caller falls back to the JDK and its error messages.
+ * is allocated off-heap. On a Java 21 runtime, or off Linux, {@link #available()} is false and
+ * every call answers "cannot" (a holder's handle is null then), and callers do what they did
+ * before. A call that fails for any reason answers the same, so a caller falls back to the JDK
+ * and its error messages.
  */
 public final class Posix {
     public static final int SEEK_END = 2;
@@ -79,7 +79,7 @@ public final class Posix {
 
     /** Opens a file read-only; -1 when it cannot (or when the API is missing). */
     public static int openRead(Path p) {
-        if (API == null || Open.H == null) return -1;
+        if (Open.H == null) return -1;
         try {
             return (int) Open.H.invokeExact(API.array(cString(p)), O_RDONLY | O_CLOEXEC);
         } catch (Throwable e) {
@@ -92,7 +92,7 @@ public final class Posix {
      * it cannot, or when {@link #statAt} would not work here.
      */
     public static int openDirectory(Path dir) {
-        if (API == null || StatAt.H == null || Open.H == null) return -1;
+        if (StatAt.H == null || Open.H == null) return -1;
         try {
             return (int) Open.H.invokeExact(API.array(cString(dir)), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         } catch (Throwable e) {
@@ -106,7 +106,7 @@ public final class Posix {
      * whose error says why).
      */
     public static boolean statAt(int dirFd, String name, long[] st) {
-        if (API == null || dirFd < 0 || st.length < STAT_LONGS || StatAt.H == null) return false;
+        if (dirFd < 0 || st.length < STAT_LONGS || StatAt.H == null) return false;
         try {
             return (int) StatAt.H.invokeExact(dirFd, API.array(cString(name)), API.array(st), AT_SYMLINK_NOFOLLOW) == 0;
         } catch (Throwable e) {
@@ -163,7 +163,7 @@ public final class Posix {
 
     /** {@code lseek(fd, offset, whence)}; -1 on any error (errno is not kept). */
     public static long lseek(int fd, long offset, int whence) {
-        if (API == null || Seek.H == null) return -1;
+        if (Seek.H == null) return -1;
         try {
             return (long) Seek.H.invokeExact(fd, offset, whence);
         } catch (Throwable e) {
@@ -172,7 +172,7 @@ public final class Posix {
     }
 
     public static void close(int fd) {
-        if (API == null || Close.H == null) return;
+        if (Close.H == null) return;
         try {
             int ignored = (int) Close.H.invokeExact(fd);
         } catch (Throwable e) {
@@ -185,7 +185,7 @@ public final class Posix {
      * final symlink; true when done, false when the caller must do it another way.
      */
     public static boolean utimens(Path p, long atimeNanos, long mtimeNanos) {
-        if (API == null || Utimens.H == null) return false;
+        if (Utimens.H == null) return false;
         long[] ts = {Math.floorDiv(atimeNanos, 1_000_000_000L), Math.floorMod(atimeNanos, 1_000_000_000L),
                 Math.floorDiv(mtimeNanos, 1_000_000_000L), Math.floorMod(mtimeNanos, 1_000_000_000L)};
         try {
