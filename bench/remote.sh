@@ -12,7 +12,7 @@
 # (Debian's package; OpenSSL, a throw-away key) in front of a second counting proxy; the Swift
 # comparison runs over plain http for both. Until 2026-12-03 the counting proxy spoke TLS itself
 # (JSSE, in a JVM of its own): on two cores that proxy's CPU was taken from the tool measured,
-# the more the faster the tool read (see README, "Remote stores").
+# the more the faster the tool read (see bench/README.md, "Remote repositories").
 #
 #   bench/remote.sh                        the `mixed` data set of bench/run.sh (~1.2 GiB, ~49,000 files)
 #   REMOTE_DATA=/some/dir bench/remote.sh  another tree
