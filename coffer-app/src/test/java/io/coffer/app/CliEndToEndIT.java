@@ -8,6 +8,7 @@ import io.coffer.testing.Fixtures;
 import io.coffer.testing.TreeDigest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +76,115 @@ class CliEndToEndIT {
         var r3 = CofferProcess.run("repo", "restore", "--repo", repo, "latest", tmp.resolve("r3").toString());
         assertThat(r3.code()).isZero();
         assertThat(TreeDigest.diff(after, TreeDigest.of(tmp.resolve("r3")))).isEmpty();
+    }
+
+    @Test
+    void aBackupWithoutParentReusesTheLatestBackupOfTheSameSource() throws Exception {
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        for (int i = 0; i < 5; i++) Files.write(a.resolve("f" + i), Fixtures.random(i, 300_000));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        Files.write(b.resolve("f0"), Fixtures.random(0, 300_000));
+        Path image = tmp.resolve("disk.img");
+        Files.write(image, Fixtures.random(9, 1 << 20));
+        String repo = tmp.resolve("repo").toString();
+        assertThat(CofferProcess.run("repo", "init", "--repo", repo).code()).isZero();
+
+        JsonNode a1 = backup(repo, a.toString());
+        assertThat(a1.hasNonNull("parent")).as(a1.toString()).isFalse(); // no parent: no "parent" field
+        assertThat(a1.at("/stats/bytesRead").asLong()).isEqualTo(1_500_000);
+        JsonNode b1 = backup(repo, b.toString()); // another source: not a parent of a's backups, nor a's of it
+        assertThat(b1.hasNonNull("parent")).isFalse();
+        JsonNode i1 = backup(repo, image.toString());
+        assertThat(i1.hasNonNull("parent")).isFalse();
+
+        JsonNode a2 = backup(repo, a.toString());
+        assertThat(a2.get("parent").asText()).isEqualTo(a1.get("id").asText());
+        assertThat(a2.at("/stats/filesUnchanged").asLong()).isEqualTo(5);
+        assertThat(a2.at("/stats/bytesRead").asLong()).isZero();
+        JsonNode i2 = backup(repo, image.toString());
+        assertThat(i2.get("parent").asText()).isEqualTo(i1.get("id").asText());
+
+        // the same source named by another spelling of its path; the newest backup is the parent
+        Files.write(a.resolve("f4"), Fixtures.random(40, 300_000));
+        Map<String, String> changed = TreeDigest.of(a);
+        var text = CofferProcess.run("repo", "backup", "--repo", repo, tmp.resolve("b/../a/").toString());
+        assertThat(text.code()).as(text.toString()).isZero();
+        assertThat(text.err()).contains("parent: " + a2.get("id").asText().substring(0, 12));
+        assertThat(text.err()).contains("4 unchanged");
+        String a3 = text.out().trim();
+
+        JsonNode full = backup(repo, "--no-parent", a.toString());
+        assertThat(full.hasNonNull("parent")).isFalse();
+        assertThat(full.at("/stats/bytesRead").asLong()).isEqualTo(1_500_000);
+        assertThat(full.at("/stats/filesUnchanged").asLong()).isZero();
+
+        var both = CofferProcess.run("repo", "backup", "--repo", repo, "--parent", "latest", "--no-parent", a.toString());
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("--no-parent");
+
+        var r = CofferProcess.run("repo", "restore", "--repo", repo, "-q", a3, tmp.resolve("r").toString());
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(TreeDigest.diff(changed, TreeDigest.of(tmp.resolve("r")))).isEmpty();
+    }
+
+    @Test
+    void forgetByKeepPolicyPerSourceThenPrune() throws Exception {
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        Files.write(b.resolve("only"), Fixtures.random(7, 200_000));
+        String repo = tmp.resolve("repo").toString();
+        assertThat(CofferProcess.run("repo", "init", "--repo", repo).code()).isZero();
+        List<String> aIds = new ArrayList<>();
+        Map<String, String> newestA = null;
+        for (int i = 0; i < 4; i++) {
+            Files.write(a.resolve("f" + i), Fixtures.random(100 + i, 400_000)); // each an incremental of the one before
+            aIds.add(backup(repo, a.toString()).get("id").asText());
+            newestA = TreeDigest.of(a);
+        }
+        String b1 = backup(repo, b.toString()).get("id").asText();
+        String b2 = backup(repo, b.toString()).get("id").asText();
+
+        var dry = CofferProcess.run("repo", "forget", "--repo", repo, "--keep-last", "2", "--dry-run", "--json");
+        assertThat(dry.code()).as(dry.toString()).isZero();
+        JsonNode dj = JSON.readTree(dry.out());
+        assertThat(dj.get("dryRun").asBoolean()).isTrue();
+        assertThat(JSON.convertValue(dj.get("forgotten"), List.class)).containsExactlyInAnyOrder(aIds.get(0), aIds.get(1));
+        JsonNode groupA = dj.get("groups").get(0);
+        assertThat(groupA.get("source").asText()).isEqualTo(a.toString());
+        assertThat(groupA.get("kept").findValuesAsText("id")).containsExactly(aIds.get(3), aIds.get(2));
+        assertThat(groupA.get("kept").get(0).get("reasons").get(0).asText()).isEqualTo("last");
+        assertThat(dj.get("groups").get(1).get("kept").findValuesAsText("id")).containsExactly(b2, b1);
+        assertThat(JSON.readTree(CofferProcess.run("repo", "ls", "--repo", repo, "--json").out()).findValuesAsText("id")).hasSize(6);
+
+        var text = CofferProcess.run("repo", "forget", "--repo", repo, "--keep-last", "1", "--keep-tag", "pin=yes", "--prune");
+        assertThat(text.code()).as(text.toString()).isZero();
+        assertThat(text.out()).contains(a + ": 4 backup(s), keep 1, forget 3")
+                .contains("keep    " + aIds.get(3).substring(0, 12)).contains("forget  " + aIds.get(0).substring(0, 12))
+                .contains("forgot 4 backup(s)").contains("pruned: ");
+        assertThat(JSON.readTree(CofferProcess.run("repo", "ls", "--repo", repo, "--json").out()).findValuesAsText("id"))
+                .containsExactlyInAnyOrder(aIds.get(3), b2);
+        var check = CofferProcess.run("repo", "check", "--repo", repo, "--read-data");
+        assertThat(check.code()).as(check.toString()).isZero();
+        var r = CofferProcess.run("repo", "restore", "--repo", repo, "-q", aIds.get(3), tmp.resolve("r").toString());
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(TreeDigest.diff(newestA, TreeDigest.of(tmp.resolve("r")))).isEmpty();
+
+        for (String[] bad : new String[][] {{}, {aIds.get(3), "--keep-last", "1"}, {"--keep-within", "7x"}, {"--keep-daily", "-1"}}) {
+            List<String> cmd = new ArrayList<>(List.of("repo", "forget", "--repo", repo));
+            cmd.addAll(List.of(bad));
+            var res = CofferProcess.run(cmd.toArray(String[]::new));
+            assertThat(res.code()).as(res.toString()).isEqualTo(2);
+            assertThat(res.err()).as(res.toString()).containsAnyOf("--keep-", "7d").doesNotContain("Exception");
+        }
+        assertThat(JSON.readTree(CofferProcess.run("repo", "ls", "--repo", repo, "--json").out()).findValuesAsText("id")).hasSize(2);
+    }
+
+    private static JsonNode backup(String repo, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("repo", "backup", "--repo", repo, "--json"));
+        cmd.addAll(List.of(args));
+        var res = CofferProcess.run(cmd.toArray(String[]::new));
+        assertThat(res.code()).as(res.toString()).isZero();
+        return JSON.readTree(res.out());
     }
 
     @Test

@@ -50,7 +50,8 @@ class CrashIT {
 
         int killed = 0;
         for (int run = 0; run < RUNS; run++) {
-            // new data every run, so each backup writes packs, an index and a manifest
+            // new data every run, so each backup writes packs, an index and a manifest; each is an
+            // incremental whose parent is the latest completed backup (the CLI picks it)
             changeSomeFiles(src, rnd, run);
             Map<String, String> digest = TreeDigest.of(src);
             Path out = tmp.resolve("out-" + run);

@@ -9,10 +9,12 @@ import io.coffer.check.Checker;
 import io.coffer.check.Finding;
 import io.coffer.prune.PruneResult;
 import io.coffer.prune.Pruner;
+import io.coffer.prune.Retention;
 import io.coffer.repo.InitOptions;
 import io.coffer.repo.Manifest;
 import io.coffer.repo.Node;
 import io.coffer.repo.RepoConfig;
+import io.coffer.repo.RepoLock;
 import io.coffer.repo.Repository;
 import io.coffer.repo.Secret;
 import io.coffer.repo.TreeWalker;
@@ -21,15 +23,19 @@ import io.coffer.restore.RestoreResult;
 import io.coffer.restore.RestoreRunner;
 import io.coffer.stats.RepoStats;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -98,8 +104,12 @@ final class RepoCommand {
         @Parameters(paramLabel = "SOURCE", description = "Directory, file, image or block device.")
         Path source;
 
-        @Option(names = "--parent", paramLabel = "ID", description = "Incremental: reuse unchanged files of this backup (an id, a prefix, or 'latest').")
+        @Option(names = "--parent", paramLabel = "ID", description = "Reuse unchanged files of this backup (an id, a prefix, or 'latest'). "
+                + "Default: the latest backup of the same SOURCE from this host, if there is one.")
         String parent;
+
+        @Option(names = "--no-parent", description = "Read every file, as for a first backup (no parent).")
+        boolean noParent;
 
         @Option(names = "--tag", paramLabel = "KEY=VALUE", description = "Label the backup (repeatable).")
         Map<String, String> tags;
@@ -115,11 +125,17 @@ final class RepoCommand {
 
         @Override
         public Integer call() throws IOException {
+            if (parent != null && noParent) throw new ApiException(ExitCodes.USAGE, "give --parent or --no-parent, not both");
             try (Repository repo = r.open()) {
                 BackupOptions o = BackupOptions.defaults().withTags(tags).withDatabaseGlobs(dbGlobs);
                 if (threads != null) o = o.withThreads(threads);
                 if (cdc) o = new BackupOptions(o.parent(), o.tags(), o.threads(), o.uploaders(), o.extraDatabaseGlobs(), false);
-                if (parent != null) o = o.withParent(repo.resolveBackup(parent));
+                if (parent != null) {
+                    o = o.withParent(repo.resolveBackup(parent));
+                } else if (!noParent) {
+                    o = o.withParent(sameSource(repo).orElse(null));
+                    if (o.parent() != null && !r.quiet && !r.json) System.err.println("parent: " + o.parent().substring(0, 12) + " (the latest backup of this source from this host)");
+                }
                 BackupRunner runner = new BackupRunner(repo, o);
                 BackupProgress p = runner.progress();
                 long t0 = System.nanoTime();
@@ -155,6 +171,14 @@ final class RepoCommand {
                 }
                 return ExitCodes.OK;
             }
+        }
+
+        /** The latest backup of this source (same absolute path, host and kind), as restic picks a parent. */
+        private Optional<String> sameSource(Repository repo) throws IOException {
+            String src = source.toAbsolutePath().normalize().toString();
+            String kind = Files.isDirectory(source) ? Manifest.DIR : Manifest.FILE;
+            String host = RepoLock.hostname();
+            return repo.latestBackup(m -> src.equals(m.source()) && host.equals(m.host()) && kind.equals(m.kind()));
         }
     }
 
@@ -323,31 +347,127 @@ final class RepoCommand {
         }
     }
 
-    @Command(name = "forget", description = "Remove backups (their data stays until prune).")
+    @Command(name = "forget", description = "Remove backups, named or by a keep policy per host and source (their data stays until prune).")
     static final class Forget implements Callable<Integer> {
         @Mixin RepoOptions r;
 
-        @Parameters(arity = "1..*", paramLabel = "ID", description = "Backups to remove.")
+        @Parameters(arity = "0..*", paramLabel = "ID", description = "Backups to remove (or give a --keep-* policy instead).")
         List<String> ids;
+
+        @Option(names = "--keep-last", paramLabel = "N", description = "Keep the N newest backups.")
+        int last;
+
+        @Option(names = "--keep-hourly", paramLabel = "N", description = "Keep the newest backup of each of the N most recent hours that have one (UTC).")
+        int hourly;
+
+        @Option(names = "--keep-daily", paramLabel = "N", description = "Keep the newest backup of each of the N most recent days (UTC).")
+        int daily;
+
+        @Option(names = "--keep-weekly", paramLabel = "N", description = "Keep the newest backup of each of the N most recent ISO weeks.")
+        int weekly;
+
+        @Option(names = "--keep-monthly", paramLabel = "N", description = "Keep the newest backup of each of the N most recent months.")
+        int monthly;
+
+        @Option(names = "--keep-yearly", paramLabel = "N", description = "Keep the newest backup of each of the N most recent years.")
+        int yearly;
+
+        @Option(names = "--keep-within", paramLabel = "PERIOD", description = "Keep every backup younger than PERIOD before the newest one of its group (7d, 2w, 6m, 1y, 36h, 1y6m).")
+        String within;
+
+        @Option(names = "--keep-tag", paramLabel = "KEY=VALUE", description = "Keep every backup labelled so (repeatable: any of them).")
+        Map<String, String> keepTags;
+
+        @Option(names = {"-n", "--dry-run"}, description = "Say what would be forgotten; change nothing.")
+        boolean dryRun;
+
+        @Option(names = "--prune", description = "Prune right after forgetting.")
+        boolean prune;
 
         @Override
         public Integer call() throws IOException {
+            if (ids == null) ids = List.of();
+            Retention policy = new Retention(last, hourly, daily, weekly, monthly, yearly, within == null ? null : Retention.Within.parse(within), keepTags);
+            if (!ids.isEmpty() && !policy.isEmpty()) throw new ApiException(ExitCodes.USAGE, "give backup ids or a --keep-* policy, not both");
+            if (ids.isEmpty() && policy.isEmpty()) {
+                throw new ApiException(ExitCodes.USAGE, "name the backups to forget, or give a keep policy (--keep-last N, --keep-daily N, --keep-within 30d, ...)");
+            }
             try (Repository repo = r.open()) {
-                List<String> full = new ArrayList<>();
-                for (String i : ids) full.add(repo.resolveBackup(i)); // resolve all first: a bad id removes nothing
-                for (String f : full) repo.store().delete("manifests/" + f);
-                if (r.json) Output.json(Map.of("forgotten", full));
-                else for (String f : full) System.out.println("forgot backup " + f);
+                Map<String, Object> out = new LinkedHashMap<>();
+                List<String> forget = new ArrayList<>();
+                if (!ids.isEmpty()) {
+                    for (String i : ids) forget.add(repo.resolveBackup(i)); // resolve all first: a bad id removes nothing
+                } else {
+                    out.put("groups", applyPolicy(repo, policy, forget));
+                }
+                if (!dryRun) for (String f : forget) repo.store().delete("manifests/" + f);
+                out.put("dryRun", dryRun);
+                out.put("forgotten", forget);
+                if (ids.isEmpty() && !r.json) {
+                    System.out.println((dryRun ? "would forget " : "forgot ") + forget.size() + " backup(s)");
+                } else if (!r.json) {
+                    for (String f : forget) System.out.println((dryRun ? "would forget backup " : "forgot backup ") + f);
+                }
+                if (prune && !dryRun) {
+                    PruneResult res = new Pruner(repo, Prune.MAX_UNUSED / 100.0).run();
+                    if (r.json) out.put("prune", Prune.json(res));
+                    else System.out.println(Prune.line(res));
+                }
+                if (r.json) Output.json(out);
                 return ExitCodes.OK;
             }
+        }
+
+        /** Decides per host and source; adds the backups to forget; prints each decision unless --json. */
+        private List<Map<String, Object>> applyPolicy(Repository repo, Retention policy, List<String> forget) throws IOException {
+            Map<List<String>, List<Retention.Candidate>> groups = new TreeMap<>(Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)));
+            for (String id : repo.manifestIds()) {
+                Manifest m = repo.loadManifest(id);
+                groups.computeIfAbsent(List.of(m.host(), m.source()), k -> new ArrayList<>())
+                        .add(new Retention.Candidate(id, Instant.parse(m.time()), m.tags()));
+            }
+            List<Map<String, Object>> result = new ArrayList<>();
+            for (var g : groups.entrySet()) {
+                List<Retention.Decision> decisions = policy.apply(g.getValue());
+                List<Map<String, Object>> kept = new ArrayList<>(), gone = new ArrayList<>();
+                if (!r.json) {
+                    long k = decisions.stream().filter(Retention.Decision::keep).count();
+                    System.out.printf(Locale.ROOT, "%s:%s: %d backup(s), keep %d, forget %d%n", g.getKey().get(0), g.getKey().get(1), decisions.size(), k, decisions.size() - k);
+                }
+                for (Retention.Decision d : decisions) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("id", d.backup().id());
+                    row.put("time", d.backup().time().toString());
+                    if (d.keep()) {
+                        row.put("reasons", d.reasons());
+                        kept.add(row);
+                    } else {
+                        gone.add(row);
+                        forget.add(d.backup().id());
+                    }
+                    if (!r.json) {
+                        System.out.printf(Locale.ROOT, "  %-6s  %s  %s  %s%n", d.keep() ? "keep" : "forget", d.backup().id().substring(0, 12),
+                                d.backup().time(), String.join(", ", d.reasons()));
+                    }
+                }
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("host", g.getKey().get(0));
+                row.put("source", g.getKey().get(1));
+                row.put("kept", kept);
+                row.put("forgotten", gone);
+                result.add(row);
+            }
+            return result;
         }
     }
 
     @Command(name = "prune", description = "Delete data that no backup references; repack mostly-unused packs.")
     static final class Prune implements Callable<Integer> {
+        static final int MAX_UNUSED = 50;
+
         @Mixin RepoOptions r;
 
-        @Option(names = "--max-unused", defaultValue = "50", description = "Repack packs with more than this percentage of unused bytes (default ${DEFAULT-VALUE}).")
+        @Option(names = "--max-unused", defaultValue = "" + MAX_UNUSED, description = "Repack packs with more than this percentage of unused bytes (default ${DEFAULT-VALUE}).")
         int maxUnused;
 
         @Override
@@ -355,25 +475,30 @@ final class RepoCommand {
             if (maxUnused < 0 || maxUnused > 100) throw new IllegalArgumentException("--max-unused must be 0..100");
             try (Repository repo = r.open()) {
                 PruneResult res = new Pruner(repo, maxUnused / 100.0).run();
-                if (r.json) {
-                    Map<String, Object> out = new LinkedHashMap<>();
-                    out.put("backups", res.backups());
-                    out.put("packsBefore", res.packsBefore());
-                    out.put("packsDeleted", res.packsDeleted());
-                    out.put("packsRepacked", res.packsRepacked());
-                    out.put("packsWritten", res.packsWritten());
-                    out.put("garbagePacksDeleted", res.garbagePacksDeleted());
-                    out.put("bytesBefore", res.bytesBefore());
-                    out.put("bytesAfter", res.bytesAfter());
-                    out.put("bytesFreed", res.bytesFreed());
-                    Output.json(out);
-                } else {
-                    System.out.printf(Locale.ROOT, "pruned: %d packs deleted, %d repacked into %d, %d leftover packs removed; %s freed (%s -> %s)%n",
-                            res.packsDeleted(), res.packsRepacked(), res.packsWritten(), res.garbagePacksDeleted(),
-                            Sizes.human(res.bytesFreed()), Sizes.human(res.bytesBefore()), Sizes.human(res.bytesAfter()));
-                }
+                if (r.json) Output.json(json(res));
+                else System.out.println(line(res));
                 return ExitCodes.OK;
             }
+        }
+
+        static Map<String, Object> json(PruneResult res) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("backups", res.backups());
+            out.put("packsBefore", res.packsBefore());
+            out.put("packsDeleted", res.packsDeleted());
+            out.put("packsRepacked", res.packsRepacked());
+            out.put("packsWritten", res.packsWritten());
+            out.put("garbagePacksDeleted", res.garbagePacksDeleted());
+            out.put("bytesBefore", res.bytesBefore());
+            out.put("bytesAfter", res.bytesAfter());
+            out.put("bytesFreed", res.bytesFreed());
+            return out;
+        }
+
+        static String line(PruneResult res) {
+            return String.format(Locale.ROOT, "pruned: %d packs deleted, %d repacked into %d, %d leftover packs removed; %s freed (%s -> %s)",
+                    res.packsDeleted(), res.packsRepacked(), res.packsWritten(), res.garbagePacksDeleted(),
+                    Sizes.human(res.bytesFreed()), Sizes.human(res.bytesBefore()), Sizes.human(res.bytesAfter()));
         }
     }
 

@@ -15,8 +15,10 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * An open repository: its config and keys, the master index, and typed access to blobs, trees and
@@ -497,20 +499,11 @@ public final class Repository implements Closeable {
 
     /** Resolves a full id, a unique prefix (at least 4 characters), or "latest". */
     public String resolveBackup(String ref) throws IOException {
-        List<String> ids = manifestIds();
         if (ref.equals("latest")) {
-            String best = null;
-            Instant bestTime = null;
-            for (String id : ids) {
-                Instant t = Instant.parse(loadManifest(id).time());
-                if (bestTime == null || t.isAfter(bestTime)) {
-                    best = id;
-                    bestTime = t;
-                }
-            }
-            if (best == null) throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "repository " + store.location() + " holds no backups");
-            return best;
+            return latestBackup(m -> true).orElseThrow(() ->
+                    new RepositoryException(RepositoryException.Kind.NOT_FOUND, "repository " + store.location() + " holds no backups"));
         }
+        List<String> ids = manifestIds();
         if (ref.length() < 4 || !Hex.isHex(ref)) {
             throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, "'" + ref + "' is not a backup id (give at least 4 hex characters, or 'latest')");
         }
@@ -518,6 +511,25 @@ public final class Repository implements Closeable {
         if (hits.isEmpty()) throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "backup " + ref + " not found in " + store.location());
         if (hits.size() > 1) throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, "backup id prefix " + ref + " is ambiguous (" + hits.size() + " backups); give more characters");
         return hits.get(0);
+    }
+
+    /**
+     * The newest backup whose manifest passes {@code filter} (by the manifest's time; equal times go
+     * to the larger id, so the answer does not depend on listing order), or empty.
+     */
+    public Optional<String> latestBackup(Predicate<Manifest> filter) throws IOException {
+        String best = null;
+        Instant bestTime = null;
+        for (String id : manifestIds()) {
+            Manifest m = loadManifest(id);
+            if (!filter.test(m)) continue;
+            Instant t = Instant.parse(m.time());
+            if (bestTime == null || !t.isBefore(bestTime)) {
+                best = id;
+                bestTime = t;
+            }
+        }
+        return Optional.ofNullable(best);
     }
 
     public RepoLock lock(boolean exclusive, String purpose) throws IOException {
