@@ -179,6 +179,38 @@ class CliEndToEndIT {
         assertThat(JSON.readTree(CofferProcess.run("repo", "ls", "--repo", repo, "--json").out()).findValuesAsText("id")).hasSize(2);
     }
 
+    @Test
+    void excludePatternsFromTheCommandLineAndAFileLeaveEntriesOut() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.write(src.resolve("keep.txt"), Fixtures.random(1, 50_000));
+        Files.write(src.resolve("app.log"), Fixtures.random(2, 50_000));
+        Files.write(Files.createDirectories(src.resolve("sub/cache")).resolve("c.bin"), Fixtures.random(3, 50_000));
+        Files.write(src.resolve("sub/cache.txt"), Fixtures.random(4, 50_000));
+        Files.write(src.resolve("big.iso"), Fixtures.random(5, 200_000));
+        Path rules = Files.writeString(tmp.resolve("excludes"), "# build junk\n*.log\r\n\ncache/\n");
+        String repo = tmp.resolve("repo").toString();
+        assertThat(CofferProcess.run("repo", "init", "--repo", repo).code()).isZero();
+
+        JsonNode b = backup(repo, "--exclude", "/big.iso", "--exclude-file", rules.toString(), src.toString());
+        assertThat(b.get("excluded").asLong()).isEqualTo(3);
+        assertThat(b.at("/stats/files").asLong()).isEqualTo(2);
+        var r = CofferProcess.run("repo", "restore", "--repo", repo, "-q", b.get("id").asText(), tmp.resolve("r").toString());
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(tmp.resolve("r/keep.txt")).exists();
+        assertThat(tmp.resolve("r/sub/cache.txt")).exists();
+        assertThat(tmp.resolve("r/app.log")).doesNotExist();
+        assertThat(tmp.resolve("r/sub/cache")).doesNotExist();
+        assertThat(tmp.resolve("r/big.iso")).doesNotExist();
+
+        var badGlob = CofferProcess.run("repo", "backup", "--repo", repo, "--exclude", "[oops", src.toString());
+        assertThat(badGlob.code()).as(badGlob.toString()).isEqualTo(2);
+        assertThat(badGlob.err()).contains("'[oops'").doesNotContain("Exception");
+        var noFile = CofferProcess.run("repo", "backup", "--repo", repo, "--exclude-file", tmp.resolve("nope").toString(), src.toString());
+        assertThat(noFile.code()).isEqualTo(2);
+        assertThat(noFile.err()).contains("exclude file").contains("nope");
+        assertThat(JSON.readTree(CofferProcess.run("repo", "ls", "--repo", repo, "--json").out()).findValuesAsText("id")).hasSize(1);
+    }
+
     private static JsonNode backup(String repo, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("repo", "backup", "--repo", repo, "--json"));
         cmd.addAll(List.of(args));

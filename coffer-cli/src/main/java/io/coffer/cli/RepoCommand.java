@@ -120,16 +120,39 @@ final class RepoCommand {
         @Option(names = "--cdc", description = "Cut a single-file source with content-defined chunks instead of fixed image blocks.")
         boolean cdc;
 
+        @Option(names = "--exclude", paramLabel = "PATTERN", description = "Leave out entries matching this glob (repeatable): a name at any depth ('*.tmp', 'node_modules'), "
+                + "a path from the top of SOURCE when it holds a '/' ('var/cache/**', '/pg_wal/*'), directories only with a trailing '/' ('tmp/').")
+        List<String> excludes;
+
+        @Option(names = "--exclude-file", paramLabel = "FILE", description = "Read more --exclude patterns from FILE, one a line ('#' starts a comment line).")
+        List<Path> excludeFiles;
+
+        @Option(names = {"-x", "--one-file-system"}, description = "Do not cross into other file systems: mount points are kept as empty directories.")
+        boolean oneFileSystem;
+
         @Option(names = "--threads", description = "Worker threads (default: cores + 1).")
         Integer threads;
 
         @Override
         public Integer call() throws IOException {
+            List<String> patterns = new ArrayList<>(excludes == null ? List.of() : excludes);
+            for (Path f : excludeFiles == null ? List.<Path>of() : excludeFiles) {
+                List<String> lines;
+                try {
+                    lines = Files.readAllLines(f);
+                } catch (IOException e) {
+                    throw new ApiException(ExitCodes.USAGE, "cannot read exclude file " + f + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+                }
+                for (String l : lines) {
+                    String pattern = l.endsWith("\r") ? l.substring(0, l.length() - 1) : l;
+                    if (!pattern.isBlank() && !pattern.startsWith("#")) patterns.add(pattern);
+                }
+            }
             if (parent != null && noParent) throw new ApiException(ExitCodes.USAGE, "give --parent or --no-parent, not both");
+            BackupOptions o = BackupOptions.defaults().withTags(tags).withDatabaseGlobs(dbGlobs).withExcludes(patterns, oneFileSystem);
+            if (threads != null) o = o.withThreads(threads);
+            if (cdc) o = o.withImage(false);
             try (Repository repo = r.open()) {
-                BackupOptions o = BackupOptions.defaults().withTags(tags).withDatabaseGlobs(dbGlobs);
-                if (threads != null) o = o.withThreads(threads);
-                if (cdc) o = new BackupOptions(o.parent(), o.tags(), o.threads(), o.uploaders(), o.extraDatabaseGlobs(), false);
                 if (parent != null) {
                     o = o.withParent(repo.resolveBackup(parent));
                 } else if (!noParent) {
@@ -154,13 +177,15 @@ final class RepoCommand {
                     out.put("source", res.manifest().source());
                     out.put("kind", res.manifest().kind());
                     out.put("stats", s);
+                    out.put("excluded", p.excluded());
                     out.put("warnings", res.warnings());
                     Output.json(out);
                 } else {
                     System.out.println(res.id());
                     if (!r.quiet) {
-                        System.err.printf(Locale.ROOT, "backup %s of %s: %d files (%d unchanged), %d dirs, %s; read %s, added %s (%s stored) in %.1fs%n",
+                        System.err.printf(Locale.ROOT, "backup %s of %s: %d files (%d unchanged), %d dirs%s, %s; read %s, added %s (%s stored) in %.1fs%n",
                                 res.id().substring(0, 12), res.manifest().source(), s.files(), s.filesUnchanged(), s.dirs(),
+                                p.excluded() > 0 ? ", " + p.excluded() + " excluded" : "",
                                 Sizes.human(s.logicalBytes()), Sizes.human(s.bytesRead()), Sizes.human(s.newRawBytes()),
                                 Sizes.human(s.newStoredBytes()), s.durationMs() / 1000.0);
                     }

@@ -13,6 +13,7 @@ public final class BackupProgress {
     final AtomicLong dirs = new AtomicLong();
     final AtomicLong others = new AtomicLong();
     final AtomicLong zeroBytes = new AtomicLong();
+    final AtomicLong excluded = new AtomicLong();
     volatile boolean scanDone;
 
     public long filesSeen() { return filesSeen.get(); }
@@ -21,4 +22,6 @@ public final class BackupProgress {
     public long bytesDone() { return bytesDone.get(); }
     public long bytesRead() { return bytesRead.get(); }
     public boolean scanDone() { return scanDone; }
+    /** Entries left out by the exclude patterns or for being on another file system (what lies below them is not counted). */
+    public long excluded() { return excluded.get(); }
 }

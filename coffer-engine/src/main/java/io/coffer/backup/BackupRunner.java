@@ -68,6 +68,9 @@ public final class BackupRunner {
     private final BackupOptions opts;
     private final FastCdc cdc;
     private final ChunkPolicy policy;
+    private final Excludes excludes;
+    /** The source's file system (st_dev) when the backup stays on it, else -1. */
+    private long sourceDevice = -1;
     private final byte[] zeros;
     private final BackupProgress progress = new BackupProgress();
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
@@ -104,6 +107,7 @@ public final class BackupRunner {
         var c = repo.config().cdc();
         this.cdc = new FastCdc(c.min(), c.avg(), c.max(), repo.gearSeed());
         this.policy = new ChunkPolicy(repo.config().fixed(), opts.extraDatabaseGlobs());
+        this.excludes = Excludes.of(opts.excludes());
         int maxBlock = Math.max(c.max(), Math.max(repo.config().fixed().imageBlock(), repo.config().fixed().databaseBlock()));
         this.zeros = new byte[maxBlock];
         int bufSize = Math.max(2 * c.max(), FIXED_BUFFER);
@@ -124,6 +128,7 @@ public final class BackupRunner {
         }
         boolean dir = rootMeta.type().equals(Node.DIR);
         boolean device = rootMeta.type().equals(Node.BLOCKDEV);
+        if (opts.oneFileSystem()) sourceDevice = rootMeta.dev();
         if (!dir && !device && !rootMeta.type().equals(Node.FILE)) {
             throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT,
                     "backup source " + src + " is a " + rootMeta.type() + "; give a directory, a file, an image or a block device");
@@ -276,6 +281,18 @@ public final class BackupRunner {
             return;
         }
         Path childRel = rel.resolve(name);
+        boolean isDir = meta.type().equals(Node.DIR);
+        if (!excludes.isEmpty() && excludes.excludes(childRel, isDir)) {
+            progress.excluded.incrementAndGet();
+            return;
+        }
+        if (sourceDevice != -1 && meta.dev() != sourceDevice) {
+            progress.excluded.incrementAndGet();
+            if (!isDir) return;
+            progress.dirs.incrementAndGet(); // a mount point: the directory itself, empty
+            children.add(CompletableFuture.completedFuture(meta.toNode(name).withSubtree(saveTree(List.of(), ParentTree.NONE))));
+            return;
+        }
         switch (meta.type()) {
             case Node.DIR -> {
                 progress.dirs.incrementAndGet();
