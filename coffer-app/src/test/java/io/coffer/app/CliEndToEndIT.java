@@ -211,6 +211,50 @@ class CliEndToEndIT {
         assertThat(JSON.readTree(CofferProcess.run("repo", "ls", "--repo", repo, "--json").out()).findValuesAsText("id")).hasSize(1);
     }
 
+    @Test
+    void keysAreAddedChangedAndRemovedWithoutTouchingTheData() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.write(src.resolve("f"), Fixtures.random(1, 100_000));
+        Map<String, String> digest = TreeDigest.of(src);
+        String repo = tmp.resolve("repo").toString();
+        Map<String, String> alpha = Map.of("COFFER_PASSWORD", "alpha");
+        assertThat(CofferProcess.run(alpha, "repo", "init", "--repo", repo).code()).isZero();
+        String id = CofferProcess.run(alpha, "repo", "backup", "--repo", repo, "-q", src.toString()).out().trim();
+
+        var add = CofferProcess.run(Map.of("COFFER_PASSWORD", "alpha", "COFFER_NEW_PASSWORD", "beta"), "repo", "key", "add", "--repo", repo, "--json");
+        assertThat(add.code()).as(add.toString()).isZero();
+        var list = CofferProcess.run(Map.of("COFFER_PASSWORD", "beta"), "repo", "key", "list", "--repo", repo, "--json");
+        JsonNode keys = JSON.readTree(list.out());
+        assertThat(keys).hasSize(2);
+        String alphaKey = null;
+        for (JsonNode k : keys) if (!k.get("current").asBoolean()) alphaKey = k.get("id").asText();
+        assertThat(alphaKey).isNotNull();
+
+        Path newPw = Files.writeString(tmp.resolve("new-password"), "gamma\n");
+        var passwd = CofferProcess.run(alpha, "repo", "key", "passwd", "--repo", repo, "--new-password-file", newPw.toString());
+        assertThat(passwd.code()).as(passwd.toString()).isZero();
+        var oldOne = CofferProcess.run(alpha, "repo", "ls", "--repo", repo);
+        assertThat(oldOne.code()).isNotZero();
+        assertThat(oldOne.err()).contains("wrong password");
+        var r = CofferProcess.run(Map.of("COFFER_PASSWORD", "gamma"), "repo", "restore", "--repo", repo, "-q", id, tmp.resolve("r").toString());
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(TreeDigest.diff(digest, TreeDigest.of(tmp.resolve("r")))).isEmpty();
+
+        var self = CofferProcess.run(Map.of("COFFER_PASSWORD", "beta"), "repo", "key", "list", "--repo", repo);
+        assertThat(self.out()).contains("* ").contains("password");
+        String betaKey = self.out().lines().filter(l -> l.startsWith("* ")).findFirst().orElseThrow().substring(2, 14);
+        var refused = CofferProcess.run(Map.of("COFFER_PASSWORD", "beta"), "repo", "key", "remove", "--repo", repo, betaKey);
+        assertThat(refused.code()).isEqualTo(2);
+        assertThat(refused.err()).contains("opened the repository with").doesNotContain("Exception");
+        var removed = CofferProcess.run(Map.of("COFFER_PASSWORD", "gamma"), "repo", "key", "remove", "--repo", repo, betaKey);
+        assertThat(removed.code()).as(removed.toString()).isZero();
+        assertThat(CofferProcess.run(Map.of("COFFER_PASSWORD", "beta"), "repo", "ls", "--repo", repo).code()).isNotZero();
+        var noNew = CofferProcess.run(Map.of("COFFER_PASSWORD", "gamma"), "repo", "key", "add", "--repo", repo);
+        assertThat(noNew.code()).isEqualTo(2);
+        assertThat(noNew.err()).contains("COFFER_NEW_PASSWORD");
+        assertThat(JSON.readTree(CofferProcess.run(Map.of("COFFER_PASSWORD", "gamma"), "repo", "key", "list", "--repo", repo, "--json").out())).hasSize(1);
+    }
+
     private static JsonNode backup(String repo, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("repo", "backup", "--repo", repo, "--json"));
         cmd.addAll(List.of(args));

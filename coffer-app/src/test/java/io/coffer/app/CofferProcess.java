@@ -33,6 +33,7 @@ final class CofferProcess {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("COFFER_REPO");
         pb.environment().remove("COFFER_PASSWORD");
+        pb.environment().remove("COFFER_NEW_PASSWORD");
         pb.environment().putAll(env);
         return pb;
     }

@@ -46,7 +46,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "repo", description = "Work on a repository directly (no server needed).")
 final class RepoCommand {
     /** The subcommands, in help order; {@link Cli} adds only the one a run names (see there). */
-    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Init.class, Backup.class, Restore.class, Ls.class, Check.class, Forget.class, Prune.class, Stats.class);
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Init.class, Backup.class, Restore.class, Ls.class, Check.class, Forget.class, Prune.class, Stats.class, RepoKeyCommand.class);
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
 

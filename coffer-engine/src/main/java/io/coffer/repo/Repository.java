@@ -131,13 +131,24 @@ public final class Repository implements Closeable {
     }
 
     private static MasterKeys unlock(ObjectStore store, Secret secret) throws IOException {
+        List<String> damaged = new ArrayList<>();
         for (ObjectInfo o : store.list("keys/")) {
-            KeySlot slot = MetaCodec.readKeySlot(o.key(), Envelope.open(o.key(), store.get(o.key()), Envelope.Kind.KEY, null));
+            KeySlot slot;
+            try {
+                slot = MetaCodec.readKeySlot(o.key(), Envelope.open(o.key(), store.get(o.key()), Envelope.Kind.KEY, null));
+            } catch (CorruptObjectException e) {
+                damaged.add(o.key()); // another slot may still open: a damaged one must not lock the owner out
+                continue;
+            }
             byte[] master = MasterKeys.unwrap(slot, secret);
             if (master != null) return MasterKeys.of(master);
         }
-        throw new RepositoryException(RepositoryException.Kind.WRONG_KEY,
-                "wrong password or key file for repository " + store.location() + " (no key slot opens with it)");
+        throw wrongKey(store, damaged);
+    }
+
+    static RepositoryException wrongKey(ObjectStore store, List<String> damaged) {
+        return new RepositoryException(RepositoryException.Kind.WRONG_KEY, "wrong password or key file for repository " + store.location()
+                + " (no key slot opens with it" + (damaged.isEmpty() ? ")" : "; damaged key objects, which open nothing: " + String.join(", ", damaged) + ")"));
     }
 
     /** Forgets the loaded index and reads all index objects again (after a prune rewrote them). */
