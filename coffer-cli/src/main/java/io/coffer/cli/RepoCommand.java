@@ -143,10 +143,7 @@ final class RepoCommand {
                 } catch (IOException e) {
                     throw new ApiException(ExitCodes.USAGE, "cannot read exclude file " + f + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
                 }
-                for (String l : lines) {
-                    String pattern = l.endsWith("\r") ? l.substring(0, l.length() - 1) : l;
-                    if (!pattern.isBlank() && !pattern.startsWith("#")) patterns.add(pattern);
-                }
+                for (String l : lines) if (!l.isBlank() && !l.startsWith("#")) patterns.add(l); // readAllLines ends lines at \n, \r\n and \r
             }
             if (parent != null && noParent) throw new ApiException(ExitCodes.USAGE, "give --parent or --no-parent, not both");
             BackupOptions o = BackupOptions.defaults().withTags(tags).withDatabaseGlobs(dbGlobs).withExcludes(patterns, oneFileSystem);

@@ -39,16 +39,31 @@ final class RepoKeyCommand {
         }
     }
 
+    private interface KeyCall<T> {
+        T on(ObjectStore store, Secret secret) throws IOException;
+    }
+
+    /** Runs {@code call} on the repository's store with the secret it is opened with; closes the store. */
+    private static <T> T withStore(RepoOptions r, KeyCall<T> call) throws IOException {
+        try (ObjectStore store = r.store()) {
+            return call.on(store, r.secret());
+        }
+    }
+
+    /** Prints what a command did: {@code {field: id}} with --json, else {@code text} and the short id. */
+    private static int done(RepoOptions r, String field, String id, String text) {
+        if (r.json) Output.json(Map.of(field, id));
+        else System.out.println(text.formatted(id.substring(0, 12)));
+        return ExitCodes.OK;
+    }
+
     @Command(name = "list", description = "List the key slots; * marks the one this command opened with.")
     static final class ListKeys implements Callable<Integer> {
         @Mixin RepoOptions r;
 
         @Override
         public Integer call() throws IOException {
-            List<RepositoryKeys.Slot> slots;
-            try (ObjectStore store = r.store()) {
-                slots = RepositoryKeys.list(store, r.secret());
-            }
+            List<RepositoryKeys.Slot> slots = withStore(r, RepositoryKeys::list);
             if (r.json) {
                 List<Map<String, Object>> out = new ArrayList<>();
                 for (var s : slots) {
@@ -76,13 +91,7 @@ final class RepoKeyCommand {
         @Override
         public Integer call() throws IOException {
             Secret s = added.secret();
-            String id;
-            try (ObjectStore store = r.store()) {
-                id = RepositoryKeys.add(store, r.secret(), s);
-            }
-            if (r.json) Output.json(Map.of("id", id));
-            else System.out.println("added key " + id.substring(0, 12));
-            return ExitCodes.OK;
+            return done(r, "id", withStore(r, (store, secret) -> RepositoryKeys.add(store, secret, s)), "added key %s");
         }
     }
 
@@ -95,13 +104,7 @@ final class RepoKeyCommand {
 
         @Override
         public Integer call() throws IOException {
-            String removed;
-            try (ObjectStore store = r.store()) {
-                removed = RepositoryKeys.remove(store, r.secret(), id);
-            }
-            if (r.json) Output.json(Map.of("removed", removed));
-            else System.out.println("removed key " + removed.substring(0, 12));
-            return ExitCodes.OK;
+            return done(r, "removed", withStore(r, (store, secret) -> RepositoryKeys.remove(store, secret, id)), "removed key %s");
         }
     }
 
@@ -113,13 +116,7 @@ final class RepoKeyCommand {
         @Override
         public Integer call() throws IOException {
             Secret s = replacement.secret();
-            String id;
-            try (ObjectStore store = r.store()) {
-                id = RepositoryKeys.change(store, r.secret(), s);
-            }
-            if (r.json) Output.json(Map.of("id", id));
-            else System.out.println("changed: key " + id.substring(0, 12) + " replaces the one opened with");
-            return ExitCodes.OK;
+            return done(r, "id", withStore(r, (store, secret) -> RepositoryKeys.change(store, secret, s)), "changed: key %s replaces the one opened with");
         }
     }
 }

@@ -104,23 +104,11 @@ public final class Repository implements Closeable {
 
     /** Opens an existing repository and loads its index. */
     public static Repository open(ObjectStore store, Secret secret) throws IOException {
-        byte[] raw;
-        try {
-            raw = store.get(CONFIG);
-        } catch (ObjectNotFoundException e) {
-            throw new RepositoryException(RepositoryException.Kind.NOT_FOUND,
-                    "no repository at " + store.location() + " (create one with: coffer repo init --repo " + store.location() + ")");
-        }
-        RepoConfig config = MetaCodec.readConfig(CONFIG, Envelope.open(CONFIG, raw, Envelope.Kind.CONFIG, null));
-        config.validate(store.location());
+        RepoConfig config = readConfig(store);
         Trace.mark("config read");
         MasterKeys keys = null;
         if (config.encrypted()) {
-            if (secret == null) {
-                throw new RepositoryException(RepositoryException.Kind.WRONG_KEY,
-                        "repository " + store.location() + " is encrypted: give --password-file, COFFER_PASSWORD or --key-file");
-            }
-            keys = unlock(store, secret);
+            keys = MasterKeys.of(RepositoryKeys.scan(store, secret, false).master());
             Trace.mark("unlocked");
         }
         Repository repo = new Repository(store, config, keys);
@@ -130,25 +118,18 @@ public final class Repository implements Closeable {
         return repo;
     }
 
-    private static MasterKeys unlock(ObjectStore store, Secret secret) throws IOException {
-        List<String> damaged = new ArrayList<>();
-        for (ObjectInfo o : store.list("keys/")) {
-            KeySlot slot;
-            try {
-                slot = MetaCodec.readKeySlot(o.key(), Envelope.open(o.key(), store.get(o.key()), Envelope.Kind.KEY, null));
-            } catch (CorruptObjectException e) {
-                damaged.add(o.key()); // another slot may still open: a damaged one must not lock the owner out
-                continue;
-            }
-            byte[] master = MasterKeys.unwrap(slot, secret);
-            if (master != null) return MasterKeys.of(master);
+    /** Reads and validates the config of the repository in {@code store}. */
+    static RepoConfig readConfig(ObjectStore store) throws IOException {
+        byte[] raw;
+        try {
+            raw = store.get(CONFIG);
+        } catch (ObjectNotFoundException e) {
+            throw new RepositoryException(RepositoryException.Kind.NOT_FOUND,
+                    "no repository at " + store.location() + " (create one with: coffer repo init --repo " + store.location() + ")");
         }
-        throw wrongKey(store, damaged);
-    }
-
-    static RepositoryException wrongKey(ObjectStore store, List<String> damaged) {
-        return new RepositoryException(RepositoryException.Kind.WRONG_KEY, "wrong password or key file for repository " + store.location()
-                + " (no key slot opens with it" + (damaged.isEmpty() ? ")" : "; damaged key objects, which open nothing: " + String.join(", ", damaged) + ")"));
+        RepoConfig config = MetaCodec.readConfig(CONFIG, Envelope.open(CONFIG, raw, Envelope.Kind.CONFIG, null));
+        config.validate(store.location());
+        return config;
     }
 
     /** Forgets the loaded index and reads all index objects again (after a prune rewrote them). */

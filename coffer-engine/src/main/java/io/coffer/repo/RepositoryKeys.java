@@ -1,7 +1,6 @@
 package io.coffer.repo;
 
 import io.coffer.store.ObjectInfo;
-import io.coffer.store.ObjectNotFoundException;
 import io.coffer.store.ObjectStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -31,7 +30,7 @@ public final class RepositoryKeys {
     /** One slot: its id (the object's name), what opens it, when it was made, and whether the caller's secret does. */
     public record Slot(String id, String type, String created, boolean current) {}
 
-    private record Opened(String id, byte[] master, List<Slot> slots) {}
+    record Opened(String id, byte[] master, List<Slot> slots) {}
 
     private RepositoryKeys() {}
 
@@ -111,44 +110,49 @@ public final class RepositoryKeys {
     }
 
     private static Opened open(ObjectStore store, Secret secret) throws IOException {
-        byte[] raw;
-        try {
-            raw = store.get(Repository.CONFIG);
-        } catch (ObjectNotFoundException e) {
-            throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "no repository at " + store.location());
-        }
-        RepoConfig config = MetaCodec.readConfig(Repository.CONFIG, Envelope.open(Repository.CONFIG, raw, Envelope.Kind.CONFIG, null));
-        config.validate(store.location());
-        if (!config.encrypted()) {
+        if (!Repository.readConfig(store).encrypted()) {
             throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, "repository " + store.location() + " is not encrypted: it has no keys");
         }
+        return scan(store, secret, true);
+    }
+
+    /**
+     * Finds the slot {@code secret} opens and the master key in it; with {@code whole}, lists every
+     * slot, else stops at that one. A damaged key object opens nothing and is passed over, so that
+     * it cannot lock out the holders of the other keys.
+     */
+    static Opened scan(ObjectStore store, Secret secret, boolean whole) throws IOException {
         if (secret == null) {
             throw new RepositoryException(RepositoryException.Kind.WRONG_KEY,
                     "repository " + store.location() + " is encrypted: give --password-file, COFFER_PASSWORD or --key-file");
         }
         String openedId = null;
         byte[] master = null;
-        List<KeySlot> slots = new ArrayList<>();
-        List<String> ids = new ArrayList<>();
+        List<Slot> slots = new ArrayList<>();
         List<String> damaged = new ArrayList<>();
         for (ObjectInfo info : store.list(PREFIX)) {
+            String id = info.key().substring(PREFIX.length());
             KeySlot slot;
             try {
                 slot = read(store, info.key());
             } catch (CorruptObjectException e) {
                 damaged.add(info.key());
-                slot = new KeySlot(DAMAGED, null, 0, null, null, null);
+                slots.add(new Slot(id, DAMAGED, null, false));
+                continue;
             }
-            slots.add(slot);
-            ids.add(info.key().substring(PREFIX.length()));
-            if (master == null && slot.wrapped() != null) {
+            boolean opens = false;
+            if (master == null) {
                 master = MasterKeys.unwrap(slot, secret);
-                if (master != null) openedId = ids.getLast();
+                opens = master != null;
+                if (opens) openedId = id;
             }
+            slots.add(new Slot(id, slot.type(), slot.created(), opens));
+            if (opens && !whole) break;
         }
-        if (master == null) throw Repository.wrongKey(store, damaged);
-        List<Slot> out = new ArrayList<>();
-        for (int i = 0; i < slots.size(); i++) out.add(new Slot(ids.get(i), slots.get(i).type(), slots.get(i).created(), ids.get(i).equals(openedId)));
-        return new Opened(openedId, master, List.copyOf(out));
+        if (master == null) {
+            throw new RepositoryException(RepositoryException.Kind.WRONG_KEY, "wrong password or key file for repository " + store.location()
+                    + " (no key slot opens with it" + (damaged.isEmpty() ? ")" : "; damaged key objects, which open nothing: " + String.join(", ", damaged) + ")"));
+        }
+        return new Opened(openedId, master, List.copyOf(slots));
     }
 }
