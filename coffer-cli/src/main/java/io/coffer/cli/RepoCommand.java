@@ -22,6 +22,7 @@ import io.coffer.restore.RestoreOptions;
 import io.coffer.restore.RestoreResult;
 import io.coffer.restore.RestoreRunner;
 import io.coffer.stats.RepoStats;
+import io.coffer.sys.FileNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -315,13 +316,13 @@ final class RepoCommand {
                         row.put("uid", n.uid());
                         row.put("gid", n.gid());
                         row.put("mtime", n.mtime() == null ? null : Instant.ofEpochSecond(0, n.mtime()).toString());
-                        row.put("target", n.target());
+                        row.put("target", n.target() == null ? null : FileNames.display(n.target()));
                         rows.add(row);
                     } else {
                         System.out.printf(Locale.ROOT, "%-8s %s %6s:%-6s %12s  %s  %s%s%n", n.type(), n.mode() == null ? "----" : String.format("%04o", n.mode()),
                                 n.uid(), n.gid(), n.size() == null ? "" : Long.toString(n.size()),
                                 n.mtime() == null ? "" : TIME.format(Instant.ofEpochSecond(0, n.mtime())), path,
-                                Node.SYMLINK.equals(n.type()) ? " -> " + n.target() : "");
+                                Node.SYMLINK.equals(n.type()) ? " -> " + FileNames.display(n.target()) : "");
                     }
                 }, null);
                 if (r.json) Output.json(rows);

@@ -13,6 +13,8 @@ import io.coffer.repo.Repository;
 import io.coffer.repo.RepositoryException;
 import io.coffer.repo.Trace;
 import io.coffer.repo.Tree;
+import io.coffer.sys.FileNames;
+import io.coffer.sys.Posix;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -159,8 +161,8 @@ public final class BackupRunner {
                     treeId = join(walk(src, Path.of(""), parent == null ? null : parent.tree()));
                 } else {
                     ParentTree pt = parentTree(parent == null ? null : parent.tree());
-                    String name = src.getFileName().toString();
-                    Node node = join(fileNode(src, name, Path.of(name), rootMeta, pt.nodes().get(name), true));
+                    String name = FileNames.name(src);
+                    Node node = join(fileNode(src, name, FileNames.logical(name), rootMeta, pt.nodes().get(name), true));
                     treeId = saveTree(List.of(node), pt);
                 }
                 progress.scanDone = true;
@@ -243,18 +245,18 @@ public final class BackupRunner {
         Map<String, Node> parentNodes = pt.nodes();
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) names.add(p.getFileName().toString());
+            for (Path p : ds) names.add(FileNames.name(p));
         } catch (IOException e) {
             warn("cannot list directory " + dir + ": " + reason(e) + " (saved as empty)");
         }
         Collections.sort(names);
         List<CompletableFuture<Node>> children = new ArrayList<>(names.size());
-        int dirFd = io.coffer.sys.Posix.openDirectory(dir);
-        long[] st = new long[io.coffer.sys.Posix.STAT_LONGS];
+        int dirFd = Posix.openDirectory(dir);
+        long[] st = new long[Posix.STAT_LONGS];
         try {
             for (String name : names) walkEntry(dir, dirFd, st, name, rel, parentNodes.get(name), children);
         } finally {
-            if (dirFd >= 0) io.coffer.sys.Posix.close(dirFd);
+            if (dirFd >= 0) Posix.close(dirFd);
         }
         return CompletableFuture.allOf(children.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<Node> nodes = new ArrayList<>(children.size());
@@ -272,7 +274,7 @@ public final class BackupRunner {
 
     /** One entry of a directory being walked: its node, or the future of it, joins {@code children}. */
     private void walkEntry(Path dir, int dirFd, long[] st, String name, Path rel, Node prev, List<CompletableFuture<Node>> children) throws IOException {
-        Path p = dir.resolve(name);
+        Path p = FileNames.resolve(dir, name);
         FileMeta meta;
         try {
             meta = FileMeta.readAt(dirFd, dir, name, st);
@@ -280,7 +282,7 @@ public final class BackupRunner {
             warn("cannot stat " + p + ": " + reason(e) + " (skipped)");
             return;
         }
-        Path childRel = rel.resolve(name);
+        Path childRel = rel.resolve(FileNames.logical(name)); // for patterns: a name that is not UTF-8 is shown as \xHH
         boolean isDir = meta.type().equals(Node.DIR);
         if (!excludes.isEmpty() && excludes.excludes(childRel, isDir)) {
             progress.excluded.incrementAndGet();
@@ -310,7 +312,7 @@ public final class BackupRunner {
             case Node.SYMLINK -> {
                 progress.others.incrementAndGet();
                 try {
-                    String target = Files.readSymbolicLink(p).toString();
+                    String target = linkTarget(p);
                     Node n = meta.toNode(name);
                     children.add(CompletableFuture.completedFuture(new Node(n.name(), n.type(), n.mode(), n.uid(), n.gid(), n.mtime(), n.ctime(),
                             n.inode(), null, null, null, null, target, null, null)));
@@ -324,6 +326,16 @@ public final class BackupRunner {
             }
             default -> warn("skipped " + meta.type() + " " + p + " (sockets and unknown file types are not backed up)");
         }
+    }
+
+    /** A symlink's target, exact: bytes that are not UTF-8 are kept as {@link FileNames} escapes. */
+    private String linkTarget(Path link) throws IOException {
+        String target = Files.readSymbolicLink(link).toString();
+        if (target.indexOf('\uFFFD') < 0) return target;
+        byte[] raw = Posix.readlink(link);
+        if (raw != null) return FileNames.decode(raw);
+        warn("symlink " + link + ": its target is not UTF-8 and this Java cannot read its bytes; stored as " + target);
+        return target;
     }
 
     private String saveTree(List<Node> nodes, ParentTree parent) throws IOException {

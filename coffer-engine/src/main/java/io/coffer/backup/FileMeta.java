@@ -1,6 +1,7 @@
 package io.coffer.backup;
 
 import io.coffer.repo.Node;
+import io.coffer.sys.FileNames;
 import io.coffer.sys.Posix;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,7 +21,7 @@ record FileMeta(String type, int mode, int uid, int gid, long mtime, long ctime,
      * caller's buffer of {@link io.coffer.sys.Posix#STAT_LONGS} longs.
      */
     static FileMeta readAt(int dirFd, Path dir, String name, long[] st) throws IOException {
-        if (!Posix.statAt(dirFd, name, st)) return read(dir.resolve(name));
+        if (!Posix.statAt(dirFd, name, st)) return read(FileNames.resolve(dir, name));
         int mode = Posix.Stat.mode(st);
         return new FileMeta(typeOf(mode), mode & 07777, Posix.Stat.uid(st), Posix.Stat.gid(st),
                 Posix.Stat.mtime(st), Posix.Stat.ctime(st), Posix.Stat.ino(st),

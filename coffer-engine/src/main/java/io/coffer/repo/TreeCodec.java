@@ -12,7 +12,9 @@ import static io.coffer.repo.JsonStream.text;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.coffer.sys.FileNames;
 import java.io.IOException;
+import java.util.Base64;
 import java.util.List;
 
 /**
@@ -37,7 +39,7 @@ final class TreeCodec {
 
     static void writeNode(JsonGenerator g, Node n) throws IOException {
         g.writeStartObject();
-        string(g, "name", n.name());
+        name(g, "name", n.name());
         string(g, "type", n.type());
         number(g, "mode", n.mode());
         number(g, "uid", n.uid());
@@ -49,10 +51,34 @@ final class TreeCodec {
         string(g, "chunking", n.chunking());
         strings(g, "content", n.content());
         string(g, "subtree", n.subtree());
-        string(g, "target", n.target());
+        name(g, "target", n.target());
         number(g, "rdev", n.rdev());
         string(g, "link", n.link());
         g.writeEndObject();
+    }
+
+    /**
+     * A file name or link target: as text, and, when it holds bytes that are not UTF-8 ({@link
+     * FileNames}), as text for people (those bytes as \xHH) followed by {@code <field>Bytes}, its
+     * bytes in base64, which a reader takes instead.
+     */
+    private static void name(JsonGenerator g, String field, String v) throws IOException {
+        if (v == null || !FileNames.escaped(v)) {
+            string(g, field, v);
+            return;
+        }
+        g.writeStringField(field, FileNames.display(v));
+        g.writeStringField(field + "Bytes", Base64.getEncoder().encodeToString(FileNames.encode(v)));
+    }
+
+    private static String bytes(JsonParser p, JsonToken t) throws IOException {
+        String b64 = text(p, t);
+        if (b64 == null) return null;
+        try {
+            return FileNames.decode(Base64.getDecoder().decode(b64));
+        } catch (IllegalArgumentException e) {
+            throw new IOException("bad base64 in a name's bytes");
+        }
     }
 
     static Tree read(String where, byte[] bytes) {
@@ -79,7 +105,7 @@ final class TreeCodec {
 
     static Node node(JsonParser p, JsonToken start) throws IOException {
         expect(start, JsonToken.START_OBJECT);
-        String name = null, type = null, chunking = null, subtree = null, target = null, link = null;
+        String name = null, type = null, chunking = null, subtree = null, target = null, link = null, nameBytes = null, targetBytes = null;
         Integer mode = null, uid = null, gid = null;
         Long mtime = null, ctime = null, inode = null, size = null, rdev = null;
         List<String> content = null;
@@ -88,6 +114,7 @@ final class TreeCodec {
             JsonToken t = p.nextToken();
             switch (f) {
                 case "name" -> name = text(p, t);
+                case "nameBytes" -> nameBytes = bytes(p, t);
                 case "type" -> type = text(p, t);
                 case "mode" -> mode = integer(p, t);
                 case "uid" -> uid = integer(p, t);
@@ -100,12 +127,15 @@ final class TreeCodec {
                 case "content" -> content = array(p, t, JsonStream::text);
                 case "subtree" -> subtree = text(p, t);
                 case "target" -> target = text(p, t);
+                case "targetBytes" -> targetBytes = bytes(p, t);
                 case "rdev" -> rdev = longValue(p, t);
                 case "link" -> link = text(p, t);
                 default -> p.skipChildren();
             }
         }
         expect(p.currentToken(), JsonToken.END_OBJECT);
+        if (nameBytes != null) name = nameBytes;
+        if (targetBytes != null) target = targetBytes;
         return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link);
     }
 }

@@ -1,5 +1,6 @@
 package io.coffer.repo;
 
+import io.coffer.sys.FileNames;
 import java.io.IOException;
 import java.util.List;
 import java.util.Set;
@@ -46,7 +47,8 @@ public final class TreeWalker {
         }
         if (onRefs != null && !t.blob().chain().isEmpty()) onRefs.accept(t.blob().chain());
         for (Node n : t.tree().nodes()) {
-            String p = path.isEmpty() ? n.name() : path + "/" + n.name();
+            String name = FileNames.display(n.name());
+            String p = path.isEmpty() ? name : path + "/" + name;
             v.visit(p, n);
             if (n.isDir()) walk(repo, n.subtree(), p, seen, v, onError, onRefs);
         }

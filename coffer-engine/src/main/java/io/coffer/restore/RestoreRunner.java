@@ -9,6 +9,8 @@ import io.coffer.repo.Repository;
 import io.coffer.repo.RepositoryException;
 import io.coffer.repo.Trace;
 import io.coffer.repo.Tree;
+import io.coffer.sys.FileNames;
+import io.coffer.sys.Posix;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -16,6 +18,7 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -188,11 +191,11 @@ public final class RestoreRunner {
         Node n = top.nodes().get(0);
         singleNode = n;
         Path out = target.toAbsolutePath().normalize();
-        if (Files.isDirectory(out)) out = out.resolve(n.name());
+        if (Files.isDirectory(out)) out = FileNames.resolve(out, n.name());
         device = Files.exists(out) && !Files.isRegularFile(out, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(out);
         if (Files.isSymbolicLink(out)) throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, "restore target " + out + " is a symlink; give the real path");
         root = out.getParent();
-        planNode(out, n, Path.of(n.name()));
+        planNode(out, n, FileNames.logical(n.name()));
     }
 
     private void planDir(Manifest m, Tree top, Path target) throws IOException {
@@ -211,12 +214,12 @@ public final class RestoreRunner {
         Path rel = Path.of("");
         for (int i = 0; i < parts.length; i++) {
             String part = parts[i];
-            Node found = cur.nodes().stream().filter(n -> n.name().equals(part)).findFirst().orElse(null);
+            Node found = child(cur, part);
             if (found == null) {
                 throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "path " + opts.path() + " is not in backup (no '" + part + "')");
             }
-            out = out.resolve(part);
-            rel = rel.resolve(part);
+            out = FileNames.resolve(out, found.name());
+            rel = rel.resolve(FileNames.logical(found.name()));
             if (i == parts.length - 1) {
                 planNode(out, found, rel);
             } else {
@@ -227,14 +230,21 @@ public final class RestoreRunner {
         }
     }
 
+    /** The node {@code name} of a tree, or the one that 'ls' shows so (a name that is not UTF-8, its odd bytes as \xHH). */
+    private static Node child(Tree tree, String name) {
+        for (Node n : tree.nodes()) if (n.name().equals(name)) return n;
+        for (Node n : tree.nodes()) if (FileNames.display(n.name()).equals(name)) return n;
+        return null;
+    }
+
     private void planTree(Path dir, Tree tree, Path rel, int depth) throws IOException {
         for (Node n : tree.nodes()) {
             if (n.isDir()) {
-                Path p = dir.resolve(n.name());
+                Path p = FileNames.resolve(dir, n.name());
                 dirs.add(new DirJob(p, n, depth));
-                planTree(p, repo.readTree(n.subtree()), rel.resolve(n.name()), depth + 1);
+                planTree(p, repo.readTree(n.subtree()), rel.resolve(FileNames.logical(n.name())), depth + 1);
             } else {
-                planNode(dir.resolve(n.name()), n, rel.resolve(n.name()));
+                planNode(FileNames.resolve(dir, n.name()), n, rel.resolve(FileNames.logical(n.name())));
             }
         }
     }
@@ -256,7 +266,7 @@ public final class RestoreRunner {
 
     private void checkSymlink(Path rel, String target) {
         if (opts.allowExternalSymlinks()) return;
-        Path t = Path.of(target);
+        Path t = FileNames.logical(target); // only '/', '.' and '..' matter here
         Path parent = rel.getParent() == null ? Path.of("") : rel.getParent();
         if (t.isAbsolute() || parent.resolve(t).normalize().startsWith("..")) {
             throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT,
@@ -795,8 +805,8 @@ public final class RestoreRunner {
                     Files.createLink(p, first.path);
                     return;
                 }
-                case Node.SYMLINK -> Files.createSymbolicLink(p, Path.of(n.target()));
-                case Node.FIFO -> run("mkfifo", p.toString());
+                case Node.SYMLINK -> symlink(p, n.target());
+                case Node.FIFO -> special(p, n.name(), tmp -> run("mkfifo", tmp.toString()));
                 case Node.CHARDEV, Node.BLOCKDEV -> {
                     if (!Metadata.ROOT) {
                         warnings.add("device " + p + " not restored (needs root)");
@@ -805,7 +815,7 @@ public final class RestoreRunner {
                     long rdev = n.rdev() == null ? 0 : n.rdev();
                     long major = ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
                     long minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
-                    run("mknod", p.toString(), n.type().equals(Node.CHARDEV) ? "c" : "b", Long.toString(major), Long.toString(minor));
+                    special(p, n.name(), tmp -> run("mknod", tmp.toString(), n.type().equals(Node.CHARDEV) ? "c" : "b", Long.toString(major), Long.toString(minor)));
                 }
                 default -> {
                     warnings.add("unknown node type " + n.type() + " at " + p + " skipped");
@@ -816,6 +826,37 @@ public final class RestoreRunner {
         } catch (IOException ex) {
             errors.add(p + ": cannot create " + n.type() + ": " + ex.getMessage());
         }
+    }
+
+    /**
+     * A symlink with its exact target. The JDK's {@code createSymbolicLink} takes the target as a
+     * path, which cannot hold bytes that are not UTF-8 and drops a doubled or trailing '/'; such a
+     * target is made with symlink(2) itself.
+     */
+    private void symlink(Path p, String target) throws IOException {
+        boolean jdk = FileNames.jdkTakes(target) && Path.of(target).toString().equals(target);
+        if (!jdk && Posix.symlink(FileNames.encode(target), p)) return;
+        Path t = FileNames.logical(target);
+        if (!jdk && !t.toString().equals(target)) warnings.add("symlink " + p + ": this Java cannot write its target's bytes; made as " + t);
+        Files.createSymbolicLink(p, t);
+    }
+
+    private interface Maker {
+        void make(Path p) throws IOException;
+    }
+
+    /**
+     * A fifo or device node, made by a command: at {@code p}, or, when its name is not UTF-8 (which a
+     * command line cannot carry), beside it under a made-up name and then renamed.
+     */
+    private static void special(Path p, String name, Maker maker) throws IOException {
+        if (!FileNames.escaped(name)) {
+            maker.make(p);
+            return;
+        }
+        Path tmp = p.resolveSibling(".coffer-special-" + Long.toHexString(System.nanoTime()));
+        maker.make(tmp);
+        Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE);
     }
 
     static void run(String... cmd) throws IOException {

@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Array;
 import java.lang.reflect.Method;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
@@ -13,7 +12,8 @@ import java.nio.file.Path;
  * {@code utimensat} by path (the JDK opens the file, sets its times through the descriptor and
  * closes it again: two calls more for each of a restore's files), and {@code fstatat} relative to
  * an open directory (the JDK's "unix" attribute view builds a path, a map and a dozen boxed
- * values for every file it stats: a third of a no-change backup's tree walk).
+ * values for every file it stats: a third of a no-change backup's tree walk), and {@code readlink}
+ * and {@code symlink} with a target's exact bytes (see {@link FileNames}).
  *
  * <p>They go through the foreign-function API, final from Java 22. Coffer's language level is 21,
  * so the API is reached by reflection, into method handles made when each call is first used;
@@ -69,6 +69,14 @@ public final class Posix {
 
     private static final class Utimens {
         static final MethodHandle H = Api.link("utimensat", Api.INT, Api.INT, Api.ADDRESS, Api.ADDRESS, Api.INT);
+    }
+
+    private static final class ReadLink {
+        static final MethodHandle H = Api.link("readlink", Api.LONG, Api.ADDRESS, Api.ADDRESS, Api.LONG);
+    }
+
+    private static final class SymLink {
+        static final MethodHandle H = Api.link("symlink", Api.INT, Api.ADDRESS, Api.ADDRESS);
     }
 
     private static final class StatAt {
@@ -196,16 +204,47 @@ public final class Posix {
     }
 
     /**
-     * The path as the kernel wants it, NUL-terminated. The JDK decodes names with the platform's
-     * encoding (UTF-8 here); a name that was not valid UTF-8 does not encode back to its bytes, the
-     * call then finds no such file and the caller falls back to the JDK.
+     * A symlink's target, its exact bytes (the JDK's {@code readSymbolicLink} gives a path, whose
+     * string has lost the bytes that are not UTF-8); null when it cannot be read this way.
      */
+    public static byte[] readlink(Path link) {
+        if (ReadLink.H == null) return null;
+        try {
+            byte[] buf = new byte[4096]; // PATH_MAX: Linux refuses longer targets
+            long n = (long) ReadLink.H.invokeExact(API.array(cString(link)), API.array(buf), (long) buf.length);
+            if (n < 0 || n >= buf.length) return null;
+            byte[] t = new byte[(int) n];
+            System.arraycopy(buf, 0, t, 0, t.length);
+            return t;
+        } catch (Throwable e) {
+            return null;
+        }
+    }
+
+    /**
+     * Creates the symlink {@code link} with exactly the target {@code target} (the JDK's {@code
+     * createSymbolicLink} takes a path, which drops a trailing or doubled '/', and cannot hold a name
+     * that is not UTF-8); false when it cannot be done this way, and the caller asks the JDK.
+     */
+    public static boolean symlink(byte[] target, Path link) {
+        if (SymLink.H == null) return false;
+        try {
+            return (int) SymLink.H.invokeExact(API.array(cString(target)), API.array(cString(link))) == 0;
+        } catch (Throwable e) {
+            return false;
+        }
+    }
+
+    /** The path as the kernel wants it: its exact bytes ({@link FileNames}), NUL-terminated. */
     private static byte[] cString(Path p) {
-        return cString(p.toString());
+        return cString(FileNames.bytes(p));
     }
 
     private static byte[] cString(String name) {
-        byte[] s = name.getBytes(StandardCharsets.UTF_8);
+        return cString(FileNames.encode(name));
+    }
+
+    private static byte[] cString(byte[] s) {
         byte[] z = new byte[s.length + 1];
         System.arraycopy(s, 0, z, 0, s.length);
         return z;

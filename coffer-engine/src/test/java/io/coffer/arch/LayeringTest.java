@@ -23,7 +23,7 @@ class LayeringTest {
             "store", Set.of(),
             "sys", Set.of(),
             "chunk", Set.of(),
-            "repo", Set.of("store", "chunk"),
+            "repo", Set.of("store", "chunk", "sys"),
             "backup", Set.of("store", "chunk", "repo", "sys"),
             "restore", Set.of("store", "repo", "sys"),
             "check", Set.of("store", "repo"),

@@ -1,6 +1,7 @@
 package io.coffer.repo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.reflect.RecordComponent;
 import java.util.List;
@@ -27,6 +28,21 @@ class NodeTest {
             assertThat(BASE.sameAs(copyWith(comps, i, other))).as(comps[i].getName()).isFalse();
             assertThat(BASE.sameAs(copyWith(comps, i, null))).as(comps[i].getName() + " = null").isFalse();
         }
+    }
+
+    @Test
+    void namesAndTargetsThatAreNotUtf8AreStoredAsBytesBesideTheirText() {
+        Node n = new Node("caf\uDCE9", Node.SYMLINK, 0777, 0, 0, 1L, 1L, 2L, null, null, null, null, "../x\uDCFF//", null, null);
+        byte[] json = TreeCodec.write(Tree.of(List.of(n)));
+        String text = new String(json, java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(text).contains("\"name\":\"caf\\\\xe9\",\"nameBytes\":\"Y2Fm6Q==\"", "\"target\":\"../x\\\\xff//\",\"targetBytes\":");
+        Tree back = TreeCodec.read("tree t", json).validate("tree t");
+        assertThat(back.nodes().get(0).sameAs(n)).isTrue();
+
+        // bytes that hold a '/' are no safe name, whatever the text beside them says
+        String slash = text.replace("Y2Fm6Q==", "YS9i"); // "a/b"
+        assertThatThrownBy(() -> TreeCodec.read("tree t", slash.getBytes(java.nio.charset.StandardCharsets.UTF_8)).validate("tree t"))
+                .hasMessageContaining("unsafe name");
     }
 
     private static Node copyWith(RecordComponent[] comps, int at, Object value) throws Exception {
