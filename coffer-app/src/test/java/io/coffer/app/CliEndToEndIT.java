@@ -242,7 +242,9 @@ class CliEndToEndIT {
         var noFile = CofferProcess.run("repo", "backup", "--repo", repo, "--exclude-file", tmp.resolve("nope").toString(), src.toString());
         assertThat(noFile.code()).isEqualTo(2);
         assertThat(noFile.err()).contains("exclude file").contains("nope");
-        assertThat(JSON.readTree(CofferProcess.run("repo", "ls", "--repo", repo, "--json").out()).findValuesAsText("id")).hasSize(1);
+        JsonNode listed = JSON.readTree(CofferProcess.run("repo", "ls", "--repo", repo, "--json").out());
+        assertThat(listed.findValuesAsText("id")).hasSize(1);
+        assertThat(listed.get(0).get("excludes").toString()).isEqualTo("[\"/big.iso\",\"*.log\",\"cache/\"]");
     }
 
     @Test

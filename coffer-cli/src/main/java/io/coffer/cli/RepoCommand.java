@@ -288,6 +288,8 @@ final class RepoCommand {
                         row.put("files", m.stats().files());
                         row.put("size", m.stats().logicalBytes());
                         row.put("tags", m.tags());
+                        if (m.excludes() != null) row.put("excludes", m.excludes());
+                        if (m.oneFileSystem() != null) row.put("oneFileSystem", true);
                         rows.add(row);
                     }
                     rows.sort((a, b) -> ((String) a.get("time")).compareTo((String) b.get("time")));

@@ -176,7 +176,7 @@ public final class BackupRunner {
                         packer.newRawBytes(), packer.newStoredBytes(), progress.zeroBytes.get(),
                         Duration.between(start, Instant.now()).toMillis(), warnings.size());
                 Manifest m = new Manifest(Manifest.VERSION, start.toString(), RepoLock.hostname(), src.toString(), dir ? Manifest.DIR : Manifest.FILE,
-                        opts.parent(), treeId, dir ? rootMeta.toNode("") : null, opts.tags(), stats);
+                        opts.parent(), treeId, dir ? rootMeta.toNode("") : null, opts.tags(), opts.excludes(), opts.oneFileSystem(), stats);
                 String id = repo.saveManifest(m);
                 Trace.mark("manifest written");
                 return new BackupResult(id, m, warnings);

@@ -1,5 +1,6 @@
 package io.coffer.repo;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,6 +10,8 @@ import java.util.Map;
  * @param kind {@code dir} for a directory tree, {@code file} for one file, image or block device
  *     (then the root tree holds exactly that node)
  * @param root metadata of the source directory itself ({@code dir} backups)
+ * @param excludes the patterns that left entries out, as given (null: none)
+ * @param oneFileSystem true when the backup stayed on the source's file system (else null)
  */
 public record Manifest(
         int v,
@@ -20,6 +23,8 @@ public record Manifest(
         String tree,
         Node root,
         Map<String, String> tags,
+        List<String> excludes,
+        Boolean oneFileSystem,
         Stats stats) {
 
     public static final int VERSION = 1;
@@ -42,5 +47,7 @@ public record Manifest(
 
     public Manifest {
         tags = tags == null ? Map.of() : Map.copyOf(tags);
+        excludes = excludes == null || excludes.isEmpty() ? null : List.copyOf(excludes);
+        oneFileSystem = Boolean.TRUE.equals(oneFileSystem) ? Boolean.TRUE : null;
     }
 }

@@ -274,6 +274,8 @@ final class MetaCodec {
             g.writeObjectFieldStart("tags");
             for (Map.Entry<String, String> e : new TreeMap<>(m.tags()).entrySet()) string(g, e.getKey(), e.getValue());
             g.writeEndObject();
+            strings(g, "excludes", m.excludes());
+            if (m.oneFileSystem() != null) g.writeBooleanField("oneFileSystem", m.oneFileSystem());
             Manifest.Stats s = m.stats();
             if (s != null) {
                 g.writeObjectFieldStart("stats");
@@ -305,6 +307,8 @@ final class MetaCodec {
         String time = null, host = null, source = null, kind = null, parent = null, tree = null;
         Node root = null;
         Map<String, String> tags = null;
+        List<String> excludes = null;
+        Boolean oneFileSystem = null;
         Manifest.Stats stats = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String f = p.currentName();
@@ -319,12 +323,14 @@ final class MetaCodec {
                 case "tree" -> tree = text(p, t);
                 case "root" -> root = nullOr(p, t, TreeCodec::node);
                 case "tags" -> tags = nullOr(p, t, MetaCodec::tags);
+                case "excludes" -> excludes = array(p, t, JsonStream::text);
+                case "oneFileSystem" -> oneFileSystem = bool(p, t);
                 case "stats" -> stats = nullOr(p, t, MetaCodec::stats);
                 default -> p.skipChildren();
             }
         }
         expect(p.currentToken(), JsonToken.END_OBJECT);
-        return new Manifest(v, time, host, source, kind, parent, tree, root, tags, stats);
+        return new Manifest(v, time, host, source, kind, parent, tree, root, tags, excludes, oneFileSystem, stats);
     }
 
     private static Map<String, String> tags(JsonParser p, JsonToken start) throws IOException {

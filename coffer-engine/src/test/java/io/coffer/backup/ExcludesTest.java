@@ -78,6 +78,9 @@ class ExcludesTest {
         BackupResult b = runner.run(src);
         assertThat(b.warnings()).isEmpty();
         assertThat(runner.progress().excluded()).isEqualTo(3); // cache, a/junk.tmp, a/tmp: nothing below them is looked at
+        // the manifest says what was left out, as given
+        assertThat(repo.loadManifest(b.id()).excludes()).containsExactly("/cache", "*.tmp", "tmp/");
+        assertThat(repo.loadManifest(b.id()).oneFileSystem()).isNull();
         Path out = tmp.resolve("out");
         assertThat(new RestoreRunner(repo, RestoreOptions.defaults()).run(b.id(), out).errors()).isEmpty();
         assertThat(TreeDigest.diff(want, TreeDigest.of(out))).isEmpty();
@@ -103,7 +106,10 @@ class ExcludesTest {
             List<String> inside = paths(repo, new BackupRunner(repo, BackupOptions.defaults().withExcludes(List.of(), false)).run(dev).id());
             assertThat(inside).contains("shm", "shm/" + marker.getFileName());
             BackupRunner x = new BackupRunner(repo, BackupOptions.defaults().withExcludes(List.of(), true));
-            List<String> stay = paths(repo, x.run(dev).id());
+            String xid = x.run(dev).id();
+            assertThat(repo.loadManifest(xid).oneFileSystem()).isTrue();
+            assertThat(repo.loadManifest(xid).excludes()).isNull();
+            List<String> stay = paths(repo, xid);
             assertThat(stay).contains("shm").noneMatch(p -> p.startsWith("shm/"));
             assertThat(x.progress().excluded()).isPositive();
         } finally {

@@ -52,7 +52,7 @@ class RestoreSafetyTest {
         String tree = blob(p, json, BlobType.TREE);
         p.flush();
         p.close();
-        return repo.saveManifest(new Manifest(1, "2026-01-01T00:00:00Z", "h", "/src", Manifest.DIR, null, tree, null, Map.of(), null));
+        return repo.saveManifest(new Manifest(1, "2026-01-01T00:00:00Z", "h", "/src", Manifest.DIR, null, tree, null, Map.of(), null, null, null));
     }
 
     private Node file(String name, String text) throws IOException {
