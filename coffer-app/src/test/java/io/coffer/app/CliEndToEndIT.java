@@ -156,6 +156,24 @@ class CliEndToEndIT {
         assertThat(dj.get("groups").get(1).get("kept").findValuesAsText("id")).containsExactly(b2, b1);
         assertThat(JSON.readTree(CofferProcess.run("repo", "ls", "--repo", repo, "--json").out()).findValuesAsText("id")).hasSize(6);
 
+        // one group of all backups: the two newest of all are kept, whatever their source
+        JsonNode all = JSON.readTree(CofferProcess.run("repo", "forget", "--repo", repo, "--keep-last", "2", "--group-by", "", "-n", "--json").out());
+        assertThat(all.get("groups")).hasSize(1);
+        assertThat(all.get("groups").get(0).has("source")).isFalse();
+        assertThat(all.get("groups").get(0).get("kept").findValuesAsText("id")).containsExactly(b2, b1);
+        assertThat(JSON.convertValue(all.get("forgotten"), List.class)).containsExactlyInAnyOrderElementsOf(aIds);
+        // by host and tags: all six are alike
+        JsonNode byTags = JSON.readTree(CofferProcess.run("repo", "forget", "--repo", repo, "--keep-last", "1", "--group-by", "host,tags", "-n", "--json").out());
+        assertThat(byTags.get("groups")).hasSize(1);
+        assertThat(byTags.get("groups").get(0).get("tags").isObject()).isTrue();
+        // another host's backups only: none here, nothing is forgotten
+        JsonNode other = JSON.readTree(CofferProcess.run("repo", "forget", "--repo", repo, "--keep-last", "1", "--host", "elsewhere", "-n", "--json").out());
+        assertThat(other.get("groups")).isEmpty();
+        assertThat(other.get("forgotten")).isEmpty();
+        var badGroup = CofferProcess.run("repo", "forget", "--repo", repo, "--keep-last", "1", "--group-by", "host,path");
+        assertThat(badGroup.code()).as(badGroup.toString()).isEqualTo(2);
+        assertThat(badGroup.err()).contains("--group-by 'host,path'").doesNotContain("Exception");
+
         var text = CofferProcess.run("repo", "forget", "--repo", repo, "--keep-last", "1", "--keep-tag", "pin=yes", "--prune");
         assertThat(text.code()).as(text.toString()).isZero();
         assertThat(text.out()).contains(a + ": 4 backup(s), keep 1, forget 3")

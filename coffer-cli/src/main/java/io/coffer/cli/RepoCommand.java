@@ -31,6 +31,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -372,7 +373,7 @@ final class RepoCommand {
         }
     }
 
-    @Command(name = "forget", description = "Remove backups, named or by a keep policy per host and source (their data stays until prune).")
+    @Command(name = "forget", description = "Remove backups, named or by a keep policy per group: host and source unless --group-by says otherwise (their data stays until prune).")
     static final class Forget implements Callable<Integer> {
         @Mixin RepoOptions r;
 
@@ -406,6 +407,13 @@ final class RepoCommand {
         @Option(names = {"-n", "--dry-run"}, description = "Say what would be forgotten; change nothing.")
         boolean dryRun;
 
+        @Option(names = "--group-by", paramLabel = "FIELDS", defaultValue = "host,source",
+                description = "Apply the policy to each group of backups alike in these fields: host, source, tags, comma-separated; '' for one group of all (default ${DEFAULT-VALUE}).")
+        String groupBy;
+
+        @Option(names = "--host", paramLabel = "HOST", description = "Apply the policy only to backups taken on this host (repeatable); the others are kept.")
+        List<String> hosts;
+
         @Option(names = "--prune", description = "Prune right after forgetting.")
         boolean prune;
 
@@ -417,13 +425,15 @@ final class RepoCommand {
             if (ids.isEmpty() && policy.isEmpty()) {
                 throw new ApiException(ExitCodes.USAGE, "name the backups to forget, or give a keep policy (--keep-last N, --keep-daily N, --keep-within 30d, ...)");
             }
+            List<String> fields = groupFields(groupBy);
+            if (!ids.isEmpty() && hosts != null) throw new ApiException(ExitCodes.USAGE, "--host selects backups for a keep policy; named backups are forgotten wherever they were taken");
             try (Repository repo = r.open()) {
                 Map<String, Object> out = new LinkedHashMap<>();
                 List<String> forget = new ArrayList<>();
                 if (!ids.isEmpty()) {
                     for (String i : ids) forget.add(repo.resolveBackup(i)); // resolve all first: a bad id removes nothing
                 } else {
-                    out.put("groups", applyPolicy(repo, policy, forget));
+                    out.put("groups", applyPolicy(repo, policy, fields, forget));
                 }
                 if (!dryRun) for (String f : forget) repo.store().delete("manifests/" + f);
                 out.put("dryRun", dryRun);
@@ -443,13 +453,47 @@ final class RepoCommand {
             }
         }
 
-        /** Decides per host and source; adds the backups to forget; prints each decision unless --json. */
-        private List<Map<String, Object>> applyPolicy(Repository repo, Retention policy, List<String> forget) throws IOException {
-            Map<List<String>, List<Retention.Candidate>> groups = new TreeMap<>(Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)));
+        static final List<String> GROUP_FIELDS = List.of("host", "source", "tags");
+
+        /** The fields of --group-by, in the order given; a bad one is a usage error. */
+        static List<String> groupFields(String spec) {
+            List<String> fields = new ArrayList<>();
+            for (String f : spec.split(",")) {
+                f = f.strip();
+                if (f.isEmpty()) continue;
+                if (!GROUP_FIELDS.contains(f) || fields.contains(f)) {
+                    throw new ApiException(ExitCodes.USAGE, "--group-by '" + spec + "': give host, source and tags, each at most once, comma-separated, or '' for one group of all backups");
+                }
+                fields.add(f);
+            }
+            return fields;
+        }
+
+        private static String field(Manifest m, String f) {
+            return switch (f) {
+                case "host" -> String.valueOf(m.host());
+                case "source" -> String.valueOf(m.source());
+                default -> new TreeMap<>(m.tags()).toString();
+            };
+        }
+
+        /** Decides per group; adds the backups to forget; prints each decision unless --json. */
+        private List<Map<String, Object>> applyPolicy(Repository repo, Retention policy, List<String> fields, List<String> forget) throws IOException {
+            Map<List<String>, List<Retention.Candidate>> groups = new TreeMap<>((a, b) -> {
+                for (int i = 0; i < a.size(); i++) {
+                    int c = a.get(i).compareTo(b.get(i));
+                    if (c != 0) return c;
+                }
+                return 0;
+            });
+            Map<List<String>, Map<String, String>> groupTags = new HashMap<>();
             for (String id : repo.manifestIds()) {
                 Manifest m = repo.loadManifest(id);
-                groups.computeIfAbsent(List.of(m.host(), m.source()), k -> new ArrayList<>())
-                        .add(new Retention.Candidate(id, Instant.parse(m.time()), m.tags()));
+                if (hosts != null && !hosts.contains(m.host())) continue;
+                List<String> key = new ArrayList<>(fields.size());
+                for (String f : fields) key.add(field(m, f));
+                groups.computeIfAbsent(key, k -> new ArrayList<>()).add(new Retention.Candidate(id, Instant.parse(m.time()), m.tags()));
+                groupTags.putIfAbsent(key, new TreeMap<>(m.tags()));
             }
             List<Map<String, Object>> result = new ArrayList<>();
             for (var g : groups.entrySet()) {
@@ -457,7 +501,8 @@ final class RepoCommand {
                 List<Map<String, Object>> kept = new ArrayList<>(), gone = new ArrayList<>();
                 if (!r.json) {
                     long k = decisions.stream().filter(Retention.Decision::keep).count();
-                    System.out.printf(Locale.ROOT, "%s:%s: %d backup(s), keep %d, forget %d%n", g.getKey().get(0), g.getKey().get(1), decisions.size(), k, decisions.size() - k);
+                    String name = fields.isEmpty() ? "all backups" : String.join(":", g.getKey());
+                    System.out.printf(Locale.ROOT, "%s: %d backup(s), keep %d, forget %d%n", name, decisions.size(), k, decisions.size() - k);
                 }
                 for (Retention.Decision d : decisions) {
                     Map<String, Object> row = new LinkedHashMap<>();
@@ -476,8 +521,9 @@ final class RepoCommand {
                     }
                 }
                 Map<String, Object> row = new LinkedHashMap<>();
-                row.put("host", g.getKey().get(0));
-                row.put("source", g.getKey().get(1));
+                for (int i = 0; i < fields.size(); i++) {
+                    row.put(fields.get(i), fields.get(i).equals("tags") ? groupTags.get(g.getKey()) : g.getKey().get(i));
+                }
                 row.put("kept", kept);
                 row.put("forgotten", gone);
                 result.add(row);
