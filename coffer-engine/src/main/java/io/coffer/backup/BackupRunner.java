@@ -73,6 +73,8 @@ public final class BackupRunner {
     private final Excludes excludes;
     /** The source's file system (st_dev) when the backup stays on it, else -1. */
     private long sourceDevice = -1;
+    /** The parent records extended attributes: an unchanged node's are its parent's. */
+    private boolean parentHasXattrs;
     private final byte[] zeros;
     private final BackupProgress progress = new BackupProgress();
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
@@ -137,6 +139,7 @@ public final class BackupRunner {
         }
         Instant start = Instant.now();
         Manifest parent = opts.parent() == null ? null : repo.loadManifest(opts.parent());
+        parentHasXattrs = parent != null && Boolean.TRUE.equals(parent.xattrs());
         if (parent != null && !parent.kind().equals(dir ? Manifest.DIR : Manifest.FILE)) {
             throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT,
                     "parent backup " + opts.parent().substring(0, 12) + " is of a " + parent.kind() + ", this source is not");
@@ -162,7 +165,8 @@ public final class BackupRunner {
                 } else {
                     ParentTree pt = parentTree(parent == null ? null : parent.tree());
                     String name = FileNames.name(src);
-                    Node node = join(fileNode(src, name, FileNames.logical(name), rootMeta, pt.nodes().get(name), true));
+                    Node prev = pt.nodes().get(name);
+                    Node node = join(fileNode(src, name, FileNames.logical(name), rootMeta, prev, true)).withXattrs(xattrsOf(src, rootMeta, prev));
                     treeId = saveTree(List.of(node), pt);
                 }
                 progress.scanDone = true;
@@ -176,7 +180,8 @@ public final class BackupRunner {
                         packer.newRawBytes(), packer.newStoredBytes(), progress.zeroBytes.get(),
                         Duration.between(start, Instant.now()).toMillis(), warnings.size());
                 Manifest m = new Manifest(Manifest.VERSION, start.toString(), RepoLock.hostname(), src.toString(), dir ? Manifest.DIR : Manifest.FILE,
-                        opts.parent(), treeId, dir ? rootMeta.toNode("") : null, opts.tags(), opts.excludes(), opts.oneFileSystem(), stats);
+                        opts.parent(), treeId, dir ? rootMeta.toNode("").withXattrs(xattrsOf(src, rootMeta, null)) : null, opts.tags(),
+                        opts.excludes(), opts.oneFileSystem(), Xattrs.supported(), stats);
                 String id = repo.saveManifest(m);
                 Trace.mark("manifest written");
                 return new BackupResult(id, m, warnings);
@@ -295,10 +300,11 @@ public final class BackupRunner {
             children.add(CompletableFuture.completedFuture(meta.toNode(name).withSubtree(saveTree(List.of(), ParentTree.NONE))));
             return;
         }
+        Map<String, String> xattrs = xattrsOf(p, meta, prev);
         switch (meta.type()) {
             case Node.DIR -> {
                 progress.dirs.incrementAndGet();
-                Node node = meta.toNode(name);
+                Node node = meta.toNode(name).withXattrs(xattrs);
                 String prevTree = prev != null && prev.isDir() ? prev.subtree() : null;
                 children.add(CompletableFuture.supplyAsync(() -> {
                     try {
@@ -308,24 +314,38 @@ public final class BackupRunner {
                     }
                 }, scanners).thenCompose(f -> f).thenApply(node::withSubtree));
             }
-            case Node.FILE -> children.add(fileNode(p, name, childRel, meta, prev, false));
+            case Node.FILE -> children.add(xattrs == null ? fileNode(p, name, childRel, meta, prev, false)
+                    : fileNode(p, name, childRel, meta, prev, false).thenApply(n -> n == null ? null : n.withXattrs(xattrs)));
             case Node.SYMLINK -> {
                 progress.others.incrementAndGet();
                 try {
                     String target = linkTarget(p);
                     Node n = meta.toNode(name);
                     children.add(CompletableFuture.completedFuture(new Node(n.name(), n.type(), n.mode(), n.uid(), n.gid(), n.mtime(), n.ctime(),
-                            n.inode(), null, null, null, null, target, null, null)));
+                            n.inode(), null, null, null, null, target, null, null, xattrs)));
                 } catch (IOException e) {
                     warn("cannot read symlink " + p + ": " + reason(e) + " (skipped)");
                 }
             }
             case Node.FIFO, Node.CHARDEV, Node.BLOCKDEV -> {
                 progress.others.incrementAndGet();
-                children.add(CompletableFuture.completedFuture(meta.toNode(name)));
+                children.add(CompletableFuture.completedFuture(meta.toNode(name).withXattrs(xattrs)));
             }
             default -> warn("skipped " + meta.type() + " " + p + " (sockets and unknown file types are not backed up)");
         }
+    }
+
+    /**
+     * The extended attributes of {@code p}: the parent's when its node is there with the same inode
+     * and ctime (setting one changes the ctime), so that a no-change backup lists none; else read.
+     */
+    private Map<String, String> xattrsOf(Path p, FileMeta meta, Node prev) {
+        if (!Xattrs.supported()) return null;
+        if (parentHasXattrs && prev != null && meta.type().equals(prev.type()) && prev.ctime() != null && prev.ctime() == meta.ctime()
+                && prev.inode() != null && prev.inode() == meta.inode()) {
+            return prev.xattrs();
+        }
+        return Xattrs.read(p, this::warn);
     }
 
     /** A symlink's target, exact: bytes that are not UTF-8 are kept as {@link FileNames} escapes. */

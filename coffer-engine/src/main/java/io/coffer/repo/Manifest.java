@@ -12,6 +12,8 @@ import java.util.Map;
  * @param root metadata of the source directory itself ({@code dir} backups)
  * @param excludes the patterns that left entries out, as given (null: none)
  * @param oneFileSystem true when the backup stayed on the source's file system (else null)
+ * @param xattrs true when its nodes record extended attributes, so that a node without them has
+ *     none (else null: taken where they could not be read, or before Coffer read them)
  */
 public record Manifest(
         int v,
@@ -25,6 +27,7 @@ public record Manifest(
         Map<String, String> tags,
         List<String> excludes,
         Boolean oneFileSystem,
+        Boolean xattrs,
         Stats stats) {
 
     public static final int VERSION = 1;
@@ -49,5 +52,6 @@ public record Manifest(
         tags = tags == null ? Map.of() : Map.copyOf(tags);
         excludes = excludes == null || excludes.isEmpty() ? null : List.copyOf(excludes);
         oneFileSystem = Boolean.TRUE.equals(oneFileSystem) ? Boolean.TRUE : null;
+        xattrs = Boolean.TRUE.equals(xattrs) ? Boolean.TRUE : null;
     }
 }

@@ -276,6 +276,7 @@ final class MetaCodec {
             g.writeEndObject();
             strings(g, "excludes", m.excludes());
             if (m.oneFileSystem() != null) g.writeBooleanField("oneFileSystem", m.oneFileSystem());
+            if (m.xattrs() != null) g.writeBooleanField("xattrs", m.xattrs());
             Manifest.Stats s = m.stats();
             if (s != null) {
                 g.writeObjectFieldStart("stats");
@@ -308,7 +309,7 @@ final class MetaCodec {
         Node root = null;
         Map<String, String> tags = null;
         List<String> excludes = null;
-        Boolean oneFileSystem = null;
+        Boolean oneFileSystem = null, xattrs = null;
         Manifest.Stats stats = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String f = p.currentName();
@@ -325,12 +326,13 @@ final class MetaCodec {
                 case "tags" -> tags = nullOr(p, t, MetaCodec::tags);
                 case "excludes" -> excludes = array(p, t, JsonStream::text);
                 case "oneFileSystem" -> oneFileSystem = bool(p, t);
+                case "xattrs" -> xattrs = bool(p, t);
                 case "stats" -> stats = nullOr(p, t, MetaCodec::stats);
                 default -> p.skipChildren();
             }
         }
         expect(p.currentToken(), JsonToken.END_OBJECT);
-        return new Manifest(v, time, host, source, kind, parent, tree, root, tags, excludes, oneFileSystem, stats);
+        return new Manifest(v, time, host, source, kind, parent, tree, root, tags, excludes, oneFileSystem, xattrs, stats);
     }
 
     private static Map<String, String> tags(JsonParser p, JsonToken start) throws IOException {

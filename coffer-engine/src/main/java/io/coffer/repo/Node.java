@@ -1,15 +1,20 @@
 package io.coffer.repo;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * One entry of a directory listing (a tree blob), with the metadata needed to restore it.
  * Times are nanoseconds since the epoch. {@code content} lists a file's chunks in order: a
  * 64-hex blob id, or {@code z<length>} for a run of zero bytes that is not stored and restores
  * as a hole. {@code chunking} is {@code cdc} or {@code fixed:<block size>}. {@code link} groups
- * hard links ({@code <dev>:<inode>}).
+ * hard links ({@code <dev>:<inode>}). {@code xattrs} holds the extended attributes (ACLs, SELinux
+ * labels, file capabilities and user attributes are all such), name to value in base64, sorted by
+ * name; null when there are none.
  */
 public record Node(
         String name,
@@ -26,7 +31,8 @@ public record Node(
         String subtree,
         String target,
         Long rdev,
-        String link) {
+        String link,
+        Map<String, String> xattrs) {
 
     public static final String FILE = "file";
     public static final String DIR = "dir";
@@ -37,6 +43,13 @@ public record Node(
 
     public Node {
         if (content != null) content = List.copyOf(content);
+        xattrs = xattrs == null || xattrs.isEmpty() ? null : Collections.unmodifiableSortedMap(new TreeMap<>(xattrs));
+    }
+
+    /** A node without extended attributes, as most are. */
+    public Node(String name, String type, Integer mode, Integer uid, Integer gid, Long mtime, Long ctime, Long inode, Long size,
+            String chunking, List<String> content, String subtree, String target, Long rdev, String link) {
+        this(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, null);
     }
 
     /**
@@ -50,7 +63,7 @@ public record Node(
                 && Objects.equals(ctime, o.ctime) && Objects.equals(inode, o.inode) && Objects.equals(size, o.size)
                 && Objects.equals(chunking, o.chunking) && Objects.equals(content, o.content)
                 && Objects.equals(subtree, o.subtree) && Objects.equals(target, o.target)
-                && Objects.equals(rdev, o.rdev) && Objects.equals(link, o.link);
+                && Objects.equals(rdev, o.rdev) && Objects.equals(link, o.link) && Objects.equals(xattrs, o.xattrs);
     }
 
     @JsonIgnore
@@ -64,11 +77,15 @@ public record Node(
     }
 
     public Node withSubtree(String id) {
-        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, id, target, rdev, link);
+        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, id, target, rdev, link, xattrs);
+    }
+
+    public Node withXattrs(Map<String, String> x) {
+        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, x);
     }
 
     public Node withContent(String chunking, List<String> content, long size) {
-        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link);
+        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, xattrs);
     }
 
     /** True when a chunk reference denotes a zero run; {@link #zeroLength} gives its length. */

@@ -16,6 +16,15 @@ public record Tree(int v, List<Node> nodes) {
         return new Tree(VERSION, nodes);
     }
 
+    private static boolean base64(String s) {
+        try {
+            java.util.Base64.getDecoder().decode(s);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** Validates a decoded tree: version, safe and unique names, consistent node kinds. */
     Tree validate(String where) {
         if (v != VERSION) throw new RepositoryException(RepositoryException.Kind.UNSUPPORTED, where + " has tree version " + v);
@@ -24,6 +33,13 @@ public record Tree(int v, List<Node> nodes) {
             Node.checkName(where, n.name());
             if (!seen.add(n.name())) throw new CorruptObjectException(where, "duplicate name '" + n.name() + "'");
             if (n.type() == null) throw new CorruptObjectException(where, "node '" + n.name() + "' has no type");
+            if (n.xattrs() != null) {
+                for (var x : n.xattrs().entrySet()) {
+                    if (x.getKey().isEmpty() || x.getKey().indexOf('\0') >= 0 || x.getValue() == null || !base64(x.getValue())) {
+                        throw new CorruptObjectException(where, "node '" + n.name() + "' has a bad extended attribute '" + x.getKey() + "'");
+                    }
+                }
+            }
             switch (n.type()) {
                 case Node.FILE -> {
                     if (n.content() == null || n.size() == null) throw new CorruptObjectException(where, "file '" + n.name() + "' has no content list");

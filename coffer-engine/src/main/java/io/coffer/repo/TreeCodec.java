@@ -16,6 +16,8 @@ import io.coffer.sys.FileNames;
 import java.io.IOException;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Tree blobs written and read with Jackson's streaming API: the same bytes as {@link Json} would
@@ -54,6 +56,11 @@ final class TreeCodec {
         name(g, "target", n.target());
         number(g, "rdev", n.rdev());
         string(g, "link", n.link());
+        if (n.xattrs() != null) {
+            g.writeObjectFieldStart("xattrs");
+            for (Map.Entry<String, String> e : n.xattrs().entrySet()) g.writeStringField(e.getKey(), e.getValue());
+            g.writeEndObject();
+        }
         g.writeEndObject();
     }
 
@@ -79,6 +86,18 @@ final class TreeCodec {
         } catch (IllegalArgumentException e) {
             throw new IOException("bad base64 in a name's bytes");
         }
+    }
+
+    private static Map<String, String> xattrs(JsonParser p, JsonToken t) throws IOException {
+        if (t == JsonToken.VALUE_NULL) return null;
+        expect(t, JsonToken.START_OBJECT);
+        Map<String, String> m = new TreeMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String k = p.currentName();
+            m.put(k, text(p, p.nextToken()));
+        }
+        expect(p.currentToken(), JsonToken.END_OBJECT);
+        return m;
     }
 
     static Tree read(String where, byte[] bytes) {
@@ -109,6 +128,7 @@ final class TreeCodec {
         Integer mode = null, uid = null, gid = null;
         Long mtime = null, ctime = null, inode = null, size = null, rdev = null;
         List<String> content = null;
+        Map<String, String> xattrs = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String f = p.currentName();
             JsonToken t = p.nextToken();
@@ -130,12 +150,13 @@ final class TreeCodec {
                 case "targetBytes" -> targetBytes = bytes(p, t);
                 case "rdev" -> rdev = longValue(p, t);
                 case "link" -> link = text(p, t);
+                case "xattrs" -> xattrs = xattrs(p, t);
                 default -> p.skipChildren();
             }
         }
         expect(p.currentToken(), JsonToken.END_OBJECT);
         if (nameBytes != null) name = nameBytes;
         if (targetBytes != null) target = targetBytes;
-        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link);
+        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, xattrs);
     }
 }

@@ -124,6 +124,7 @@ public final class RestoreRunner {
         final int uid;
         final int gid;
         final boolean endsWithHole;
+        final Map<String, String> xattrs;
         /** Blobs still to be written. */
         volatile int remaining;
         /** Its place in the plan: uses of one blob are grouped by file, so that runs stay whole. */
@@ -140,6 +141,7 @@ public final class RestoreRunner {
             this.uid = owner ? n.uid() : Metadata.NONE;
             this.gid = owner ? n.gid() : Metadata.NONE;
             this.endsWithHole = !n.content().isEmpty() && Node.isZero(n.content().get(n.content().size() - 1));
+            this.xattrs = n.xattrs();
         }
 
         /** Counts down {@code n} written blobs; true when that was the last of them. */
@@ -782,7 +784,7 @@ public final class RestoreRunner {
             boolean created = createdDirs.contains(f.path.getParent());
             // a file this restore created already has the mode its creation gives: no chmod then
             int mode = created && f.mode == freshFileMode ? Metadata.NONE : f.mode;
-            Metadata.apply(f.path, Node.FILE, mode, f.uid, f.gid, f.mtime, created);
+            Metadata.apply(f.path, Node.FILE, mode, f.uid, f.gid, f.mtime, f.xattrs, created);
         } catch (IOException e) {
             warnings.add("cannot set metadata of " + f.path + ": " + e.getMessage());
         }

@@ -5,6 +5,9 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.Array;
 import java.lang.reflect.Method;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * The few POSIX calls the JDK does not offer, or offers only at two more system calls a file:
@@ -77,6 +80,18 @@ public final class Posix {
 
     private static final class SymLink {
         static final MethodHandle H = Api.link("symlink", Api.INT, Api.ADDRESS, Api.ADDRESS);
+    }
+
+    private static final class ListXattr {
+        static final MethodHandle H = Api.link("llistxattr", Api.LONG, Api.ADDRESS, Api.ADDRESS, Api.LONG);
+    }
+
+    private static final class GetXattr {
+        static final MethodHandle H = Api.link("lgetxattr", Api.LONG, Api.ADDRESS, Api.ADDRESS, Api.ADDRESS, Api.LONG);
+    }
+
+    private static final class SetXattr {
+        static final MethodHandle H = Api.link("lsetxattr", Api.INT, Api.ADDRESS, Api.ADDRESS, Api.ADDRESS, Api.LONG, Api.INT);
     }
 
     private static final class StatAt {
@@ -230,6 +245,72 @@ public final class Posix {
         if (SymLink.H == null) return false;
         try {
             return (int) SymLink.H.invokeExact(API.array(cString(target)), API.array(cString(link))) == 0;
+        } catch (Throwable e) {
+            return false;
+        }
+    }
+
+    /** True when the extended-attribute calls below work here (Java 22+ on Linux). */
+    public static boolean xattrs() {
+        return ListXattr.H != null && GetXattr.H != null;
+    }
+
+    /**
+     * The names of a file's extended attributes, not following a symlink, each as the kernel's
+     * bytes; empty when it has none or its file system has none; null when they cannot be listed.
+     */
+    public static List<byte[]> listXattrs(Path p) {
+        if (ListXattr.H == null) return null;
+        try {
+            byte[] path = cString(p);
+            byte[] buf = new byte[1024];
+            long n = (long) ListXattr.H.invokeExact(API.array(path), API.array(buf), (long) buf.length);
+            if (n < 0) { // ERANGE (the list is longer) or a real error: ask for the length
+                long need = (long) ListXattr.H.invokeExact(API.array(path), API.array(new byte[1]), 0L);
+                if (need <= buf.length) return need < 0 ? null : List.of();
+                buf = new byte[(int) need + 256];
+                n = (long) ListXattr.H.invokeExact(API.array(path), API.array(buf), (long) buf.length);
+                if (n < 0) return null;
+            }
+            List<byte[]> names = new ArrayList<>();
+            int start = 0;
+            for (int i = 0; i < n; i++) {
+                if (buf[i] != 0) continue;
+                if (i > start) names.add(Arrays.copyOfRange(buf, start, i));
+                start = i + 1;
+            }
+            return names;
+        } catch (Throwable e) {
+            return null;
+        }
+    }
+
+    /** The value of a file's extended attribute {@code name}, not following a symlink; null when it cannot be read. */
+    public static byte[] getXattr(Path p, byte[] name) {
+        if (GetXattr.H == null) return null;
+        try {
+            byte[] path = cString(p), cname = cString(name);
+            byte[] buf = new byte[256];
+            long n = (long) GetXattr.H.invokeExact(API.array(path), API.array(cname), API.array(buf), (long) buf.length);
+            if (n < 0) {
+                long need = (long) GetXattr.H.invokeExact(API.array(path), API.array(cname), API.array(new byte[1]), 0L);
+                if (need < 0 || need <= buf.length) return null;
+                buf = new byte[(int) need];
+                n = (long) GetXattr.H.invokeExact(API.array(path), API.array(cname), API.array(buf), (long) buf.length);
+                if (n < 0) return null;
+            }
+            return Arrays.copyOf(buf, (int) n);
+        } catch (Throwable e) {
+            return null;
+        }
+    }
+
+    /** Sets a file's extended attribute, not following a symlink; false when it could not (not permitted, not supported). */
+    public static boolean setXattr(Path p, byte[] name, byte[] value) {
+        if (SetXattr.H == null) return false;
+        try {
+            byte[] v = value.length == 0 ? new byte[1] : value; // a segment of no bytes would still need an address
+            return (int) SetXattr.H.invokeExact(API.array(cString(p)), API.array(cString(name)), API.array(v), (long) value.length, 0) == 0;
         } catch (Throwable e) {
             return false;
         }

@@ -63,7 +63,9 @@ class FormatProperties {
             nodes.add(new Node(text(r, 12) + i, maybe(r, type), maybe(r, r.nextInt()), maybe(r, r.nextInt(70000)), maybe(r, r.nextInt(70000)),
                     maybe(r, r.nextLong()), maybe(r, r.nextLong()), maybe(r, r.nextLong() & Long.MAX_VALUE), maybe(r, (long) r.nextInt(Integer.MAX_VALUE)),
                     maybe(r, r.nextBoolean() ? "cdc" : "fixed:16384"), content, maybe(r, Hex.of(data(r.nextLong(), 32, false))),
-                    maybe(r, text(r, 30)), maybe(r, r.nextLong()), maybe(r, r.nextInt(9) + ":" + r.nextLong())));
+                    maybe(r, text(r, 30)), maybe(r, r.nextLong()), maybe(r, r.nextInt(9) + ":" + r.nextLong()),
+                    maybe(r, java.util.Map.of("user." + text(r, 8), java.util.Base64.getEncoder().encodeToString(data(r.nextLong(), r.nextInt(40), false)),
+                            "security.selinux", "c3lzdGVtX3U6b2JqZWN0X3I6ZXRjX3Q6czAA"))));
         }
         return new Tree(Tree.VERSION, nodes);
     }

@@ -43,7 +43,7 @@ class MetaCodecTest {
         return new Manifest(Manifest.VERSION, FormatProperties.text(r, 30), FormatProperties.maybe(r, FormatProperties.text(r, 20)),
                 FormatProperties.text(r, 60), r.nextBoolean() ? Manifest.DIR : Manifest.FILE, FormatProperties.maybe(r, FormatProperties.text(r, 64)),
                 FormatProperties.text(r, 64), root, r.nextBoolean() ? tags : null,
-                r.nextBoolean() ? List.of(FormatProperties.text(r, 12), "*.log", "/cache/") : null, r.nextBoolean() ? true : null, stats);
+                r.nextBoolean() ? List.of(FormatProperties.text(r, 12), "*.log", "/cache/") : null, r.nextBoolean() ? true : null, r.nextBoolean() ? true : null, stats);
     }
 
     @Property(tries = 200)

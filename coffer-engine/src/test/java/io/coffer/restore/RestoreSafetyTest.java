@@ -52,7 +52,7 @@ class RestoreSafetyTest {
         String tree = blob(p, json, BlobType.TREE);
         p.flush();
         p.close();
-        return repo.saveManifest(new Manifest(1, "2026-01-01T00:00:00Z", "h", "/src", Manifest.DIR, null, tree, null, Map.of(), null, null, null));
+        return repo.saveManifest(new Manifest(1, "2026-01-01T00:00:00Z", "h", "/src", Manifest.DIR, null, tree, null, Map.of(), null, null, null, null));
     }
 
     private Node file(String name, String text) throws IOException {
@@ -108,6 +108,20 @@ class RestoreSafetyTest {
         String id = craft(List.of(symlink("abs", "/etc/passwd")));
         assertThat(new RestoreRunner(repo, RestoreOptions.defaults().withExternalSymlinks(true)).run(id, target).errors()).isEmpty();
         assertThat(Files.readSymbolicLink(target.resolve("abs"))).isEqualTo(Path.of("/etc/passwd"));
+    }
+
+    @Test
+    void anExtendedAttributeThatCannotBeSetIsAWarningAndTheFileIsRestored() throws IOException {
+        // the kernel refuses a file capability that is not one (and "invalid.name" has no namespace)
+        Node f = file("f", "kept").withXattrs(Map.of("security.capability", "YmFk", "invalid.name", "eA==", "user.ok", "eWVz"));
+        RestoreResult r = new RestoreRunner(repo, RestoreOptions.defaults()).run(craft(List.of(f)), target);
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.warnings()).singleElement().asString().contains(target.resolve("f").toString(), "invalid.name", "security.capability")
+                .doesNotContain("user.ok");
+        assertThat(Files.readString(target.resolve("f"))).isEqualTo("kept");
+        var user = Files.getFileAttributeView(target.resolve("f"), java.nio.file.attribute.UserDefinedFileAttributeView.class);
+        assertThat(user.list()).containsExactly("ok");
+        assertThat(Files.getLastModifiedTime(target.resolve("f")).toMillis()).isZero(); // the rest of its metadata is set
     }
 
     @Test
