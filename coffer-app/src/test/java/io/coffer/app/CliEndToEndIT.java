@@ -50,6 +50,12 @@ class CliEndToEndIT {
         assertThat(JSON.readTree(ls.out()).findValuesAsText("id")).containsExactlyInAnyOrder(id, id2);
         var lsFiles = CofferProcess.run("repo", "ls", "--repo", repo, id2.substring(0, 8));
         assertThat(lsFiles.out()).contains("a/b/c/small.cfg").contains("link-rel -> a/text.log").contains("added.txt");
+        var diff = CofferProcess.run("repo", "diff", "--repo", repo, id.substring(0, 8), "latest");
+        assertThat(diff.code()).as(diff.toString()).isZero();
+        assertThat(diff.out()).contains("+    added.txt\n").contains("1 added (9.8 KiB)");
+        JsonNode dj = JSON.readTree(CofferProcess.run("repo", "diff", "--repo", repo, "--json", "--metadata", id, id2).out());
+        assertThat(dj.get("changes").findValuesAsText("path")).containsExactly("added.txt");
+        assertThat(dj.at("/summary/added").asLong()).isEqualTo(1);
 
         var r1 = CofferProcess.run("repo", "restore", "--repo", repo, id, tmp.resolve("r1").toString());
         assertThat(r1.code()).as(r1.toString()).isZero();

@@ -17,6 +17,7 @@ import io.coffer.repo.RepoConfig;
 import io.coffer.repo.RepoLock;
 import io.coffer.repo.Repository;
 import io.coffer.repo.Secret;
+import io.coffer.repo.TreeDiff;
 import io.coffer.repo.TreeWalker;
 import io.coffer.restore.RestoreOptions;
 import io.coffer.restore.RestoreResult;
@@ -48,7 +49,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "repo", description = "Work on a repository directly (no server needed).")
 final class RepoCommand {
     /** The subcommands, in help order; {@link Cli} adds only the one a run names (see there). */
-    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Init.class, Backup.class, Restore.class, Ls.class, Check.class, Forget.class, Prune.class, Stats.class, RepoKeyCommand.class);
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Init.class, Backup.class, Restore.class, Ls.class, Diff.class, Check.class, Forget.class, Prune.class, Stats.class, RepoKeyCommand.class);
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
 
@@ -320,6 +321,7 @@ final class RepoCommand {
                         row.put("gid", n.gid());
                         row.put("mtime", n.mtime() == null ? null : Instant.ofEpochSecond(0, n.mtime()).toString());
                         row.put("target", n.target() == null ? null : FileNames.display(n.target()));
+                        if (n.xattrs() != null) row.put("xattrs", n.xattrs().keySet());
                         rows.add(row);
                     } else {
                         System.out.printf(Locale.ROOT, "%-8s %s %6s:%-6s %12s  %s  %s%s%n", n.type(), n.mode() == null ? "----" : String.format("%04o", n.mode()),
@@ -570,6 +572,58 @@ final class RepoCommand {
             return String.format(Locale.ROOT, "pruned: %d packs deleted, %d repacked into %d, %d leftover packs removed; %s freed (%s -> %s)",
                     res.packsDeleted(), res.packsRepacked(), res.packsWritten(), res.garbagePacksDeleted(),
                     Sizes.human(res.bytesFreed()), Sizes.human(res.bytesBefore()), Sizes.human(res.bytesAfter()));
+        }
+    }
+
+    @Command(name = "diff", description = "What changed between two backups: + added, - removed, M content, T type, U metadata (with --metadata).")
+    static final class Diff implements Callable<Integer> {
+        @Mixin RepoOptions r;
+
+        @Parameters(index = "0", paramLabel = "ID1", description = "The earlier backup (an id, a prefix, or latest).")
+        String first;
+
+        @Parameters(index = "1", paramLabel = "ID2", description = "The later backup.")
+        String second;
+
+        @Option(names = "--metadata", description = "List entries whose metadata alone changed (mode, owner, mtime, extended attributes).")
+        boolean metadata;
+
+        @Override
+        public Integer call() throws IOException {
+            try (Repository repo = r.open()) {
+                String a = repo.resolveBackup(first), b = repo.resolveBackup(second);
+                List<Map<String, Object>> changes = new ArrayList<>();
+                TreeDiff.Summary sum = TreeDiff.compare(repo, a, b, c -> {
+                    if (c.kind() == TreeDiff.Kind.METADATA && !metadata) return;
+                    Node n = c.after() != null ? c.after() : c.before();
+                    String path = c.path() + (n.isDir() && c.kind() != TreeDiff.Kind.TYPE ? "/" : "");
+                    if (r.json) {
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        row.put("change", c.kind().name().toLowerCase(Locale.ROOT));
+                        row.put("path", path);
+                        if (c.kind() == TreeDiff.Kind.TYPE) row.put("types", List.of(c.before().type(), c.after().type()));
+                        if (!c.what().isEmpty()) row.put("metadata", c.what());
+                        changes.add(row);
+                    } else {
+                        String detail = c.kind() == TreeDiff.Kind.TYPE ? "  (" + c.before().type() + " -> " + c.after().type() + ")"
+                                : c.kind() == TreeDiff.Kind.METADATA ? "  (" + String.join(", ", c.what()) + ")" : "";
+                        System.out.println(c.kind().letter + "    " + path + detail);
+                    }
+                });
+                if (r.json) {
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("from", a);
+                    out.put("to", b);
+                    out.put("changes", changes);
+                    out.put("summary", sum);
+                    Output.json(out);
+                } else {
+                    System.out.printf(Locale.ROOT, "%n%s -> %s: %d added (%s), %d removed (%s), %d modified, %d changed type, %d changed metadata only%n",
+                            a.substring(0, 12), b.substring(0, 12), sum.added(), Sizes.human(sum.bytesAdded()), sum.removed(),
+                            Sizes.human(sum.bytesRemoved()), sum.modified(), sum.typeChanged(), sum.metadata());
+                }
+                return ExitCodes.OK;
+            }
         }
     }
 
