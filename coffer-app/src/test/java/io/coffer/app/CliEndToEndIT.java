@@ -68,6 +68,13 @@ class CliEndToEndIT {
         var check = CofferProcess.run("repo", "check", "--repo", repo, "--read-data");
         assertThat(check.code()).as(check.toString()).isZero();
         assertThat(check.out()).contains("no errors");
+        var part = CofferProcess.run("repo", "check", "--repo", repo, "--read-data-subset", "1/2", "--json");
+        assertThat(part.code()).as(part.toString()).isZero();
+        JsonNode pj = JSON.readTree(part.out());
+        assertThat(pj.get("packsRead").asInt()).isLessThanOrEqualTo(pj.get("packs").asInt());
+        var badPart = CofferProcess.run("repo", "check", "--repo", repo, "--read-data-subset", "3/2");
+        assertThat(badPart.code()).isEqualTo(2);
+        assertThat(badPart.err()).contains("'3/2'").contains("n/t").doesNotContain("Exception");
         var stats = CofferProcess.run("repo", "stats", "--repo", repo, "--json");
         JsonNode sj = JSON.readTree(stats.out());
         assertThat(sj.get("backups").asInt()).isEqualTo(2);

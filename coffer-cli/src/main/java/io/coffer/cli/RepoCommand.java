@@ -343,13 +343,24 @@ final class RepoCommand {
         @Option(names = "--read-data", description = "Read every pack and verify every blob's checksum.")
         boolean readData;
 
+        @Option(names = "--read-data-subset", paramLabel = "n/t|x%",
+                description = "Read and verify only part of the packs: the n-th of t parts (1/7 to 7/7 on seven days read each once), or x% at random.")
+        String subset;
+
         @Override
         public Integer call() throws IOException {
+            if (readData && subset != null) throw new ApiException(ExitCodes.USAGE, "give --read-data or --read-data-subset, not both");
+            Checker.Subset read;
+            try {
+                read = subset != null ? Checker.Subset.parse(subset) : readData ? Checker.Subset.ALL : null;
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(ExitCodes.USAGE, "--" + e.getMessage());
+            }
             try (Repository repo = r.open()) {
                 Checker checker = new Checker(repo);
                 CheckResult res;
                 try (var line = new ProgressLine(r.quiet, () -> "check: " + checker.packsDone() + "/" + checker.packsTotal() + " packs read")) {
-                    res = checker.run(readData);
+                    res = checker.run(read);
                 }
                 if (r.json) {
                     Map<String, Object> out = new LinkedHashMap<>();
@@ -357,6 +368,7 @@ final class RepoCommand {
                     out.put("backups", res.backups());
                     out.put("trees", res.trees());
                     out.put("packs", res.packs());
+                    if (read != null) out.put("packsRead", res.packsRead());
                     out.put("blobsRead", res.blobsRead());
                     out.put("bytesRead", res.bytesRead());
                     out.put("findings", res.findings());
@@ -368,7 +380,8 @@ final class RepoCommand {
                     }
                     System.out.printf(Locale.ROOT, "%s: %d backups, %d trees, %d packs%s%n", res.ok() ? "no errors" : "ERRORS FOUND",
                             res.backups(), res.trees(), res.packs(),
-                            readData ? String.format(Locale.ROOT, ", %d blobs (%s) read and verified", res.blobsRead(), Sizes.human(res.bytesRead())) : "");
+                            read == null ? "" : String.format(Locale.ROOT, ", %d blobs (%s) read and verified%s", res.blobsRead(), Sizes.human(res.bytesRead()),
+                                    subset == null ? "" : " in " + res.packsRead() + " of the packs (subset " + subset + ")"));
                 }
                 return res.ok() ? ExitCodes.OK : ExitCodes.INCOMPLETE;
             }

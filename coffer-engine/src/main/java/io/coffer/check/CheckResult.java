@@ -3,7 +3,7 @@ package io.coffer.check;
 import java.util.List;
 
 /** The outcome of a check: counts of what was examined and every finding. */
-public record CheckResult(int backups, int trees, int packs, long blobsRead, long bytesRead, List<Finding> findings) {
+public record CheckResult(int backups, int trees, int packs, int packsRead, long blobsRead, long bytesRead, List<Finding> findings) {
     public CheckResult {
         findings = List.copyOf(findings);
     }

@@ -56,7 +56,45 @@ public final class Checker {
         return packsTotal;
     }
 
+    /**
+     * Which packs a check reads and verifies: all, the {@code part}-th of {@code parts} fixed parts
+     * (by pack id, so that each pack is in exactly one and running 1/t to t/t reads each once), or
+     * a random {@code fraction} of them.
+     */
+    public record Subset(int part, int parts, double fraction) {
+        public static final Subset ALL = new Subset(1, 1, 1.0);
+
+        /** {@code n/t} or {@code x%}; anything else is an IllegalArgumentException that says what to give. */
+        public static Subset parse(String spec) {
+            String s = spec.strip();
+            try {
+                if (s.endsWith("%")) {
+                    double pct = Double.parseDouble(s.substring(0, s.length() - 1));
+                    if (pct > 0 && pct <= 100) return new Subset(1, 1, pct / 100);
+                } else if (s.indexOf('/') > 0) {
+                    int n = Integer.parseInt(s.substring(0, s.indexOf('/')));
+                    int t = Integer.parseInt(s.substring(s.indexOf('/') + 1));
+                    if (t >= 1 && n >= 1 && n <= t) return new Subset(n, t, 1.0);
+                }
+            } catch (NumberFormatException e) {
+                // said below
+            }
+            throw new IllegalArgumentException("read-data subset '" + spec + "': give n/t (the n-th of t parts of the packs, e.g. 1/7;"
+                    + " running 1/7 to 7/7 reads each pack once) or a percentage of them chosen at random (e.g. 5%)");
+        }
+
+        boolean selects(String packId) {
+            if (fraction < 1.0) return java.util.concurrent.ThreadLocalRandom.current().nextDouble() < fraction;
+            return parts == 1 || Long.parseLong(packId.substring(0, 12), 16) % parts == part - 1;
+        }
+    }
+
     public CheckResult run(boolean readData) throws IOException {
+        return run(readData ? Subset.ALL : null);
+    }
+
+    /** Checks the structure and, unless {@code readData} is null, reads and verifies those packs. */
+    public CheckResult run(Subset readData) throws IOException {
         // what the store holds, not the local metadata cache
         repo.bypassCache();
         repo.reloadIndex();
@@ -64,7 +102,7 @@ public final class Checker {
             findings.add(new Finding(Finding.Severity.ERROR, e.getKey(), e.getValue(), List.of()));
         }
         checkPacksExist();
-        if (readData) readAllPacks();
+        if (readData != null) readPacks(readData);
         List<String> ids = repo.manifestIds();
         Map<String, Manifest> manifests = new HashMap<>();
         for (String id : ids) {
@@ -75,7 +113,7 @@ public final class Checker {
             }
         }
         int trees = walkBackups(manifests);
-        return new CheckResult(manifests.size(), trees, repo.index().packs().size(), blobsRead.get(), bytesRead.get(), findings);
+        return new CheckResult(manifests.size(), trees, repo.index().packs().size(), (int) packsDone.get(), blobsRead.get(), bytesRead.get(), findings);
     }
 
     private void checkPacksExist() throws IOException {
@@ -101,8 +139,9 @@ public final class Checker {
         }
     }
 
-    private void readAllPacks() {
-        List<PackInfo> packs = new ArrayList<>(repo.index().packs());
+    private void readPacks(Subset subset) {
+        List<PackInfo> packs = new ArrayList<>();
+        for (PackInfo p : repo.index().packs()) if (subset.selects(p.id())) packs.add(p);
         packsTotal = packs.size();
         packs.parallelStream().forEach(p -> {
             try {
