@@ -7,7 +7,7 @@ import java.nio.file.Path;
 /**
  * File names as the kernel keeps them: bytes, which need not be UTF-8. The JDK decodes a name
  * that is not valid UTF-8 with U+FFFD in place of the bytes it cannot decode, and such a string
- * names no file (two names may even decode alike); a backup held them as lost.
+ * names no file (two names may even decode alike), so that backups used to skip those files.
  *
  * <p>Coffer holds every name as a string that maps one to one to its bytes ("surrogateescape", as
  * Python's PEP 383 does): a valid UTF-8 name is its ordinary string, and in one that is not, each
