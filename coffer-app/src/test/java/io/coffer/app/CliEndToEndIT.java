@@ -50,6 +50,12 @@ class CliEndToEndIT {
         assertThat(JSON.readTree(ls.out()).findValuesAsText("id")).containsExactlyInAnyOrder(id, id2);
         var lsFiles = CofferProcess.run("repo", "ls", "--repo", repo, id2.substring(0, 8));
         assertThat(lsFiles.out()).contains("a/b/c/small.cfg").contains("link-rel -> a/text.log").contains("added.txt");
+        var dump = CofferProcess.run("repo", "dump", "--repo", repo, id2, "a/text.log");
+        assertThat(dump.code()).as(dump.err()).isZero();
+        assertThat(dump.out()).isEqualTo(Files.readString(src.resolve("a/text.log")));
+        var dumpDir = CofferProcess.run("repo", "dump", "--repo", repo, id2, "a");
+        assertThat(dumpDir.code()).isNotZero();
+        assertThat(dumpDir.err()).contains("a is a directory").doesNotContain("Exception");
         var diff = CofferProcess.run("repo", "diff", "--repo", repo, id.substring(0, 8), "latest");
         assertThat(diff.code()).as(diff.toString()).isZero();
         assertThat(diff.out()).contains("+    added.txt\n").contains("1 added (9.8 KiB)");

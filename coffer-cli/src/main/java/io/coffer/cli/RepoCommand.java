@@ -19,6 +19,7 @@ import io.coffer.repo.Repository;
 import io.coffer.repo.Secret;
 import io.coffer.repo.TreeDiff;
 import io.coffer.repo.TreeWalker;
+import io.coffer.restore.FileDump;
 import io.coffer.restore.RestoreOptions;
 import io.coffer.restore.RestoreResult;
 import io.coffer.restore.RestoreRunner;
@@ -49,7 +50,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "repo", description = "Work on a repository directly (no server needed).")
 final class RepoCommand {
     /** The subcommands, in help order; {@link Cli} adds only the one a run names (see there). */
-    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Init.class, Backup.class, Restore.class, Ls.class, Diff.class, Check.class, Forget.class, Prune.class, Stats.class, RepoKeyCommand.class);
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Init.class, Backup.class, Restore.class, Dump.class, Ls.class, Diff.class, Check.class, Forget.class, Prune.class, Stats.class, RepoKeyCommand.class);
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
 
@@ -585,6 +586,28 @@ final class RepoCommand {
             return String.format(Locale.ROOT, "pruned: %d packs deleted, %d repacked into %d, %d leftover packs removed; %s freed (%s -> %s)",
                     res.packsDeleted(), res.packsRepacked(), res.packsWritten(), res.garbagePacksDeleted(),
                     Sizes.human(res.bytesFreed()), Sizes.human(res.bytesBefore()), Sizes.human(res.bytesAfter()));
+        }
+    }
+
+    @Command(name = "dump", description = "Write one file of a backup to standard output, each block verified as it is read.")
+    static final class Dump implements Callable<Integer> {
+        @Mixin RepoOptions r;
+
+        @Parameters(index = "0", paramLabel = "ID", description = "Backup id, unique prefix, or 'latest'.")
+        String id;
+
+        @Parameters(index = "1", arity = "0..1", paramLabel = "PATH", description = "The file, as repo ls shows it (none for a backup of one file or image).")
+        String path;
+
+        @Override
+        public Integer call() throws IOException {
+            try (Repository repo = r.open()) {
+                Manifest m = repo.loadManifest(repo.resolveBackup(id));
+                Node file = FileDump.find(repo, m, path);
+                java.io.OutputStream out = new java.io.BufferedOutputStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 20);
+                FileDump.write(repo, file, out);
+                return ExitCodes.OK;
+            }
         }
     }
 

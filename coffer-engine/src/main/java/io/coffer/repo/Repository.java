@@ -331,20 +331,57 @@ public final class Repository implements Closeable {
                 }
             }
         }
-        byte[] stored = store.get(key, loc.offset(), loc.storedLength());
-        if (stored.length != loc.storedLength()) throw new CorruptObjectException(key, "truncated at offset " + (loc.offset() + stored.length));
         if (loc.grouped()) {
             String where = key + " at offset " + loc.offset();
-            byte[] group = new byte[loc.groupLength()];
-            decodeGroup(where, stored, 0, stored.length, group, loc.groupLength());
+            byte[] group = readGroup(loc);
             verifyBlob(where, id, group, loc.groupOffset(), loc.rawLength());
             return new Decoded(Arrays.copyOfRange(group, loc.groupOffset(), loc.groupOffset() + loc.rawLength()), null, null, List.of());
         }
+        byte[] stored = stored(loc);
         try {
             return decode(key + " at offset " + loc.offset(), id, stored, 0, stored.length, loc.rawLength(), depth);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+    }
+
+    private byte[] stored(MasterIndex.Location loc) throws IOException {
+        String key = loc.pack().key();
+        byte[] stored = store.get(key, loc.offset(), loc.storedLength());
+        if (stored.length != loc.storedLength()) throw new CorruptObjectException(key, "truncated at offset " + (loc.offset() + stored.length));
+        return stored;
+    }
+
+    /** The whole group of small blocks that a grouped location is part of, decoded (each block is verified by its reader). */
+    private byte[] readGroup(MasterIndex.Location loc) throws IOException {
+        byte[] stored = stored(loc);
+        byte[] group = new byte[loc.groupLength()];
+        decodeGroup(loc.pack().key() + " at offset " + loc.offset(), stored, 0, stored.length, group, loc.groupLength());
+        return group;
+    }
+
+    /**
+     * The group of small blocks that {@link #readBlob(BlobId, LastGroup)} decoded last, so that a
+     * file's blocks read in order decode each of their groups once.
+     */
+    public static final class LastGroup {
+        private String key;
+        private long offset;
+        private byte[] group;
+    }
+
+    /** Like {@link #readBlob(BlobId)}, decoding a group of small blocks once for all its blocks read one after another. */
+    public byte[] readBlob(BlobId id, LastGroup last) throws IOException {
+        MasterIndex.Location loc = index.find(id);
+        if (loc == null || !loc.grouped()) return readBlob(id);
+        String key = loc.pack().key();
+        if (last.group == null || !key.equals(last.key) || last.offset != loc.offset()) {
+            last.group = readGroup(loc); // if that fails, what it held still matches its key and offset
+            last.key = key;
+            last.offset = loc.offset();
+        }
+        verifyBlob(key + " at offset " + loc.offset(), id, last.group, loc.groupOffset(), loc.rawLength());
+        return Arrays.copyOfRange(last.group, loc.groupOffset(), loc.groupOffset() + loc.rawLength());
     }
 
     /** A pack read whole from the store, or null when it does not match its name (its blobs are then read one by one). */

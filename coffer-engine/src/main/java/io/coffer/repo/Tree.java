@@ -1,5 +1,6 @@
 package io.coffer.repo;
 
+import io.coffer.sys.FileNames;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -23,6 +24,13 @@ public record Tree(int v, List<Node> nodes) {
         } catch (IllegalArgumentException e) {
             return false;
         }
+    }
+
+    /** The node {@code name}, or the one whose name {@code ls} shows so (its bytes that are not UTF-8 as \xHH); null when none. */
+    public Node child(String name) {
+        for (Node n : nodes) if (n.name().equals(name)) return n;
+        for (Node n : nodes) if (FileNames.display(n.name()).equals(name)) return n;
+        return null;
     }
 
     /** Validates a decoded tree: version, safe and unique names, consistent node kinds. */

@@ -216,7 +216,7 @@ public final class RestoreRunner {
         Path rel = Path.of("");
         for (int i = 0; i < parts.length; i++) {
             String part = parts[i];
-            Node found = child(cur, part);
+            Node found = cur.child(part);
             if (found == null) {
                 throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "path " + opts.path() + " is not in backup (no '" + part + "')");
             }
@@ -230,13 +230,6 @@ public final class RestoreRunner {
                 cur = repo.readTree(found.subtree());
             }
         }
-    }
-
-    /** The node {@code name} of a tree, or the one that 'ls' shows so (a name that is not UTF-8, its odd bytes as \xHH). */
-    private static Node child(Tree tree, String name) {
-        for (Node n : tree.nodes()) if (n.name().equals(name)) return n;
-        for (Node n : tree.nodes()) if (FileNames.display(n.name()).equals(name)) return n;
-        return null;
     }
 
     private void planTree(Path dir, Tree tree, Path rel, int depth) throws IOException {

@@ -1,0 +1,73 @@
+package io.coffer.restore;
+
+import io.coffer.repo.BlobId;
+import io.coffer.repo.Manifest;
+import io.coffer.repo.Node;
+import io.coffer.repo.Repository;
+import io.coffer.repo.RepositoryException;
+import io.coffer.repo.Tree;
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * One file of a backup written to a stream (standard output, for {@code repo dump}), each blob
+ * verified as it is read, holes as zeros. Output already written stays written when a later blob
+ * turns out damaged: the exception that follows names it, and the exit code says so.
+ */
+public final class FileDump {
+    private static final byte[] ZEROS = new byte[64 * 1024];
+
+    private FileDump() {}
+
+    /**
+     * The file node at {@code path} ('/'-separated, names as {@code ls} shows them); for a backup of
+     * one file, a null or empty path means that file. A directory or anything but a file is refused
+     * with a message that says what to do instead.
+     */
+    public static Node find(Repository repo, Manifest m, String path) throws IOException {
+        Tree tree = repo.readTree(m.tree());
+        String p = path == null ? "" : path.replaceAll("^/+|/+$", "");
+        if (p.isEmpty()) {
+            if (Manifest.FILE.equals(m.kind()) && tree.nodes().size() == 1) return tree.nodes().get(0);
+            throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, "name the file to write: this backup is of a directory (see repo ls)");
+        }
+        String[] parts = p.split("/+");
+        Node n = null;
+        for (int i = 0; i < parts.length; i++) {
+            n = tree.child(parts[i]);
+            if (n == null) throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "path " + path + " is not in the backup (no '" + parts[i] + "')");
+            if (i < parts.length - 1) {
+                if (!n.isDir()) throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "path " + path + ": '" + parts[i] + "' is not a directory");
+                tree = repo.readTree(n.subtree());
+            }
+        }
+        if (n.isDir()) {
+            throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT,
+                    path + " is a directory: restore it with repo restore --path " + path + " ID TARGET");
+        }
+        if (!n.isFile()) throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, path + " is a " + n.type() + ", not a file");
+        return n;
+    }
+
+    /** Writes the file's bytes to {@code out}; returns how many. */
+    public static long write(Repository repo, Node file, OutputStream out) throws IOException {
+        Repository.LastGroup last = new Repository.LastGroup();
+        long n = 0;
+        for (String ref : file.content()) {
+            if (Node.isZero(ref)) {
+                for (long left = Node.zeroLength(ref); left > 0; ) {
+                    int k = (int) Math.min(left, ZEROS.length);
+                    out.write(ZEROS, 0, k);
+                    left -= k;
+                    n += k;
+                }
+            } else {
+                byte[] b = repo.readBlob(BlobId.parse(ref), last);
+                out.write(b);
+                n += b.length;
+            }
+        }
+        out.flush();
+        return n;
+    }
+}
