@@ -66,6 +66,11 @@ class CliEndToEndIT {
         var r1 = CofferProcess.run("repo", "restore", "--repo", repo, id, tmp.resolve("r1").toString());
         assertThat(r1.code()).as(r1.toString()).isZero();
         assertThat(TreeDigest.diff(before, TreeDigest.of(tmp.resolve("r1")))).isEmpty();
+        Files.writeString(tmp.resolve("r1/not-in-the-backup"), "stale");
+        var again = CofferProcess.run("repo", "restore", "--repo", repo, "--delete", id, tmp.resolve("r1").toString());
+        assertThat(again.code()).as(again.toString()).isZero();
+        assertThat(again.err()).contains("deleted 1 entries that are not in the backup");
+        assertThat(TreeDigest.diff(before, TreeDigest.of(tmp.resolve("r1")))).isEmpty();
         var r2 = CofferProcess.run("repo", "restore", "--repo", repo, id2.substring(0, 10), tmp.resolve("r2").toString());
         assertThat(r2.code()).as(r2.toString()).isZero();
         assertThat(TreeDigest.diff(after, TreeDigest.of(tmp.resolve("r2")))).isEmpty();

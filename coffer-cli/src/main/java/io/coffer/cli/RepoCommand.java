@@ -227,12 +227,15 @@ final class RepoCommand {
         @Option(names = "--threads", description = "Parallel readers/writers (default: cores + 1 for a local repository, 2 x cores and at least 4 for a remote one).")
         Integer threads;
 
+        @Option(names = "--delete", description = "After a restore without errors, delete what TARGET (or the --path restored in it) holds that the backup does not.")
+        boolean delete;
+
         @Override
         public Integer call() throws IOException {
             try (Repository repo = r.open()) {
                 String full = repo.resolveBackup(id);
-                RestoreOptions o = RestoreOptions.defaults().withPath(path).withExternalSymlinks(externalSymlinks);
-                if (threads != null) o = new RestoreOptions(o.path(), o.allowExternalSymlinks(), threads);
+                RestoreOptions o = RestoreOptions.defaults().withPath(path).withExternalSymlinks(externalSymlinks).withDelete(delete);
+                if (threads != null) o = o.withThreads(threads);
                 RestoreRunner runner = new RestoreRunner(repo, o);
                 long t0 = System.nanoTime();
                 RestoreResult res;
@@ -251,12 +254,14 @@ final class RepoCommand {
                     out.put("dirs", res.dirs());
                     out.put("others", res.others());
                     out.put("bytes", res.bytes());
+                    if (delete) out.put("deleted", res.deleted());
                     out.put("errors", res.errors());
                     out.put("warnings", res.warnings());
                     Output.json(out);
                 } else if (!r.quiet) {
                     System.err.printf(Locale.ROOT, "restored %s to %s: %d files, %d dirs, %d links/special, %s in %.1fs%n",
                             full.substring(0, 12), target, res.files(), res.dirs(), res.others(), Sizes.human(res.bytes()), secs);
+                    if (delete) System.err.println("deleted " + res.deleted() + " entries that are not in the backup");
                 }
                 if (!res.ok()) {
                     System.err.println("restore incomplete: " + res.errors().size() + " item(s) could not be restored (see errors above)");

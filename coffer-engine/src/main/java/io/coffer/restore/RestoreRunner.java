@@ -93,6 +93,8 @@ public final class RestoreRunner {
      */
     private final ThreadLocal<Buffers> buffers;
     private Path root;
+    /** Where --delete removes what the backup does not hold: the target, or the directory restored with --path. */
+    private Path deleteRoot;
     private boolean device;
     /** The node of a file backup (kept whole: a device target needs its zero runs). */
     private Node singleNode;
@@ -185,7 +187,12 @@ public final class RestoreRunner {
         Trace.mark("planned: %d files, %d dirs, %d packs", files.size(), dirs.size(), byPack.size());
         execute();
         Trace.mark("restored");
-        return new RestoreResult(files.size() - errors.size(), dirs.size(), links.size(), bytes.get(), errors, warnings);
+        long deleted = 0;
+        if (opts.delete() && deleteRoot != null) {
+            if (errors.isEmpty()) deleted = deleteExtras(deleteRoot);
+            else warnings.add("nothing deleted (--delete): the restore had errors");
+        }
+        return new RestoreResult(files.size() - errors.size(), dirs.size(), links.size(), bytes.get(), deleted, errors, warnings);
     }
 
     private void planFile(Tree top, Path target) throws IOException {
@@ -206,6 +213,7 @@ public final class RestoreRunner {
             throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, "restore target " + root + " exists and is not a directory");
         }
         if (opts.path() == null || opts.path().isBlank() || opts.path().equals("/") || opts.path().equals(".")) {
+            deleteRoot = root;
             if (m.root() != null) dirs.add(new DirJob(root, m.root(), 0));
             planTree(root, top, Path.of(""), 1);
             return;
@@ -223,12 +231,96 @@ public final class RestoreRunner {
             out = FileNames.resolve(out, found.name());
             rel = rel.resolve(FileNames.logical(found.name()));
             if (i == parts.length - 1) {
+                if (found.isDir()) deleteRoot = out;
                 planNode(out, found, rel);
             } else {
                 if (!found.isDir()) throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "path " + opts.path() + ": '" + part + "' is not a directory");
                 dirs.add(new DirJob(out, found, i + 1));
                 cur = repo.readTree(found.subtree());
             }
+        }
+    }
+
+    /**
+     * Deletes every entry below {@code top} that this restore did not write (the plan's paths),
+     * a directory with all it holds; symlinks are deleted, not followed. Returns how many entries
+     * were deleted; one that cannot be is a warning.
+     */
+    private long deleteExtras(Path top) throws IOException {
+        if (Files.isSymbolicLink(top) || !Files.isDirectory(top, LinkOption.NOFOLLOW_LINKS)) return 0;
+        java.util.Set<Path> planned = new java.util.HashSet<>();
+        for (DirJob d : dirs) planned.add(d.path());
+        for (FileJob f : files) planned.add(f.path);
+        for (Entry e : links) planned.add(e.path());
+        long[] n = {0};
+        java.util.Set<Path> touched = new java.util.HashSet<>(); // directories whose mtime the deletions changed
+        Files.walkFileTree(top, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult preVisitDirectory(Path d, java.nio.file.attribute.BasicFileAttributes a) throws IOException {
+                if (d.equals(top) || planned.contains(d)) return java.nio.file.FileVisitResult.CONTINUE;
+                n[0] += deleteTree(d);
+                touched.add(d.getParent());
+                return java.nio.file.FileVisitResult.SKIP_SUBTREE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) {
+                if (!planned.contains(f) && delete(f) == 1) {
+                    n[0]++;
+                    touched.add(f.getParent());
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) {
+                warnings.add("--delete: cannot look at " + f + ": " + e.getMessage());
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        for (DirJob d : dirs) { // their times as the backup has them again
+            if (!touched.contains(d.path())) continue;
+            try {
+                Metadata.apply(d.path(), d.node(), false);
+            } catch (IOException e) {
+                warnings.add("cannot set metadata of " + d.path() + ": " + e.getMessage());
+            }
+        }
+        return n[0];
+    }
+
+    /** Deletes a directory that the backup does not hold, and everything in it; returns how many entries went. */
+    private long deleteTree(Path dir) throws IOException {
+        long[] n = {0};
+        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) {
+                n[0] += delete(f);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) {
+                n[0] += delete(d);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) {
+                warnings.add("--delete: cannot look at " + f + ": " + e.getMessage());
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        return n[0];
+    }
+
+    private int delete(Path p) {
+        try {
+            Files.delete(p);
+            return 1;
+        } catch (IOException e) {
+            warnings.add("--delete: cannot delete " + p + ": " + e.getMessage());
+            return 0;
         }
     }
 
