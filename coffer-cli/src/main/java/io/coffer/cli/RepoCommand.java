@@ -350,7 +350,7 @@ final class RepoCommand {
         boolean readData;
 
         @Option(names = "--read-data-subset", paramLabel = "n/t|x%",
-                description = "Read and verify only part of the packs: the n-th of t parts (1/7 to 7/7 on seven days read each once), or x% at random.")
+                description = "Read and verify only part of the packs: the n-th of t parts (1/7 to 7/7 on seven days read each once), or x%% at random.")
         String subset;
 
         @Override

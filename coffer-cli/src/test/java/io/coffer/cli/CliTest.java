@@ -64,6 +64,20 @@ class CliTest {
         assertThat(top.out).contains("  repo ").contains("  volume ").contains("  backup ");
     }
 
+    @Test
+    void everySubcommandsHelpFormatsCleanly() {
+        // picocli formats descriptions with String.format: a lone '%' garbles the help and warns
+        for (var e : Cli.SUBCOMMANDS.entrySet()) {
+            String group = e.getKey().getAnnotation(Command.class).name();
+            for (Class<?> sub : e.getValue()) {
+                String name = sub.getAnnotation(Command.class).name();
+                Run help = run(group, name, "--help");
+                assertThat(help.code).as(group + " " + name).isZero();
+                assertThat(help.out + help.err).as(group + " " + name).contains("Usage: coffer " + group + " " + name).doesNotContain("picocli WARN");
+            }
+        }
+    }
+
     private record Run(int code, String out, String err) {}
 
     private static Run run(String... args) {
