@@ -50,6 +50,12 @@ class CliEndToEndIT {
         assertThat(JSON.readTree(ls.out()).findValuesAsText("id")).containsExactlyInAnyOrder(id, id2);
         var lsFiles = CofferProcess.run("repo", "ls", "--repo", repo, id2.substring(0, 8));
         assertThat(lsFiles.out()).contains("a/b/c/small.cfg").contains("link-rel -> a/text.log").contains("added.txt");
+        var lsSub = CofferProcess.run("repo", "ls", "--repo", repo, id2, "a/b/");
+        assertThat(lsSub.code()).as(lsSub.toString()).isZero();
+        assertThat(lsSub.out()).contains("  a/b\n").contains("a/b/c/small.cfg").contains("a/b/up -> ../../one.txt").doesNotContain("text.log").doesNotContain("added.txt");
+        var lsMissing = CofferProcess.run("repo", "ls", "--repo", repo, id2, "a/nope");
+        assertThat(lsMissing.code()).isNotZero();
+        assertThat(lsMissing.err()).contains("no 'nope'");
         var dump = CofferProcess.run("repo", "dump", "--repo", repo, id2, "a/text.log");
         assertThat(dump.code()).as(dump.err()).isZero();
         assertThat(dump.out()).isEqualTo(Files.readString(src.resolve("a/text.log")));

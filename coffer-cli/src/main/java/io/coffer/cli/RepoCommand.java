@@ -276,8 +276,11 @@ final class RepoCommand {
     static final class Ls implements Callable<Integer> {
         @Mixin RepoOptions r;
 
-        @Parameters(arity = "0..1", paramLabel = "ID", description = "Backup whose files to list.")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "Backup whose files to list.")
         String id;
+
+        @Parameters(index = "1", arity = "0..1", paramLabel = "PATH", description = "List only this path of the backup and what is below it.")
+        String path;
 
         @Override
         public Integer call() throws IOException {
@@ -316,7 +319,7 @@ final class RepoCommand {
                 String full = repo.resolveBackup(id);
                 Manifest m = repo.loadManifest(full);
                 List<Map<String, Object>> rows = new ArrayList<>();
-                TreeWalker.walk(repo, m.tree(), "", null, (path, n) -> {
+                TreeWalker.Visitor print = (path, n) -> {
                     if (r.json) {
                         Map<String, Object> row = new LinkedHashMap<>();
                         row.put("path", path);
@@ -335,7 +338,16 @@ final class RepoCommand {
                                 n.mtime() == null ? "" : TIME.format(Instant.ofEpochSecond(0, n.mtime())), path,
                                 Node.SYMLINK.equals(n.type()) ? " -> " + FileNames.display(n.target()) : "");
                     }
-                }, null);
+                };
+                String sub = path == null ? "" : path.replaceAll("^/+|/+$", "");
+                if (sub.isEmpty()) {
+                    TreeWalker.walk(repo, m.tree(), "", null, print, null);
+                } else {
+                    Node n = TreeWalker.find(repo, m.tree(), sub);
+                    String shown = String.join("/", sub.split("/+"));
+                    print.visit(shown, n);
+                    if (n.isDir()) TreeWalker.walk(repo, n.subtree(), shown, null, print, null);
+                }
                 if (r.json) Output.json(rows);
                 return ExitCodes.OK;
             }

@@ -23,6 +23,26 @@ public final class TreeWalker {
     private TreeWalker() {}
 
     /**
+     * The node at {@code path} ('/'-separated, names as {@code ls} shows them, see {@link
+     * Tree#child}) below the tree {@code treeId}; a path that is not there is a NOT_FOUND error
+     * that names the missing part.
+     */
+    public static Node find(Repository repo, String treeId, String path) throws IOException {
+        String[] parts = path.replaceAll("^/+|/+$", "").split("/+");
+        Tree tree = repo.readTree(treeId);
+        Node n = null;
+        for (int i = 0; i < parts.length; i++) {
+            n = tree.child(parts[i]);
+            if (n == null) throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "path " + path + " is not in the backup (no '" + parts[i] + "')");
+            if (i < parts.length - 1) {
+                if (!n.isDir()) throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "path " + path + ": '" + parts[i] + "' is not a directory");
+                tree = repo.readTree(n.subtree());
+            }
+        }
+        return n;
+    }
+
+    /**
      * Walks the tree {@code treeId}. If {@code seen} is not null, trees already in it are skipped
      * (each distinct tree is visited once across many backups).
      */

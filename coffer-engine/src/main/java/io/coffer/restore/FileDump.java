@@ -6,6 +6,7 @@ import io.coffer.repo.Node;
 import io.coffer.repo.Repository;
 import io.coffer.repo.RepositoryException;
 import io.coffer.repo.Tree;
+import io.coffer.repo.TreeWalker;
 import java.io.IOException;
 import java.io.OutputStream;
 
@@ -25,22 +26,13 @@ public final class FileDump {
      * with a message that says what to do instead.
      */
     public static Node find(Repository repo, Manifest m, String path) throws IOException {
-        Tree tree = repo.readTree(m.tree());
         String p = path == null ? "" : path.replaceAll("^/+|/+$", "");
         if (p.isEmpty()) {
+            Tree tree = repo.readTree(m.tree());
             if (Manifest.FILE.equals(m.kind()) && tree.nodes().size() == 1) return tree.nodes().get(0);
             throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, "name the file to write: this backup is of a directory (see repo ls)");
         }
-        String[] parts = p.split("/+");
-        Node n = null;
-        for (int i = 0; i < parts.length; i++) {
-            n = tree.child(parts[i]);
-            if (n == null) throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "path " + path + " is not in the backup (no '" + parts[i] + "')");
-            if (i < parts.length - 1) {
-                if (!n.isDir()) throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "path " + path + ": '" + parts[i] + "' is not a directory");
-                tree = repo.readTree(n.subtree());
-            }
-        }
+        Node n = TreeWalker.find(repo, m.tree(), p);
         if (n.isDir()) {
             throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT,
                     path + " is a directory: restore it with repo restore --path " + path + " ID TARGET");
