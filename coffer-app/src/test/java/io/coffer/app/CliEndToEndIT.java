@@ -284,6 +284,15 @@ class CliEndToEndIT {
         assertThat(tmp.resolve("r/sub/cache")).doesNotExist();
         assertThat(tmp.resolve("r/big.iso")).doesNotExist();
 
+        var some = CofferProcess.run("repo", "restore", "--repo", repo, "-q", "--include", "sub/", "--exclude", "*.txt", "latest", tmp.resolve("some").toString());
+        assertThat(some.code()).as(some.toString()).isZero();
+        assertThat(tmp.resolve("some/sub")).isDirectory();
+        assertThat(tmp.resolve("some/sub/cache.txt")).doesNotExist();
+        assertThat(tmp.resolve("some/keep.txt")).doesNotExist();
+        var badInclude = CofferProcess.run("repo", "restore", "--repo", repo, "--include", "[oops", "latest", tmp.resolve("none").toString());
+        assertThat(badInclude.code()).isEqualTo(2);
+        assertThat(badInclude.err()).contains("include pattern '[oops'").doesNotContain("Exception");
+        assertThat(tmp.resolve("none")).doesNotExist();
         var badGlob = CofferProcess.run("repo", "backup", "--repo", repo, "--exclude", "[oops", src.toString());
         assertThat(badGlob.code()).as(badGlob.toString()).isEqualTo(2);
         assertThat(badGlob.err()).contains("'[oops'").doesNotContain("Exception");

@@ -230,12 +230,19 @@ final class RepoCommand {
         @Option(names = "--delete", description = "After a restore without errors, delete what TARGET (or the --path restored in it) holds that the backup does not.")
         boolean delete;
 
+        @Option(names = "--exclude", paramLabel = "PATTERN", description = "Do not restore entries that match (repeatable; the patterns of repo backup --exclude).")
+        List<String> excludes;
+
+        @Option(names = "--include", paramLabel = "PATTERN", description = "Restore only entries that match, with all they hold (repeatable).")
+        List<String> includes;
+
         @Override
         public Integer call() throws IOException {
+            // bad patterns are refused before the repository is opened
+            RestoreOptions o = RestoreOptions.defaults().withPath(path).withExternalSymlinks(externalSymlinks).withDelete(delete).withPatterns(excludes, includes);
+            if (threads != null) o = o.withThreads(threads);
             try (Repository repo = r.open()) {
                 String full = repo.resolveBackup(id);
-                RestoreOptions o = RestoreOptions.defaults().withPath(path).withExternalSymlinks(externalSymlinks).withDelete(delete);
-                if (threads != null) o = o.withThreads(threads);
                 RestoreRunner runner = new RestoreRunner(repo, o);
                 long t0 = System.nanoTime();
                 RestoreResult res;

@@ -1,5 +1,6 @@
 package io.coffer.backup;
 
+import io.coffer.repo.PathPatterns;
 import java.util.List;
 import java.util.Map;
 
@@ -10,7 +11,7 @@ import java.util.Map;
  * @param threads worker threads that read, chunk, hash and compress
  * @param extraDatabaseGlobs globs (relative to the source) of more files to cut in fixed blocks
  * @param image treat a single-file source as a raw image (fixed blocks); devices always are
- * @param excludes patterns of entries to leave out (see {@link Excludes})
+ * @param excludes patterns of entries to leave out (see {@link PathPatterns})
  * @param oneFileSystem stay on the source's file system: a directory on another one (a mount
  *     point) is kept, empty; any other entry on another one is left out
  */
@@ -21,7 +22,7 @@ public record BackupOptions(String parent, Map<String, String> tags, int threads
         extraDatabaseGlobs = extraDatabaseGlobs == null ? List.of() : List.copyOf(extraDatabaseGlobs);
         excludes = excludes == null ? List.of() : List.copyOf(excludes);
         if (threads < 1 || uploaders < 1) throw new IllegalArgumentException("threads and uploaders must be >= 1");
-        Excludes.of(excludes); // a bad pattern is refused here, before anything is read
+        PathPatterns.of("exclude", excludes); // a bad pattern is refused here, before anything is read
     }
 
     public static BackupOptions defaults() {

@@ -1,6 +1,7 @@
 package io.coffer.backup;
 
 import io.coffer.chunk.FastCdc;
+import io.coffer.repo.PathPatterns;
 import io.coffer.repo.Pools;
 import io.coffer.repo.BlobId;
 import io.coffer.repo.BlobType;
@@ -70,7 +71,7 @@ public final class BackupRunner {
     private final BackupOptions opts;
     private final FastCdc cdc;
     private final ChunkPolicy policy;
-    private final Excludes excludes;
+    private final PathPatterns excludes;
     /** The source's file system (st_dev) when the backup stays on it, else -1. */
     private long sourceDevice = -1;
     /** The parent records extended attributes: an unchanged node's are its parent's. */
@@ -111,7 +112,7 @@ public final class BackupRunner {
         var c = repo.config().cdc();
         this.cdc = new FastCdc(c.min(), c.avg(), c.max(), repo.gearSeed());
         this.policy = new ChunkPolicy(repo.config().fixed(), opts.extraDatabaseGlobs());
-        this.excludes = Excludes.of(opts.excludes());
+        this.excludes = PathPatterns.of("exclude", opts.excludes());
         int maxBlock = Math.max(c.max(), Math.max(repo.config().fixed().imageBlock(), repo.config().fixed().databaseBlock()));
         this.zeros = new byte[maxBlock];
         int bufSize = Math.max(2 * c.max(), FIXED_BUFFER);
@@ -289,7 +290,7 @@ public final class BackupRunner {
         }
         Path childRel = rel.resolve(FileNames.logical(name)); // for patterns: a name that is not UTF-8 is shown as \xHH
         boolean isDir = meta.type().equals(Node.DIR);
-        if (!excludes.isEmpty() && excludes.excludes(childRel, isDir)) {
+        if (!excludes.isEmpty() && excludes.matches(childRel, isDir)) {
             progress.excluded.incrementAndGet();
             return;
         }

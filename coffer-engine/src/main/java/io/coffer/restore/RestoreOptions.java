@@ -1,5 +1,8 @@
 package io.coffer.restore;
 
+import io.coffer.repo.PathPatterns;
+import java.util.List;
+
 /**
  * Options of one restore.
  *
@@ -10,19 +13,27 @@ package io.coffer.restore;
  *     repository, 2 x cores (at least 4) for a remote one, whose reads wait on the network
  * @param delete after a restore without errors, delete what the target (or the restored path in
  *     it) holds that the backup does not, so that it is as the backup was; symlinks are deleted,
- *     never followed
+ *     never followed; what excludes and includes leave out is not deleted
+ * @param excludes patterns ({@link PathPatterns}, relative to the backup's top) of entries not to
+ *     restore, a directory with all it holds
+ * @param includes when not empty, restore only the entries that match one, with all they hold,
+ *     and the directories on the way to them
  */
-public record RestoreOptions(String path, boolean allowExternalSymlinks, int threads, boolean delete) {
+public record RestoreOptions(String path, boolean allowExternalSymlinks, int threads, boolean delete, List<String> excludes, List<String> includes) {
     public RestoreOptions {
         if (threads < 0) throw new IllegalArgumentException("threads must be >= 0 (0: chosen by the store)");
+        excludes = excludes == null ? List.of() : List.copyOf(excludes);
+        includes = includes == null ? List.of() : List.copyOf(includes);
+        PathPatterns.of("exclude", excludes); // a bad pattern is refused before anything is read
+        PathPatterns.of("include", includes);
     }
 
     public static RestoreOptions defaults() {
-        return new RestoreOptions(null, false, 0, false);
+        return new RestoreOptions(null, false, 0, false, List.of(), List.of());
     }
 
     public RestoreOptions withPath(String p) {
-        return new RestoreOptions(p, allowExternalSymlinks, threads, delete);
+        return new RestoreOptions(p, allowExternalSymlinks, threads, delete, excludes, includes);
     }
 
     /** The worker count for a store: {@link #threads} if set, else chosen as described there. */
@@ -33,14 +44,18 @@ public record RestoreOptions(String path, boolean allowExternalSymlinks, int thr
     }
 
     public RestoreOptions withExternalSymlinks(boolean allow) {
-        return new RestoreOptions(path, allow, threads, delete);
+        return new RestoreOptions(path, allow, threads, delete, excludes, includes);
     }
 
     public RestoreOptions withThreads(int n) {
-        return new RestoreOptions(path, allowExternalSymlinks, n, delete);
+        return new RestoreOptions(path, allowExternalSymlinks, n, delete, excludes, includes);
     }
 
     public RestoreOptions withDelete(boolean d) {
-        return new RestoreOptions(path, allowExternalSymlinks, threads, d);
+        return new RestoreOptions(path, allowExternalSymlinks, threads, d, excludes, includes);
+    }
+
+    public RestoreOptions withPatterns(List<String> exclude, List<String> include) {
+        return new RestoreOptions(path, allowExternalSymlinks, threads, delete, exclude, include);
     }
 }

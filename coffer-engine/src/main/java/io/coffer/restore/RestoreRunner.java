@@ -4,6 +4,7 @@ import io.coffer.repo.BlobId;
 import io.coffer.repo.Manifest;
 import io.coffer.repo.MasterIndex;
 import io.coffer.repo.Node;
+import io.coffer.repo.PathPatterns;
 import io.coffer.repo.PackInfo;
 import io.coffer.repo.Repository;
 import io.coffer.repo.RepositoryException;
@@ -95,6 +96,12 @@ public final class RestoreRunner {
     private Path root;
     /** Where --delete removes what the backup does not hold: the target, or the directory restored with --path. */
     private Path deleteRoot;
+    /** {@link #deleteRoot} relative to the backup's top, as patterns see it. */
+    private Path deleteRel;
+    private final PathPatterns excludes;
+    private final PathPatterns includes;
+    /** Entries of the backup that excludes or includes leave out: --delete keeps what stands there. */
+    private final java.util.Set<Path> unselected = new java.util.HashSet<>();
     private boolean device;
     /** The node of a file backup (kept whole: a device target needs its zero runs). */
     private Node singleNode;
@@ -155,6 +162,8 @@ public final class RestoreRunner {
     public RestoreRunner(Repository repo, RestoreOptions opts) {
         this.repo = repo;
         this.opts = opts;
+        this.excludes = PathPatterns.of("exclude", opts.excludes());
+        this.includes = PathPatterns.of("include", opts.includes());
         boolean remote = repo.store().remote();
         this.threads = opts.threadsFor(remote);
         this.maxRange = (int) Math.max(1 << 20, Math.min(remote ? MAX_RANGE_REMOTE : MAX_RANGE_LOCAL, BUFFER_BUDGET * 4 / 5 / threads));
@@ -214,8 +223,9 @@ public final class RestoreRunner {
         }
         if (opts.path() == null || opts.path().isBlank() || opts.path().equals("/") || opts.path().equals(".")) {
             deleteRoot = root;
+            deleteRel = Path.of("");
             if (m.root() != null) dirs.add(new DirJob(root, m.root(), 0));
-            planTree(root, top, Path.of(""), 1);
+            planTree(root, top, Path.of(""), 1, includes.isEmpty());
             return;
         }
         String[] parts = opts.path().replaceAll("^/+|/+$", "").split("/+");
@@ -231,7 +241,10 @@ public final class RestoreRunner {
             out = FileNames.resolve(out, found.name());
             rel = rel.resolve(FileNames.logical(found.name()));
             if (i == parts.length - 1) {
-                if (found.isDir()) deleteRoot = out;
+                if (found.isDir()) {
+                    deleteRoot = out;
+                    deleteRel = rel;
+                }
                 planNode(out, found, rel);
             } else {
                 if (!found.isDir()) throw new RepositoryException(RepositoryException.Kind.NOT_FOUND, "path " + opts.path() + ": '" + part + "' is not a directory");
@@ -258,6 +271,8 @@ public final class RestoreRunner {
             @Override
             public java.nio.file.FileVisitResult preVisitDirectory(Path d, java.nio.file.attribute.BasicFileAttributes a) throws IOException {
                 if (d.equals(top) || planned.contains(d)) return java.nio.file.FileVisitResult.CONTINUE;
+                if (unselected.contains(d) || excludes.matches(relOf(top, d), true)) return java.nio.file.FileVisitResult.SKIP_SUBTREE;
+                if (!selected(relOf(top, d), true)) return java.nio.file.FileVisitResult.CONTINUE; // kept, but what it holds may be selected
                 n[0] += deleteTree(d);
                 touched.add(d.getParent());
                 return java.nio.file.FileVisitResult.SKIP_SUBTREE;
@@ -265,7 +280,8 @@ public final class RestoreRunner {
 
             @Override
             public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) {
-                if (!planned.contains(f) && delete(f) == 1) {
+                if (!planned.contains(f) && !unselected.contains(f) && !excludes.matches(relOf(top, f), false) && selected(relOf(top, f), false)
+                        && delete(f) == 1) {
                     n[0]++;
                     touched.add(f.getParent());
                 }
@@ -287,6 +303,20 @@ public final class RestoreRunner {
             }
         }
         return n[0];
+    }
+
+    /** An entry of the target below {@code top} as patterns see it: relative to the backup's top. */
+    private Path relOf(Path top, Path p) {
+        return deleteRel.resolve(FileNames.logical(top.relativize(p).toString()));
+    }
+
+    /** Whether --delete may take an entry the backup does not hold: without includes, any; with them, one at or below a match. */
+    private boolean selected(Path rel, boolean dir) {
+        if (includes.isEmpty()) return true;
+        for (Path p = rel; p != null && !p.toString().isEmpty(); p = p.getParent()) {
+            if (includes.matches(p, p == rel ? dir : true)) return true;
+        }
+        return false;
     }
 
     /** Deletes a directory that the backup does not hold, and everything in it; returns how many entries went. */
@@ -324,14 +354,33 @@ public final class RestoreRunner {
         }
     }
 
-    private void planTree(Path dir, Tree tree, Path rel, int depth) throws IOException {
+    /**
+     * Plans a tree's entries. {@code within}: everything here is to be restored (no include
+     * patterns, or a directory above matched one); else an entry is restored when it matches an
+     * include, and a directory when something below it is. What the patterns leave out is noted in
+     * {@link #unselected}, which --delete does not touch.
+     */
+    private void planTree(Path dir, Tree tree, Path rel, int depth, boolean within) throws IOException {
         for (Node n : tree.nodes()) {
+            Path p = FileNames.resolve(dir, n.name());
+            Path childRel = rel.resolve(FileNames.logical(n.name()));
+            if (!excludes.isEmpty() && excludes.matches(childRel, n.isDir())) {
+                unselected.add(p);
+                continue;
+            }
+            boolean hit = within || includes.matches(childRel, n.isDir());
             if (n.isDir()) {
-                Path p = FileNames.resolve(dir, n.name());
+                int at = dirs.size(), f0 = files.size(), l0 = links.size();
                 dirs.add(new DirJob(p, n, depth));
-                planTree(p, repo.readTree(n.subtree()), rel.resolve(FileNames.logical(n.name())), depth + 1);
+                planTree(p, repo.readTree(n.subtree()), childRel, depth + 1, hit);
+                if (!hit && dirs.size() == at + 1 && files.size() == f0 && links.size() == l0) { // nothing below it is wanted
+                    dirs.remove(at);
+                    unselected.add(p);
+                }
+            } else if (hit) {
+                planNode(p, n, childRel);
             } else {
-                planNode(FileNames.resolve(dir, n.name()), n, rel.resolve(FileNames.logical(n.name())));
+                unselected.add(p);
             }
         }
     }
@@ -340,7 +389,7 @@ public final class RestoreRunner {
         switch (n.type()) {
             case Node.DIR -> {
                 dirs.add(new DirJob(out, n, rel.getNameCount()));
-                planTree(out, repo.readTree(n.subtree()), rel, rel.getNameCount() + 1);
+                planTree(out, repo.readTree(n.subtree()), rel, rel.getNameCount() + 1, includes.isEmpty());
             }
             case Node.FILE -> planFileNode(out, n);
             case Node.SYMLINK -> {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.coffer.repo.InitOptions;
+import io.coffer.repo.PathPatterns;
 import io.coffer.repo.Repository;
 import io.coffer.repo.TreeWalker;
 import io.coffer.restore.RestoreOptions;
@@ -26,7 +27,7 @@ class ExcludesTest {
     Path tmp;
 
     static boolean excluded(List<String> patterns, String rel, boolean dir) {
-        return Excludes.of(patterns).excludes(Path.of(rel), dir);
+        return PathPatterns.of("exclude", patterns).matches(Path.of(rel), dir);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.coffer.backup;
+package io.coffer.repo;
 
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * The entries a backup leaves out, by glob patterns (the JDK's glob syntax: {@code *} within a
- * name, {@code **} across directories, {@code ?}, {@code [abc]}, {@code {a,b}}):
+ * Entries chosen by glob patterns: those a backup leaves out, and those a restore leaves out or
+ * takes (the JDK's glob syntax: {@code *} within a name, {@code **} across directories, {@code ?},
+ * {@code [abc]}, {@code {a,b}}):
  * <ul>
  *   <li>a pattern without {@code /} matches the name of an entry at any depth ({@code *.tmp},
  *       {@code node_modules});
@@ -17,21 +18,24 @@ import java.util.regex.PatternSyntaxException;
  *       its top ({@code cache/**}, {@code /pg_wal/*}; a leading {@code /} means the same);
  *   <li>a trailing {@code /} makes a pattern match directories only ({@code tmp/}).
  * </ul>
- * A directory that is left out is not read at all. The source itself is never left out.
+ * A directory that a backup leaves out is not read at all. The top itself is never matched.
  */
-final class Excludes {
-    static final Excludes NONE = new Excludes(List.of());
+public final class PathPatterns {
+    public static final PathPatterns NONE = new PathPatterns(List.of());
 
     private record Rule(PathMatcher matcher, boolean byName, boolean dirsOnly) {}
 
     private final List<Rule> rules;
 
-    private Excludes(List<Rule> rules) {
+    private PathPatterns(List<Rule> rules) {
         this.rules = rules;
     }
 
-    /** Compiles the patterns; a bad one raises {@link IllegalArgumentException} naming it. */
-    static Excludes of(List<String> patterns) {
+    /**
+     * Compiles the patterns; a bad one raises {@link IllegalArgumentException} naming it ({@code
+     * what}: "exclude" or "include", for the message).
+     */
+    public static PathPatterns of(String what, List<String> patterns) {
         if (patterns.isEmpty()) return NONE;
         var fs = FileSystems.getDefault();
         List<Rule> rules = new ArrayList<>();
@@ -42,23 +46,23 @@ final class Excludes {
             boolean anchored = g.startsWith("/");
             if (anchored) g = g.substring(1);
             if (g.isEmpty() || g.startsWith("/") || g.endsWith("/")) {
-                throw new IllegalArgumentException("exclude pattern '" + p + "' names no file (give e.g. '*.tmp', 'cache/', 'var/log/**')");
+                throw new IllegalArgumentException(what + " pattern '" + p + "' names no file (give e.g. '*.tmp', 'cache/', 'var/log/**')");
             }
             try {
                 rules.add(new Rule(fs.getPathMatcher("glob:" + g), !anchored && !g.contains("/"), dirsOnly));
             } catch (PatternSyntaxException e) {
-                throw new IllegalArgumentException("exclude pattern '" + p + "' is not a valid glob: " + e.getDescription());
+                throw new IllegalArgumentException(what + " pattern '" + p + "' is not a valid glob: " + e.getDescription());
             }
         }
-        return new Excludes(List.copyOf(rules));
+        return new PathPatterns(List.copyOf(rules));
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return rules.isEmpty();
     }
 
-    /** Whether the entry at {@code rel} (relative to the source; its last name is the entry's) is left out. */
-    boolean excludes(Path rel, boolean dir) {
+    /** Whether the entry at {@code rel} (relative to the top; its last name is the entry's) matches a pattern. */
+    public boolean matches(Path rel, boolean dir) {
         for (Rule r : rules) {
             if (r.dirsOnly() && !dir) continue;
             if (r.matcher().matches(r.byName() ? rel.getFileName() : rel)) return true;
