@@ -1,14 +1,14 @@
 package io.coffer.backup;
 
 import io.coffer.chunk.FastCdc;
-import io.coffer.repo.PathPatterns;
-import io.coffer.repo.Pools;
 import io.coffer.repo.BlobId;
 import io.coffer.repo.BlobType;
 import io.coffer.repo.BlockGroup;
 import io.coffer.repo.Manifest;
 import io.coffer.repo.Node;
 import io.coffer.repo.Packer;
+import io.coffer.repo.PathPatterns;
+import io.coffer.repo.Pools;
 import io.coffer.repo.RepoLock;
 import io.coffer.repo.Repository;
 import io.coffer.repo.RepositoryException;
