@@ -50,7 +50,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "repo", description = "Work on a repository directly (no server needed).")
 final class RepoCommand {
     /** The subcommands, in help order; {@link Cli} adds only the one a run names (see there). */
-    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Init.class, Backup.class, Restore.class, Dump.class, Ls.class, Diff.class, Check.class, Forget.class, Prune.class, Stats.class, RepoKeyCommand.class);
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Init.class, Backup.class, Restore.class, Dump.class, Ls.class, Diff.class, Check.class, Forget.class, Prune.class, Unlock.class, Stats.class, RepoKeyCommand.class);
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
 
@@ -681,6 +681,28 @@ final class RepoCommand {
                     System.out.printf(Locale.ROOT, "%n%s -> %s: %d added (%s), %d removed (%s), %d modified, %d changed type, %d changed metadata only%n",
                             a.substring(0, 12), b.substring(0, 12), sum.added(), Sizes.human(sum.bytesAdded()), sum.removed(),
                             Sizes.human(sum.bytesRemoved()), sum.modified(), sum.typeChanged(), sum.metadata());
+                }
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "unlock", description = "Remove stale locks (of processes gone from this host, or not refreshed for 30 minutes); --remove-all removes every lock.")
+    static final class Unlock implements Callable<Integer> {
+        @Mixin RepoOptions r;
+
+        @Option(names = "--remove-all", description = "Remove every lock, also those of running processes: only when none uses the repository on any host.")
+        boolean all;
+
+        @Override
+        public Integer call() throws IOException {
+            try (Repository repo = r.open()) {
+                List<String> removed = RepoLock.remove(repo, all);
+                if (r.json) {
+                    Output.json(Map.of("removed", removed));
+                } else {
+                    for (String l : removed) System.out.println("removed " + l);
+                    System.out.println(removed.size() + " lock(s) removed");
                 }
                 return ExitCodes.OK;
             }

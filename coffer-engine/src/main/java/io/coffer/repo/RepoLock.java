@@ -84,6 +84,37 @@ public final class RepoLock implements AutoCloseable {
         return new RepoLock(repo, me, key);
     }
 
+    /**
+     * Removes the locks that are stale (too old, or of a process gone from this host; an unreadable
+     * one too, which no one honours), or with {@code all} every lock, for when the processes that
+     * hold them are known to be gone from every host. Returns a line per lock removed.
+     */
+    public static java.util.List<String> remove(Repository repo, boolean all) throws IOException {
+        java.util.List<String> removed = new java.util.ArrayList<>();
+        for (var o : repo.store().list("locks/")) {
+            String what;
+            boolean stale;
+            try {
+                Info i = read(repo, o.key());
+                stale = isStale(i);
+                what = (i.exclusive() ? "exclusive " : "") + i.purpose() + " lock of pid " + i.pid() + " on " + i.host() + " since " + i.time();
+            } catch (ObjectNotFoundException gone) {
+                continue;
+            } catch (RepositoryException damaged) {
+                stale = true;
+                what = "unreadable lock";
+            }
+            if (!all && !stale) continue;
+            try {
+                repo.store().delete(o.key());
+                removed.add(o.key() + ": " + what);
+            } catch (ObjectNotFoundException gone) {
+                // its holder finished meanwhile
+            }
+        }
+        return removed;
+    }
+
     static boolean isStale(Info i) {
         Instant t;
         try {
@@ -95,7 +126,7 @@ public final class RepoLock implements AutoCloseable {
         return i.host().equals(hostname()) && ProcessHandle.of(i.pid()).isEmpty();
     }
 
-    private static String write(Repository repo, Info info) throws IOException {
+    static String write(Repository repo, Info info) throws IOException {
         byte[] obj = Envelope.seal(Envelope.Kind.LOCK, MetaCodec.writeLock(info), false, null);
         String key = "locks/" + Hex.of(Crypto.random(16));
         repo.store().put(key, ByteBuffer.wrap(obj));
