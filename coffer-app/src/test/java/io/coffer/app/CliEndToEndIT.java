@@ -92,6 +92,12 @@ class CliEndToEndIT {
         var badPart = CofferProcess.run("repo", "check", "--repo", repo, "--read-data-subset", "3/2");
         assertThat(badPart.code()).isEqualTo(2);
         assertThat(badPart.err()).contains("'3/2'").contains("n/t").doesNotContain("Exception");
+        JsonNode one = JSON.readTree(CofferProcess.run("repo", "stats", "--repo", repo, "--json", id2).out());
+        assertThat(one.get("files").asLong()).isEqualTo(11);
+        assertThat(one.get("exclusiveRawBytes").asLong()).isGreaterThanOrEqualTo(10_000); // added.txt is id2's alone
+        var badStats = CofferProcess.run("repo", "stats", "--repo", repo, id2, "ffffffff");
+        assertThat(badStats.code()).isNotZero();
+        assertThat(badStats.err()).contains("ffffffff").doesNotContain("Exception");
         var stats = CofferProcess.run("repo", "stats", "--repo", repo, "--json");
         JsonNode sj = JSON.readTree(stats.out());
         assertThat(sj.get("backups").asInt()).isEqualTo(2);

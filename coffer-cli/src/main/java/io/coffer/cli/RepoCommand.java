@@ -23,6 +23,7 @@ import io.coffer.restore.FileDump;
 import io.coffer.restore.RestoreOptions;
 import io.coffer.restore.RestoreResult;
 import io.coffer.restore.RestoreRunner;
+import io.coffer.stats.BackupStats;
 import io.coffer.stats.RepoStats;
 import io.coffer.sys.FileNames;
 import java.io.IOException;
@@ -709,13 +710,17 @@ final class RepoCommand {
         }
     }
 
-    @Command(name = "stats", description = "Repository usage: logical and stored size, deduplication and compression ratios.")
+    @Command(name = "stats", description = "Repository usage: logical and stored size, deduplication and compression ratios; of some backups: what they hold and what forgetting them would free.")
     static final class Stats implements Callable<Integer> {
         @Mixin RepoOptions r;
+
+        @Parameters(arity = "0..*", paramLabel = "ID", description = "Only these backups: what they hold, and what forgetting them would free.")
+        List<String> ids;
 
         @Override
         public Integer call() throws IOException {
             try (Repository repo = r.open()) {
+                if (ids != null && !ids.isEmpty()) return backups(repo);
                 RepoStats s = RepoStats.of(repo);
                 if (r.json) {
                     Map<String, Object> out = new LinkedHashMap<>();
@@ -746,6 +751,32 @@ final class RepoCommand {
                 }
                 return ExitCodes.OK;
             }
+        }
+
+        private int backups(Repository repo) throws IOException {
+            List<String> full = new ArrayList<>();
+            for (String id : ids) full.add(repo.resolveBackup(id)); // all resolved first: a bad id prints nothing
+            BackupStats s = BackupStats.of(repo, full);
+            if (r.json) {
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("backups", full);
+                out.put("files", s.files());
+                out.put("logicalBytes", s.logicalBytes());
+                out.put("blobs", s.blobs());
+                out.put("rawBytes", s.rawBytes());
+                out.put("storedBytes", s.storedBytes());
+                out.put("exclusiveBlobs", s.exclusiveBlobs());
+                out.put("exclusiveRawBytes", s.exclusiveRawBytes());
+                out.put("exclusiveStoredBytes", s.exclusiveStoredBytes());
+                Output.json(out);
+            } else {
+                System.out.printf(Locale.ROOT, "backups:            %d%n", s.backups());
+                System.out.printf(Locale.ROOT, "files:              %d (%s when restored)%n", s.files(), Sizes.human(s.logicalBytes()));
+                System.out.printf(Locale.ROOT, "data:               %s in %d blobs, %s stored%n", Sizes.human(s.rawBytes()), s.blobs(), Sizes.human(s.storedBytes()));
+                System.out.printf(Locale.ROOT, "only in these:      %s in %d blobs, %s stored: what forgetting them and pruning frees%n",
+                        Sizes.human(s.exclusiveRawBytes()), s.exclusiveBlobs(), Sizes.human(s.exclusiveStoredBytes()));
+            }
+            return ExitCodes.OK;
         }
     }
 
