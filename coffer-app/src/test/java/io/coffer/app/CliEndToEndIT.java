@@ -56,6 +56,11 @@ class CliEndToEndIT {
         var lsMissing = CofferProcess.run("repo", "ls", "--repo", repo, id2, "a/nope");
         assertThat(lsMissing.code()).isNotZero();
         assertThat(lsMissing.err()).contains("no 'nope'");
+        var find = CofferProcess.run("repo", "find", "--repo", repo, "small.cfg");
+        assertThat(find.code()).as(find.toString()).isZero();
+        assertThat(find.out()).contains("a/b/c/small.cfg").contains("2 match(es) in 2 backups");
+        JsonNode fj = JSON.readTree(CofferProcess.run("repo", "find", "--repo", repo, "--json", "--backup", id2, "added.*").out());
+        assertThat(fj.findValuesAsText("path")).containsExactly("added.txt");
         var dump = CofferProcess.run("repo", "dump", "--repo", repo, id2, "a/text.log");
         assertThat(dump.code()).as(dump.err()).isZero();
         assertThat(dump.out()).isEqualTo(Files.readString(src.resolve("a/text.log")));

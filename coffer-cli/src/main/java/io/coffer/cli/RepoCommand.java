@@ -13,11 +13,13 @@ import io.coffer.prune.Retention;
 import io.coffer.repo.InitOptions;
 import io.coffer.repo.Manifest;
 import io.coffer.repo.Node;
+import io.coffer.repo.PathPatterns;
 import io.coffer.repo.RepoConfig;
 import io.coffer.repo.RepoLock;
 import io.coffer.repo.Repository;
 import io.coffer.repo.Secret;
 import io.coffer.repo.TreeDiff;
+import io.coffer.repo.TreeFind;
 import io.coffer.repo.TreeWalker;
 import io.coffer.restore.FileDump;
 import io.coffer.restore.RestoreOptions;
@@ -51,7 +53,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "repo", description = "Work on a repository directly (no server needed).")
 final class RepoCommand {
     /** The subcommands, in help order; {@link Cli} adds only the one a run names (see there). */
-    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Init.class, Backup.class, Restore.class, Dump.class, Ls.class, Diff.class, Check.class, Forget.class, Prune.class, Unlock.class, Stats.class, RepoKeyCommand.class);
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Init.class, Backup.class, Restore.class, Dump.class, Ls.class, Find.class, Diff.class, Check.class, Forget.class, Prune.class, Unlock.class, Stats.class, RepoKeyCommand.class);
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
 
@@ -631,6 +633,73 @@ final class RepoCommand {
                 Node file = FileDump.find(repo, m, path);
                 java.io.OutputStream out = new java.io.BufferedOutputStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 20);
                 FileDump.write(repo, file, out);
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "find", description = "Find files by name or path pattern in every backup (or those named), newest first.")
+    static final class Find implements Callable<Integer> {
+        @Mixin RepoOptions r;
+
+        @Parameters(arity = "1..*", paramLabel = "PATTERN", description = "A glob as for backup --exclude: a name at any depth (pg_hba.conf, *.conf), or a path from the top (base/16384/*).")
+        List<String> patterns;
+
+        @Option(names = "--backup", paramLabel = "ID", description = "Search only this backup (repeatable).")
+        List<String> backups;
+
+        @Override
+        public Integer call() throws IOException {
+            PathPatterns p = PathPatterns.of("find", patterns); // a bad one is refused before the repository is opened
+            try (Repository repo = r.open()) {
+                List<String> ids = new ArrayList<>();
+                if (backups != null) for (String b : backups) ids.add(repo.resolveBackup(b));
+                else ids.addAll(repo.manifestIds());
+                List<Manifest> ms = new ArrayList<>();
+                Map<Manifest, String> idOf = new java.util.IdentityHashMap<>();
+                for (String id : ids) {
+                    Manifest m = repo.loadManifest(id);
+                    ms.add(m);
+                    idOf.put(m, id);
+                }
+                ms.sort(Comparator.comparing(Manifest::time).reversed());
+                TreeFind find = new TreeFind(repo, p);
+                List<Map<String, Object>> rows = new ArrayList<>();
+                long total = 0, withMatches = 0;
+                for (Manifest m : ms) {
+                    List<TreeFind.Match> found = find.in(m);
+                    if (found.isEmpty()) continue;
+                    total += found.size();
+                    withMatches++;
+                    String id = idOf.get(m);
+                    if (r.json) {
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        row.put("id", id);
+                        row.put("time", m.time());
+                        row.put("host", m.host());
+                        row.put("source", m.source());
+                        List<Map<String, Object>> matches = new ArrayList<>();
+                        for (TreeFind.Match x : found) {
+                            Map<String, Object> e = new LinkedHashMap<>();
+                            e.put("path", x.path());
+                            e.put("type", x.node().type());
+                            e.put("size", x.node().size());
+                            e.put("mtime", x.node().mtime() == null ? null : Instant.ofEpochSecond(0, x.node().mtime()).toString());
+                            matches.add(e);
+                        }
+                        row.put("matches", matches);
+                        rows.add(row);
+                    } else {
+                        System.out.printf(Locale.ROOT, "backup %s  %s  %s%n", id.substring(0, 12), TIME.format(Instant.parse(m.time())), m.source());
+                        for (TreeFind.Match x : found) {
+                            Node n = x.node();
+                            System.out.printf(Locale.ROOT, "  %-8s %12s  %s  %s%n", n.type(), n.size() == null ? "" : Long.toString(n.size()),
+                                    n.mtime() == null ? "" : TIME.format(Instant.ofEpochSecond(0, n.mtime())), x.path());
+                        }
+                    }
+                }
+                if (r.json) Output.json(rows);
+                else System.out.println(total + " match(es) in " + withMatches + (withMatches == 1 ? " backup" : " backups"));
                 return ExitCodes.OK;
             }
         }

@@ -57,6 +57,12 @@ public final class PathPatterns {
         return new PathPatterns(List.copyOf(rules));
     }
 
+    /** True when a pattern matches a path (it holds a '/'), not only a name. */
+    public boolean anyPath() {
+        for (Rule r : rules) if (!r.byName()) return true;
+        return false;
+    }
+
     public boolean isEmpty() {
         return rules.isEmpty();
     }
