@@ -218,6 +218,10 @@ public final class RestoreRunner {
 
     private void planDir(Manifest m, Tree top, Path target) throws IOException {
         root = target.toAbsolutePath().normalize();
+        if (opts.delete() && root.getParent() == null) {
+            throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT,
+                    "restore --delete into " + root + " would delete everything the backup does not hold there; restore into the directory the backup is of");
+        }
         if (Files.exists(root, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(root)) {
             throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, "restore target " + root + " exists and is not a directory");
         }
@@ -261,6 +265,7 @@ public final class RestoreRunner {
      */
     private long deleteExtras(Path top) throws IOException {
         if (Files.isSymbolicLink(top) || !Files.isDirectory(top, LinkOption.NOFOLLOW_LINKS)) return 0;
+        Object device = Files.getAttribute(top, "unix:dev", LinkOption.NOFOLLOW_LINKS);
         java.util.Set<Path> planned = new java.util.HashSet<>();
         for (DirJob d : dirs) planned.add(d.path());
         for (FileJob f : files) planned.add(f.path);
@@ -270,6 +275,10 @@ public final class RestoreRunner {
         Files.walkFileTree(top, new java.nio.file.SimpleFileVisitor<>() {
             @Override
             public java.nio.file.FileVisitResult preVisitDirectory(Path d, java.nio.file.attribute.BasicFileAttributes a) throws IOException {
+                if (!d.equals(top) && !device.equals(Files.getAttribute(d, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
+                    warnings.add("--delete: " + d + " is another file system (a mount point); nothing in it was deleted");
+                    return java.nio.file.FileVisitResult.SKIP_SUBTREE;
+                }
                 if (d.equals(top) || planned.contains(d)) return java.nio.file.FileVisitResult.CONTINUE;
                 if (unselected.contains(d) || excludes.matches(relOf(top, d), true)) return java.nio.file.FileVisitResult.SKIP_SUBTREE;
                 if (!selected(relOf(top, d), true)) return java.nio.file.FileVisitResult.CONTINUE; // kept, but what it holds may be selected

@@ -1,6 +1,7 @@
 package io.coffer.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.coffer.backup.BackupOptions;
 import io.coffer.backup.BackupRunner;
@@ -61,5 +62,34 @@ class RestoreDeleteTest {
         assertThat(sub.deleted()).isEqualTo(1);
         assertThat(target.resolve("a/b/new-extra")).doesNotExist();
         assertThat(target.resolve("stale.wal")).exists();
+
+        // a mount point in the target is left alone, and said so
+        Path dev = Path.of("/dev/shm"); // a tmpfs on every Linux machine this runs on; bind-mounting needs root (CI runs as root)
+        if (Fixtures.isRoot() && !Files.getAttribute(dev, "unix:dev").equals(Files.getAttribute(tmp, "unix:dev"))) {
+            Path onShm = Files.createTempDirectory(dev, "coffer-delete-");
+            try {
+                Files.writeString(onShm.resolve("other-fs"), "not ours");
+                Path mnt = Files.createDirectories(target.resolve("mnt"));
+                run("mount", "--bind", onShm.toString(), mnt.toString());
+                try {
+                    RestoreResult m = new RestoreRunner(repo, RestoreOptions.defaults().withDelete(true)).run(id, target);
+                    assertThat(m.warnings()).singleElement().asString().contains("another file system");
+                    assertThat(onShm.resolve("other-fs")).exists();
+                } finally {
+                    run("umount", mnt.toString());
+                }
+            } finally {
+                Files.deleteIfExists(onShm.resolve("other-fs"));
+                Files.deleteIfExists(onShm);
+            }
+        }
+        assertThatThrownBy(() -> new RestoreRunner(repo, RestoreOptions.defaults().withDelete(true)).run(id, Path.of("/")))
+                .hasMessageContaining("restore --delete into /");
+    }
+
+    private static void run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(String.join(" ", cmd) + ": " + out).isZero();
     }
 }
