@@ -207,6 +207,10 @@ class CliEndToEndIT {
         JsonNode byTags = JSON.readTree(CofferProcess.run("repo", "forget", "--repo", repo, "--keep-last", "1", "--group-by", "host,tags", "-n", "--json").out());
         assertThat(byTags.get("groups")).hasSize(1);
         assertThat(byTags.get("groups").get(0).get("tags").isObject()).isTrue();
+        // only the backups labelled so: none here
+        JsonNode tagged = JSON.readTree(CofferProcess.run("repo", "forget", "--repo", repo, "--keep-last", "1", "--tag", "volume=none", "-n", "--json").out());
+        assertThat(tagged.get("groups")).isEmpty();
+        assertThat(tagged.get("forgotten")).isEmpty();
         // another host's backups only: none here, nothing is forgotten
         JsonNode other = JSON.readTree(CofferProcess.run("repo", "forget", "--repo", repo, "--keep-last", "1", "--host", "elsewhere", "-n", "--json").out());
         assertThat(other.get("groups")).isEmpty();
@@ -236,6 +240,15 @@ class CliEndToEndIT {
             assertThat(res.err()).as(res.toString()).containsAnyOf("--keep-", "7d").doesNotContain("Exception");
         }
         assertThat(JSON.readTree(CofferProcess.run("repo", "ls", "--repo", repo, "--json").out()).findValuesAsText("id")).hasSize(2);
+
+        // --tag: the policy sees only the labelled backups of b's group
+        String pinned = backup(repo, "--tag", "pin=yes", b.toString()).get("id").asText();
+        JsonNode onlyPinned = JSON.readTree(CofferProcess.run("repo", "forget", "--repo", repo, "--keep-last", "1", "--tag", "pin=yes", "-n", "--json").out());
+        assertThat(onlyPinned.get("groups")).hasSize(1);
+        assertThat(onlyPinned.get("groups").get(0).get("kept").findValuesAsText("id")).containsExactly(pinned);
+        assertThat(onlyPinned.get("forgotten")).isEmpty();
+        JsonNode unfiltered = JSON.readTree(CofferProcess.run("repo", "forget", "--repo", repo, "--keep-last", "1", "-n", "--json").out());
+        assertThat(JSON.convertValue(unfiltered.get("forgotten"), List.class)).containsExactly(b2);
     }
 
     /**

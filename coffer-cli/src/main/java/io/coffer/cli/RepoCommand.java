@@ -457,6 +457,9 @@ final class RepoCommand {
         @Option(names = "--host", paramLabel = "HOST", description = "Apply the policy only to backups taken on this host (repeatable); the others are kept.")
         List<String> hosts;
 
+        @Option(names = "--tag", paramLabel = "KEY=VALUE", description = "Apply the policy only to backups labelled so (repeatable: all of them); the others are kept.")
+        Map<String, String> onlyTags;
+
         @Option(names = "--prune", description = "Prune right after forgetting.")
         boolean prune;
 
@@ -469,7 +472,9 @@ final class RepoCommand {
                 throw new ApiException(ExitCodes.USAGE, "name the backups to forget, or give a keep policy (--keep-last N, --keep-daily N, --keep-within 30d, ...)");
             }
             List<String> fields = groupFields(groupBy);
-            if (!ids.isEmpty() && hosts != null) throw new ApiException(ExitCodes.USAGE, "--host selects backups for a keep policy; named backups are forgotten wherever they were taken");
+            if (!ids.isEmpty() && (hosts != null || onlyTags != null)) {
+                throw new ApiException(ExitCodes.USAGE, "--host and --tag select backups for a keep policy; named backups are forgotten whatever they are");
+            }
             try (Repository repo = r.open()) {
                 Map<String, Object> out = new LinkedHashMap<>();
                 List<String> forget = new ArrayList<>();
@@ -533,6 +538,7 @@ final class RepoCommand {
             for (String id : repo.manifestIds()) {
                 Manifest m = repo.loadManifest(id);
                 if (hosts != null && !hosts.contains(m.host())) continue;
+                if (onlyTags != null && !m.tags().entrySet().containsAll(onlyTags.entrySet())) continue;
                 List<String> key = new ArrayList<>(fields.size());
                 for (String f : fields) key.add(field(m, f));
                 groups.computeIfAbsent(key, k -> new ArrayList<>()).add(new Retention.Candidate(id, Instant.parse(m.time()), m.tags()));
