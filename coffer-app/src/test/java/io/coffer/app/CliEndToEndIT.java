@@ -297,6 +297,11 @@ class CliEndToEndIT {
         String repo = tmp.resolve("repo").toString();
         assertThat(CofferProcess.run("repo", "init", "--repo", repo).code()).isZero();
 
+        var dry = CofferProcess.run("repo", "backup", "--repo", repo, "--dry-run", "--exclude", "/big.iso", "--exclude-file", rules.toString(), src.toString());
+        assertThat(dry.code()).as(dry.toString()).isZero();
+        assertThat(dry.out()).contains("new").contains("keep.txt").contains("sub/cache.txt").doesNotContain("big.iso").doesNotContain("app.log");
+        assertThat(dry.err()).contains("2 of 2 files to read").contains("3 excluded").contains("nothing written");
+        assertThat(JSON.readTree(CofferProcess.run("repo", "ls", "--repo", repo, "--json").out())).isEmpty();
         JsonNode b = backup(repo, "--exclude", "/big.iso", "--exclude-file", rules.toString(), src.toString());
         assertThat(b.get("excluded").asLong()).isEqualTo(3);
         assertThat(b.at("/stats/files").asLong()).isEqualTo(2);

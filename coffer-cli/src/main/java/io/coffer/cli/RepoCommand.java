@@ -1,6 +1,7 @@
 package io.coffer.cli;
 
 import io.coffer.backup.BackupOptions;
+import io.coffer.backup.BackupPlan;
 import io.coffer.backup.BackupProgress;
 import io.coffer.backup.BackupResult;
 import io.coffer.backup.BackupRunner;
@@ -137,6 +138,9 @@ final class RepoCommand {
         @Option(names = {"-x", "--one-file-system"}, description = "Do not cross into other file systems: mount points are kept as empty directories.")
         boolean oneFileSystem;
 
+        @Option(names = {"-n", "--dry-run"}, description = "Say which files would be read (new or changed since the parent) and how much; read no data, write nothing.")
+        boolean dryRun;
+
         @Option(names = "--threads", description = "Worker threads (default: cores + 1).")
         Integer threads;
 
@@ -164,6 +168,7 @@ final class RepoCommand {
                     if (o.parent() != null && !r.quiet && !r.json) System.err.println("parent: " + o.parent().substring(0, 12) + " (the latest backup of this source from this host)");
                 }
                 BackupRunner runner = new BackupRunner(repo, o);
+                if (dryRun) return plan(runner);
                 BackupProgress p = runner.progress();
                 long t0 = System.nanoTime();
                 BackupResult res;
@@ -203,6 +208,20 @@ final class RepoCommand {
         }
 
         /** The latest backup of this source (same absolute path, host and kind), as restic picks a parent. */
+        private int plan(BackupRunner runner) throws IOException {
+            BackupPlan plan = runner.plan(source);
+            for (String w : plan.warnings()) System.err.println("warning: " + w);
+            if (r.json) {
+                Output.json(plan);
+            } else {
+                for (BackupPlan.Entry e : plan.files()) System.out.printf(Locale.ROOT, "%-8s %10s  %s%n", e.reason(), Sizes.human(e.size()), e.path());
+                System.err.printf(Locale.ROOT, "dry run of %s%s: %d of %d files to read (%s), %d unchanged, %d dirs%s; nothing written%n",
+                        plan.source(), plan.parent() == null ? "" : " against " + plan.parent().substring(0, 12), plan.files().size(), plan.filesSeen(),
+                        Sizes.human(plan.bytesToRead()), plan.filesUnchanged(), plan.dirs(), plan.excluded() > 0 ? ", " + plan.excluded() + " excluded" : "");
+            }
+            return ExitCodes.OK;
+        }
+
         private Optional<String> sameSource(Repository repo) throws IOException {
             String src = source.toAbsolutePath().normalize().toString();
             String kind = Files.isDirectory(source) ? Manifest.DIR : Manifest.FILE;

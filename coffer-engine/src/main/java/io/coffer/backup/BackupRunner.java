@@ -76,6 +76,9 @@ public final class BackupRunner {
     private long sourceDevice = -1;
     /** The parent records extended attributes: an unchanged node's are its parent's. */
     private boolean parentHasXattrs;
+    /** {@link #plan}: walk and compare, read no data, write nothing. */
+    private boolean dryRun;
+    private final java.util.Queue<BackupPlan.Entry> toRead = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final byte[] zeros;
     private final BackupProgress progress = new BackupProgress();
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
@@ -124,6 +127,24 @@ public final class BackupRunner {
     }
 
     public BackupResult run(Path source) throws IOException {
+        return execute(source);
+    }
+
+    /**
+     * What {@link #run} would read, without reading a file's data or writing anything to the
+     * repository (not even a lock): the walk with its excludes, and each file compared with the
+     * parent's node as a backup compares it.
+     */
+    public BackupPlan plan(Path source) throws IOException {
+        dryRun = true;
+        BackupResult r = execute(source);
+        List<BackupPlan.Entry> files = new ArrayList<>(toRead);
+        files.sort(java.util.Comparator.comparing(BackupPlan.Entry::path));
+        return new BackupPlan(r.manifest().source(), opts.parent(), files, progress.filesSeen.get(), progress.filesUnchanged.get(),
+                progress.dirs.get(), progress.excluded(), files.stream().mapToLong(BackupPlan.Entry::size).sum(), r.warnings());
+    }
+
+    private BackupResult execute(Path source) throws IOException {
         Path src = source.toAbsolutePath().normalize();
         FileMeta rootMeta;
         try {
@@ -145,7 +166,7 @@ public final class BackupRunner {
             throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT,
                     "parent backup " + opts.parent().substring(0, 12) + " is of a " + parent.kind() + ", this source is not");
         }
-        try (RepoLock lock = repo.lock(false, "backup of " + src)) {
+        try (RepoLock lock = dryRun ? null : repo.lock(false, "backup of " + src)) {
             Trace.mark("locked");
             workers = Executors.newFixedThreadPool(opts.threads(), r -> {
                 Thread t = new Thread(r, "coffer-backup");
@@ -158,7 +179,7 @@ public final class BackupRunner {
                 return t;
             });
             queued = new Semaphore(opts.threads() * 2);
-            packer = opts.parent() != null ? repo.newIncrementalPacker(opts.uploaders()) : repo.newPacker(opts.uploaders());
+            packer = dryRun ? null : opts.parent() != null ? repo.newIncrementalPacker(opts.uploaders()) : repo.newPacker(opts.uploaders());
             try {
                 String treeId;
                 if (dir) {
@@ -172,6 +193,10 @@ public final class BackupRunner {
                 }
                 progress.scanDone = true;
                 Trace.mark("tree walked: %d files, %d unchanged, %d MiB read", progress.filesSeen.get(), progress.filesUnchanged.get(), progress.bytesRead.get() >> 20);
+                if (dryRun) {
+                    return new BackupResult(null, new Manifest(Manifest.VERSION, start.toString(), RepoLock.hostname(), src.toString(),
+                            dir ? Manifest.DIR : Manifest.FILE, opts.parent(), treeId, null, opts.tags(), opts.excludes(), opts.oneFileSystem(), null, null), warnings);
+                }
                 // every file is done, so the workers' groups of small chunks are idle: store what they hold
                 for (BlockGroup g : smallChunkGroups) packer.store(g);
                 packer.flush();
@@ -188,7 +213,7 @@ public final class BackupRunner {
                 return new BackupResult(id, m, warnings);
             } finally {
                 Pools.stop(scanners, workers); // a cancelled run's threads must not outlive it
-                packer.close();
+                if (packer != null) packer.close();
             }
         }
     }
@@ -366,6 +391,7 @@ public final class BackupRunner {
         if (parent.id() != null && sameNodes(nodes, parent.list())) return parent.id();
         byte[] json = Repository.encodeTree(Tree.of(nodes));
         BlobId id = repo.hash(json, 0, json.length);
+        if (dryRun) return id.hex();
         boolean against = parent.ref() != null && json.length >= MIN_TREE_FOR_REFERENCE;
         packer.add(BlobType.TREE, id, json, 0, json.length, against ? parent.refId() : null, against ? parent.ref() : null);
         return id.hex();
@@ -389,6 +415,11 @@ public final class BackupRunner {
             progress.filesDone.incrementAndGet();
             progress.bytesDone.addAndGet(meta.size());
             return CompletableFuture.completedFuture(node.withContent(prev.chunking(), prev.content(), prev.size()));
+        }
+        if (dryRun) { // a plan: this file would be read
+            toRead.add(new BackupPlan.Entry(rel.toString(), meta.size(), prev == null || !prev.isFile() ? BackupPlan.NEW : BackupPlan.CHANGED));
+            progress.filesDone.incrementAndGet();
+            return CompletableFuture.completedFuture(node.withContent("cdc", List.of(), 0));
         }
         int block = single ? policy.imageBlock : policy.blockFor(rel);
         if (single && !opts.image() && !meta.type().equals(Node.BLOCKDEV)) block = 0;
