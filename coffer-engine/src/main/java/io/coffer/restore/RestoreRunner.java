@@ -200,6 +200,8 @@ public final class RestoreRunner {
         if (opts.delete() && deleteRoot != null) {
             if (errors.isEmpty()) deleted = deleteExtras(deleteRoot);
             else warnings.add("nothing deleted (--delete): the restore had errors");
+        } else if (opts.delete()) {
+            warnings.add("nothing deleted (--delete): what was restored is one file, not a directory");
         }
         return new RestoreResult(files.size() - errors.size(), dirs.size(), links.size(), bytes.get(), deleted, errors, warnings);
     }

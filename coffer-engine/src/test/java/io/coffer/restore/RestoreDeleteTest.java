@@ -60,6 +60,9 @@ class RestoreDeleteTest {
         Files.writeString(target.resolve("a/b/new-extra"), "stale");
         RestoreResult sub = new RestoreRunner(repo, RestoreOptions.defaults().withPath("a/b").withDelete(true)).run(id, target);
         assertThat(sub.deleted()).isEqualTo(1);
+        RestoreResult file = new RestoreRunner(repo, RestoreOptions.defaults().withPath("a/text.log").withDelete(true)).run(id, target);
+        assertThat(file.deleted()).isZero();
+        assertThat(file.warnings()).singleElement().asString().contains("one file, not a directory");
         assertThat(target.resolve("a/b/new-extra")).doesNotExist();
         assertThat(target.resolve("stale.wal")).exists();
 
