@@ -680,23 +680,18 @@ final class RepoCommand {
                 List<String> ids = new ArrayList<>();
                 if (backups != null) for (String b : backups) ids.add(repo.resolveBackup(b));
                 else ids.addAll(repo.manifestIds());
-                List<Manifest> ms = new ArrayList<>();
-                Map<Manifest, String> idOf = new java.util.IdentityHashMap<>();
-                for (String id : ids) {
-                    Manifest m = repo.loadManifest(id);
-                    ms.add(m);
-                    idOf.put(m, id);
-                }
-                ms.sort(Comparator.comparing(Manifest::time).reversed());
+                Map<String, Manifest> byId = new HashMap<>();
+                for (String id : ids) byId.put(id, repo.loadManifest(id));
+                ids.sort(Comparator.comparing((String id) -> byId.get(id).time()).reversed());
                 TreeFind find = new TreeFind(repo, p);
                 List<Map<String, Object>> rows = new ArrayList<>();
                 long total = 0, withMatches = 0;
-                for (Manifest m : ms) {
+                for (String id : ids) {
+                    Manifest m = byId.get(id);
                     List<TreeFind.Match> found = find.in(m);
                     if (found.isEmpty()) continue;
                     total += found.size();
                     withMatches++;
-                    String id = idOf.get(m);
                     if (r.json) {
                         Map<String, Object> row = new LinkedHashMap<>();
                         row.put("id", id);

@@ -16,20 +16,25 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -81,7 +86,7 @@ public final class RestoreRunner {
     private final Map<String, FileJob> linkGroups = new HashMap<>();
     private final Map<FileJob, String> hardLinkOf = new IdentityHashMap<>();
     private final Map<String, List<Use>> byPack = new LinkedHashMap<>();
-    private final java.util.Set<Path> createdDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Path> createdDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The mode (umask and default ACL applied) of a file created in the directories made, or NONE. */
     private int freshFileMode = Metadata.NONE;
     private final int threads;
@@ -101,7 +106,7 @@ public final class RestoreRunner {
     private final PathPatterns excludes;
     private final PathPatterns includes;
     /** Entries of the backup that excludes or includes leave out: --delete keeps what stands there. */
-    private final java.util.Set<Path> unselected = new java.util.HashSet<>();
+    private final Set<Path> unselected = new HashSet<>();
     private boolean device;
     /** The node of a file backup (kept whole: a device target needs its zero runs). */
     private Node singleNode;
@@ -268,41 +273,38 @@ public final class RestoreRunner {
     private long deleteExtras(Path top) throws IOException {
         if (Files.isSymbolicLink(top) || !Files.isDirectory(top, LinkOption.NOFOLLOW_LINKS)) return 0;
         Object device = Files.getAttribute(top, "unix:dev", LinkOption.NOFOLLOW_LINKS);
-        java.util.Set<Path> planned = new java.util.HashSet<>();
+        Set<Path> planned = new HashSet<>();
         for (DirJob d : dirs) planned.add(d.path());
         for (FileJob f : files) planned.add(f.path);
         for (Entry e : links) planned.add(e.path());
         long[] n = {0};
-        java.util.Set<Path> touched = new java.util.HashSet<>(); // directories whose mtime the deletions changed
-        Files.walkFileTree(top, new java.nio.file.SimpleFileVisitor<>() {
+        Set<Path> touched = new HashSet<>(); // directories whose mtime the deletions changed
+        Files.walkFileTree(top, new DeleteWalk() {
             @Override
-            public java.nio.file.FileVisitResult preVisitDirectory(Path d, java.nio.file.attribute.BasicFileAttributes a) throws IOException {
-                if (!d.equals(top) && !device.equals(Files.getAttribute(d, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
+            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) throws IOException {
+                if (d.equals(top)) return FileVisitResult.CONTINUE;
+                if (!device.equals(Files.getAttribute(d, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
                     warnings.add("--delete: " + d + " is another file system (a mount point); nothing in it was deleted");
-                    return java.nio.file.FileVisitResult.SKIP_SUBTREE;
+                    return FileVisitResult.SKIP_SUBTREE;
                 }
-                if (d.equals(top) || planned.contains(d)) return java.nio.file.FileVisitResult.CONTINUE;
-                if (unselected.contains(d) || excludes.matches(relOf(top, d), true)) return java.nio.file.FileVisitResult.SKIP_SUBTREE;
-                if (!selected(relOf(top, d), true)) return java.nio.file.FileVisitResult.CONTINUE; // kept, but what it holds may be selected
+                if (planned.contains(d)) return FileVisitResult.CONTINUE;
+                Path rel = relOf(top, d);
+                if (unselected.contains(d) || excludes.matches(rel, true)) return FileVisitResult.SKIP_SUBTREE;
+                if (!selected(rel, true)) return FileVisitResult.CONTINUE; // kept, but what it holds may be selected
                 n[0] += deleteTree(d);
                 touched.add(d.getParent());
-                return java.nio.file.FileVisitResult.SKIP_SUBTREE;
+                return FileVisitResult.SKIP_SUBTREE;
             }
 
             @Override
-            public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) {
-                if (!planned.contains(f) && !unselected.contains(f) && !excludes.matches(relOf(top, f), false) && selected(relOf(top, f), false)
-                        && delete(f) == 1) {
+            public FileVisitResult visitFile(Path f, BasicFileAttributes a) {
+                if (planned.contains(f) || unselected.contains(f)) return FileVisitResult.CONTINUE;
+                Path rel = relOf(top, f);
+                if (!excludes.matches(rel, false) && selected(rel, false) && delete(f) == 1) {
                     n[0]++;
                     touched.add(f.getParent());
                 }
-                return java.nio.file.FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) {
-                warnings.add("--delete: cannot look at " + f + ": " + e.getMessage());
-                return java.nio.file.FileVisitResult.CONTINUE;
+                return FileVisitResult.CONTINUE;
             }
         });
         for (DirJob d : dirs) { // their times as the backup has them again
@@ -330,26 +332,29 @@ public final class RestoreRunner {
         return false;
     }
 
+    /** A walk of --delete: what cannot be looked at is a warning, and the walk goes on. */
+    private class DeleteWalk extends SimpleFileVisitor<Path> {
+        @Override
+        public FileVisitResult visitFileFailed(Path f, IOException e) {
+            warnings.add("--delete: cannot look at " + f + ": " + e.getMessage());
+            return FileVisitResult.CONTINUE;
+        }
+    }
+
     /** Deletes a directory that the backup does not hold, and everything in it; returns how many entries went. */
     private long deleteTree(Path dir) throws IOException {
         long[] n = {0};
-        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+        Files.walkFileTree(dir, new DeleteWalk() {
             @Override
-            public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) {
+            public FileVisitResult visitFile(Path f, BasicFileAttributes a) {
                 n[0] += delete(f);
-                return java.nio.file.FileVisitResult.CONTINUE;
+                return FileVisitResult.CONTINUE;
             }
 
             @Override
-            public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) {
+            public FileVisitResult postVisitDirectory(Path d, IOException e) {
                 n[0] += delete(d);
-                return java.nio.file.FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) {
-                warnings.add("--delete: cannot look at " + f + ": " + e.getMessage());
-                return java.nio.file.FileVisitResult.CONTINUE;
+                return FileVisitResult.CONTINUE;
             }
         });
         return n[0];
@@ -662,7 +667,7 @@ public final class RestoreRunner {
         int n = uses.size();
         // a file's channel stays open only while this range still holds blobs for it
         boolean[] lastOfFile = new boolean[n];
-        java.util.Set<FileJob> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<FileJob> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (int i = n - 1; i >= 0; i--) lastOfFile[i] = seen.add(uses.get(i).file());
         RangeWriter w = new RangeWriter(key);
         try {
