@@ -1,6 +1,7 @@
 package io.coffer.backup;
 
 import io.coffer.chunk.FastCdc;
+import io.coffer.store.LocalObjectStore;
 import io.coffer.repo.BlobId;
 import io.coffer.repo.BlobType;
 import io.coffer.repo.BlockGroup;
@@ -16,6 +17,7 @@ import io.coffer.repo.Trace;
 import io.coffer.repo.Tree;
 import io.coffer.sys.FileNames;
 import io.coffer.sys.Posix;
+import io.coffer.sys.ReadAhead;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -452,7 +454,7 @@ public final class BackupRunner {
         for (int i = 0; i < regions; i++) {
             long from = i * region;
             long to = i == regions - 1 ? -1 : from + region;
-            parts.add(submit(() -> readRegion(p, from, to, block, parentRefs, holes)));
+            parts.add(submit(() -> readRegion(p, from, to < 0 ? size : to, to, block, parentRefs, holes)));
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<String> refs = new ArrayList<>();
@@ -557,10 +559,10 @@ public final class BackupRunner {
      * Reads [from, to) of a file (to = -1: until EOF) and stores its chunks. Returns null when the
      * file cannot be read (a warning is recorded); repository failures propagate.
      */
-    private Chunks readRegion(Path p, long from, long to, int block, List<String> parentRefs, FileHoles holes) throws IOException {
-        FileChannel ch;
+    private Chunks readRegion(Path p, long from, long end, long to, int block, List<String> parentRefs, FileHoles holes) throws IOException {
+        Source ch;
         try {
-            ch = FileChannel.open(p, StandardOpenOption.READ);
+            ch = new Source(FileChannel.open(p, StandardOpenOption.READ), ReadAhead.of(p, from, end));
         } catch (IOException e) {
             warn("cannot open " + p + ": " + reason(e) + " (skipped)");
             return null;
@@ -591,14 +593,24 @@ public final class BackupRunner {
         }
     }
 
-    private int read(FileChannel ch, byte[] buf, int off, int len, long pos) throws SourceReadException {
+    /** A file being read: the channel the data comes through, and what reads ahead of it. */
+    private record Source(FileChannel ch, ReadAhead ahead) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            ahead.close();
+            ch.close();
+        }
+    }
+
+    private int read(Source src, byte[] buf, int off, int len, long pos) throws SourceReadException {
         ByteBuffer bb = ByteBuffer.wrap(buf, off, len);
         int end = off + len;
+        src.ahead().before(pos, len);
         try {
             while (bb.hasRemaining()) {
-                // at most 1 MiB per call: the JDK stages heap reads in a direct buffer of the call's size
-                bb.limit(Math.min(end, bb.position() + (1 << 20)));
-                int r = ch.read(bb, pos + bb.position() - off);
+                // in slices: the JDK stages heap reads in a direct buffer of the call's size
+                bb.limit(Math.min(end, bb.position() + LocalObjectStore.IO_SLICE));
+                int r = src.ch().read(bb, pos + bb.position() - off);
                 bb.limit(end);
                 if (r < 0) break;
             }
@@ -614,7 +626,7 @@ public final class BackupRunner {
      * Content-defined chunks of each data extent of a sparse region, with its holes as zero runs
      * that are never read: chunk boundaries fall at the edges of the holes.
      */
-    private Chunks contentDefinedAround(FileChannel ch, Path p, long from, DataExtents.Map map) throws IOException, SourceReadException {
+    private Chunks contentDefinedAround(Source ch, Path p, long from, DataExtents.Map map) throws IOException, SourceReadException {
         List<String> refs = new ArrayList<>();
         long pos = from;
         for (long[] e : map.data()) {
@@ -637,7 +649,7 @@ public final class BackupRunner {
      * changed blocks of an incremental); a group is stored before the region returns, also when
      * reading the file fails: other files may already name a block it claimed.
      */
-    private Chunks fixedBlocks(FileChannel ch, Path p, long from, long to, int block, List<String> parentRefs, FileHoles holes) throws IOException, SourceReadException {
+    private Chunks fixedBlocks(Source ch, Path p, long from, long to, int block, List<String> parentRefs, FileHoles holes) throws IOException, SourceReadException {
         if (!packer.groups()) return fixedBlocks(ch, p, from, to, block, parentRefs, holes, null);
         BlockGroup g = groups.get();
         Chunks c;
@@ -651,7 +663,7 @@ public final class BackupRunner {
         return c;
     }
 
-    private Chunks fixedBlocks(FileChannel ch, Path p, long from, long to, int block, List<String> parentRefs, FileHoles holes, BlockGroup group)
+    private Chunks fixedBlocks(Source ch, Path p, long from, long to, int block, List<String> parentRefs, FileHoles holes, BlockGroup group)
             throws IOException, SourceReadException {
         byte[] buf = buffers.get();
         int window = buf.length - buf.length % block;
@@ -747,7 +759,7 @@ public final class BackupRunner {
      * makes it ask for the rest of the region's data extents; when they show a hole it stops at
      * that chunk boundary and returns them with its chunks ({@link Chunks#holes}).
      */
-    private Chunks contentDefined(FileChannel ch, Path p, long from, long to, FileHoles holes) throws IOException, SourceReadException {
+    private Chunks contentDefined(Source ch, Path p, long from, long to, FileHoles holes) throws IOException, SourceReadException {
         byte[] buf = buffers.get();
         List<String> refs = new ArrayList<>();
         long zerosInARow = 0;

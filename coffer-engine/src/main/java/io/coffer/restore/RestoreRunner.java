@@ -894,6 +894,7 @@ public final class RestoreRunner {
     }
 
     private static final int PAGE = 4096;
+    private static final int IO_SLICE = io.coffer.store.LocalObjectStore.IO_SLICE;
     private static final byte[] ZERO_PAGE = new byte[PAGE];
 
     /**
@@ -911,10 +912,14 @@ public final class RestoreRunner {
             }
             int end = start;
             while (end < length && (device || end >= last || !isZeroPage(data, end, length))) end += Math.min(PAGE, length - end);
-            ByteBuffer bb = ByteBuffer.wrap(data, start, end - start);
-            while (bb.hasRemaining()) {
-                ch.write(bb, pos + bb.position());
-                writeCalls.incrementAndGet();
+            // in slices: one call of a few MiB makes the kernel take large folios (LocalObjectStore.IO_SLICE)
+            for (int at = start; at < end; ) {
+                ByteBuffer bb = ByteBuffer.wrap(data, at, Math.min(IO_SLICE, end - at));
+                while (bb.hasRemaining()) {
+                    ch.write(bb, pos + bb.position());
+                    writeCalls.incrementAndGet();
+                }
+                at = bb.position();
             }
             start = end;
         }

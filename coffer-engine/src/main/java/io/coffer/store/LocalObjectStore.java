@@ -1,5 +1,6 @@
 package io.coffer.store;
 
+import io.coffer.sys.ReadAhead;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -92,8 +93,15 @@ public final class LocalObjectStore implements ObjectStore {
         }
     }
 
-    /** The JDK copies heap buffers through a cached direct buffer as large as each call: keep calls small. */
-    static final int IO_SLICE = 1 << 20;
+    /**
+     * The most one read or write system call moves. The JDK copies a heap buffer through a cached
+     * direct buffer as large as each call, and Linux gives the page cache folios as large as each
+     * write: on a virtual machine whose host takes back the guest's free memory (free page
+     * reporting), those large folios come from memory the host must first give back, and writing
+     * 1.2 GiB in 2 MiB calls took 6 to 12 s where 512 KiB calls took 0.3 s (1 MiB: 1.1 to 1.7 s;
+     * {@code bench/README.md}, "Writing in slices"). 256 KiB calls cost nothing measurable elsewhere.
+     */
+    public static final int IO_SLICE = 256 << 10;
 
     private static void writeInSlices(FileChannel ch, ByteBuffer buf) throws IOException {
         int limit = buf.limit();
@@ -106,8 +114,10 @@ public final class LocalObjectStore implements ObjectStore {
 
     @Override
     public byte[] get(String key) throws IOException {
-        try (FileChannel ch = FileChannel.open(pathOf(Keys.check(key)), StandardOpenOption.READ)) {
+        Path path = pathOf(Keys.check(key));
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
+            ReadAhead.range(path, 0, size);
             if (size > Integer.MAX_VALUE - 16) throw new StoreException(key, "object " + key + " is too large to read whole", false);
             byte[] out = new byte[(int) size];
             ByteBuffer buf = ByteBuffer.wrap(out);
@@ -126,8 +136,10 @@ public final class LocalObjectStore implements ObjectStore {
     @Override
     public byte[] get(String key, long offset, int length) throws IOException {
         if (offset < 0 || length < 0) throw new IllegalArgumentException("bad range " + offset + "+" + length + " for " + key);
-        try (FileChannel ch = FileChannel.open(pathOf(Keys.check(key)), StandardOpenOption.READ)) {
+        Path path = pathOf(Keys.check(key));
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             byte[] out = new byte[(int) Math.max(0, Math.min(length, ch.size() - offset))];
+            ReadAhead.range(path, offset, out.length);
             int n = readFully(ch, offset, out, 0, out.length);
             return n == out.length ? out : java.util.Arrays.copyOf(out, n);
         } catch (IOException e) {
@@ -139,8 +151,11 @@ public final class LocalObjectStore implements ObjectStore {
     public int read(String key, long offset, byte[] dst, int dstOff, int length) throws IOException {
         if (offset < 0 || length < 0) throw new IllegalArgumentException("bad range " + offset + "+" + length + " for " + key);
         java.util.Objects.checkFromIndexSize(dstOff, length, dst.length);
-        try (FileChannel ch = FileChannel.open(pathOf(Keys.check(key)), StandardOpenOption.READ)) {
-            return readFully(ch, offset, dst, dstOff, (int) Math.max(0, Math.min(length, ch.size() - offset)));
+        Path path = pathOf(Keys.check(key));
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            int n = (int) Math.max(0, Math.min(length, ch.size() - offset));
+            ReadAhead.range(path, offset, n);
+            return readFully(ch, offset, dst, dstOff, n);
         } catch (IOException e) {
             throw translate(key, "read", e);
         }
