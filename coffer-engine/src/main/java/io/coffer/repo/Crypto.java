@@ -117,7 +117,25 @@ final class Crypto {
         return out;
     }
 
+    /**
+     * PBKDF2-HMAC-SHA256 of the password's UTF-8 bytes (as the JDK's provider encodes them: an
+     * unpaired surrogate becomes '?'), by OpenSSL where it is there, else by the JDK.
+     */
     static byte[] pbkdf2(char[] password, byte[] salt, int iterations) {
+        java.nio.ByteBuffer encoded = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(password));
+        byte[] pw = new byte[encoded.remaining()];
+        encoded.get(pw);
+        Arrays.fill(encoded.array(), (byte) 0);
+        try {
+            byte[] key = io.coffer.sys.LibCrypto.pbkdf2HmacSha256(pw, salt, iterations, KEY);
+            if (key != null) return key;
+        } finally {
+            Arrays.fill(pw, (byte) 0);
+        }
+        return jdkPbkdf2(password, salt, iterations);
+    }
+
+    static byte[] jdkPbkdf2(char[] password, byte[] salt, int iterations) {
         try {
             SecretKeyFactory f = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256");
             PBEKeySpec spec = new PBEKeySpec(password, salt, iterations, KEY * 8);

@@ -43,7 +43,7 @@ public final class Posix {
     public static final int STAT_LONGS = 18;
 
     /** The foreign-function API, or null where it is missing. */
-    private static final Api API = Api.load();
+    static final Api API = Api.load();
 
     private Posix() {}
 
@@ -353,8 +353,9 @@ public final class Posix {
      * java.lang.foreign reached by reflection (language level 21), typed with Object where its
      * classes would appear: the linker, the C library's symbols, and array-to-segment handles.
      */
-    private record Api(Object linker, Object lookup, Method find, Method of, Method downcall, Object options, Class<?> layoutC,
-            Object jint, Object jlong, Object address, MethodHandle ofBytes, MethodHandle ofLongs) {
+    record Api(Object linker, Object lookup, Method find, Method of, Method downcall, Object options, Class<?> layoutC,
+            Object jint, Object jlong, Object address, MethodHandle ofBytes, MethodHandle ofLongs, Method libraryLookup,
+            Object globalArena, Method ofConfined, Method allocate, Method asByteBuffer, Object noOptions) {
         static final int INT = 0;
         static final int LONG = 1;
         static final int ADDRESS = 2;
@@ -390,8 +391,13 @@ public final class Posix {
                         .asType(MethodType.methodType(Object.class, byte[].class));
                 MethodHandle ofLongs = lk.findStatic(segC, "ofArray", MethodType.methodType(segC, long[].class))
                         .asType(MethodType.methodType(Object.class, long[].class));
+                Class<?> arenaC = Class.forName("java.lang.foreign.Arena");
+                Method libraryLookup = Class.forName("java.lang.foreign.SymbolLookup").getMethod("libraryLookup", String.class, arenaC);
+                Method allocate = Class.forName("java.lang.foreign.SegmentAllocator").getMethod("allocate", long.class);
                 return new Api(linker, lookup, find, of, downcall, options, layoutC, valueC.getField("JAVA_INT").get(null),
-                        valueC.getField("JAVA_LONG").get(null), valueC.getField("ADDRESS").get(null), ofBytes, ofLongs);
+                        valueC.getField("JAVA_LONG").get(null), valueC.getField("ADDRESS").get(null), ofBytes, ofLongs,
+                        libraryLookup, arenaC.getMethod("global").invoke(null), arenaC.getMethod("ofConfined"), allocate,
+                        segC.getMethod("asByteBuffer"), Array.newInstance(optC, 0));
             } catch (Throwable e) { // no foreign-function API here: callers use the JDK's calls
                 return null;
             }
@@ -402,14 +408,22 @@ public final class Posix {
          * #INT}, {@link #LONG} or {@link #ADDRESS}), or null when the API or the symbol is missing.
          */
         static MethodHandle link(String name, int ret, int... args) {
-            if (API == null) return null;
+            return API == null ? null : link(API.lookup, true, name, ret, args);
+        }
+
+        /**
+         * The same for a symbol of {@code lookup} (see {@link #library}); a call that is not
+         * {@code critical} takes native segments only, and may block and run long.
+         */
+        static MethodHandle link(Object lookup, boolean critical, String name, int ret, int... args) {
+            if (API == null || lookup == null) return null;
             try {
                 Object layouts = Array.newInstance(API.layoutC, args.length);
                 for (int i = 0; i < args.length; i++) Array.set(layouts, i, API.layout(args[i]));
                 Object desc = API.of.invoke(null, API.layout(ret), layouts);
-                java.util.Optional<?> symbol = (java.util.Optional<?>) API.find.invoke(API.lookup, name);
+                java.util.Optional<?> symbol = (java.util.Optional<?>) API.find.invoke(lookup, name);
                 if (symbol.isEmpty()) return null;
-                MethodHandle h = (MethodHandle) API.downcall.invoke(API.linker, symbol.get(), desc, API.options);
+                MethodHandle h = (MethodHandle) API.downcall.invoke(API.linker, symbol.get(), desc, critical ? API.options : API.noOptions);
                 // MemorySegment parameters are seen as Object from here
                 return h.asType(objects(h.type()));
             } catch (Throwable e) {
@@ -417,14 +431,39 @@ public final class Posix {
             }
         }
 
+        /** The symbols of the shared library {@code name}, loaded for good; null when it cannot be loaded. */
+        static Object library(String name) {
+            if (API == null) return null;
+            try {
+                return API.libraryLookup.invoke(null, name, API.globalArena);
+            } catch (Throwable e) {
+                return null;
+            }
+        }
+
+        /** A confined arena (an {@link AutoCloseable}) for the native segments of one call. */
+        static AutoCloseable arena() throws Throwable {
+            return (AutoCloseable) API.ofConfined.invoke(null);
+        }
+
+        /** A native segment of {@code bytes} bytes (at least one) in {@code arena}. */
+        static Object allocate(AutoCloseable arena, long bytes) throws Throwable {
+            return API.allocate.invoke(arena, Math.max(1, bytes));
+        }
+
+        /** The segment's bytes as a buffer: how they are filled and read from here. */
+        static java.nio.ByteBuffer bytes(Object segment) throws Throwable {
+            return (java.nio.ByteBuffer) API.asByteBuffer.invoke(segment);
+        }
+
         private Object layout(int type) {
             return type == INT ? jint : type == LONG ? jlong : address;
         }
     }
 
-    /** The method type of {@code t} with every reference parameter as Object and primitives kept. */
+    /** The method type of {@code t} with every reference parameter and result as Object and primitives kept. */
     private static MethodType objects(MethodType t) {
-        MethodType out = t;
+        MethodType out = t.returnType().isPrimitive() ? t : t.changeReturnType(Object.class);
         for (int i = 0; i < t.parameterCount(); i++) {
             if (!t.parameterType(i).isPrimitive()) out = out.changeParameterType(i, Object.class);
         }
