@@ -1,6 +1,5 @@
 package io.coffer.store;
 
-import io.coffer.sys.ReadAhead;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -114,10 +113,8 @@ public final class LocalObjectStore implements ObjectStore {
 
     @Override
     public byte[] get(String key) throws IOException {
-        Path path = pathOf(Keys.check(key));
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(pathOf(Keys.check(key)), StandardOpenOption.READ)) {
             long size = ch.size();
-            ReadAhead.range(path, 0, size);
             if (size > Integer.MAX_VALUE - 16) throw new StoreException(key, "object " + key + " is too large to read whole", false);
             byte[] out = new byte[(int) size];
             ByteBuffer buf = ByteBuffer.wrap(out);
@@ -136,10 +133,8 @@ public final class LocalObjectStore implements ObjectStore {
     @Override
     public byte[] get(String key, long offset, int length) throws IOException {
         if (offset < 0 || length < 0) throw new IllegalArgumentException("bad range " + offset + "+" + length + " for " + key);
-        Path path = pathOf(Keys.check(key));
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(pathOf(Keys.check(key)), StandardOpenOption.READ)) {
             byte[] out = new byte[(int) Math.max(0, Math.min(length, ch.size() - offset))];
-            ReadAhead.range(path, offset, out.length);
             int n = readFully(ch, offset, out, 0, out.length);
             return n == out.length ? out : java.util.Arrays.copyOf(out, n);
         } catch (IOException e) {
@@ -151,11 +146,8 @@ public final class LocalObjectStore implements ObjectStore {
     public int read(String key, long offset, byte[] dst, int dstOff, int length) throws IOException {
         if (offset < 0 || length < 0) throw new IllegalArgumentException("bad range " + offset + "+" + length + " for " + key);
         java.util.Objects.checkFromIndexSize(dstOff, length, dst.length);
-        Path path = pathOf(Keys.check(key));
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            int n = (int) Math.max(0, Math.min(length, ch.size() - offset));
-            ReadAhead.range(path, offset, n);
-            return readFully(ch, offset, dst, dstOff, n);
+        try (FileChannel ch = FileChannel.open(pathOf(Keys.check(key)), StandardOpenOption.READ)) {
+            return readFully(ch, offset, dst, dstOff, (int) Math.max(0, Math.min(length, ch.size() - offset)));
         } catch (IOException e) {
             throw translate(key, "read", e);
         }

@@ -54,9 +54,6 @@ class ReadAheadTest {
             r.before(40 * MIB, MIB); // a jump (a hole skipped): from there, and never past the end
             settlesAt(MIB + 2L * ReadAhead.WINDOW + 8 * MIB);
         }
-        drop();
-        ReadAhead.range(file, 16 * MIB, 4 * MIB);
-        settlesAt(4 * MIB);
     }
 
     @Test
@@ -65,7 +62,6 @@ class ReadAheadTest {
         try (ReadAhead r = ReadAhead.of(file, 0, ReadAhead.MIN_LENGTH - 1)) {
             r.before(0, 4096);
         }
-        ReadAhead.range(file, 0, 4096);
         settlesAt(0);
         try (ReadAhead r = ReadAhead.of(dir.resolve("missing"), 0, 48 * MIB)) {
             r.before(0, MIB);
