@@ -563,7 +563,7 @@ public final class BackupRunner {
         Source ch;
         try {
             // fixed blocks only: the content-defined reads of the mixed set took 1 s longer with it (ReadAhead)
-            ch = new Source(FileChannel.open(p, StandardOpenOption.READ), ReadAhead.of(p, from, block > 0 ? end : from));
+            ch = new Source(FileChannel.open(p, StandardOpenOption.READ), block > 0 ? ReadAhead.of(p, from, end) : ReadAhead.none());
         } catch (IOException e) {
             warn("cannot open " + p + ": " + reason(e) + " (skipped)");
             return null;

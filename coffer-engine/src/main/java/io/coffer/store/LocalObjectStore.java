@@ -98,7 +98,7 @@ public final class LocalObjectStore implements ObjectStore {
      * write: on a virtual machine whose host takes back the guest's free memory (free page
      * reporting), those large folios come from memory the host must first give back, and writing
      * 1.2 GiB in 2 MiB calls took 6 to 12 s where 512 KiB calls took 0.3 s (1 MiB: 1.1 to 1.7 s;
-     * {@code bench/README.md}, "Writing in slices"). 256 KiB calls cost nothing measurable elsewhere.
+     * {@code bench/README.md}, "Reading and writing in slices"). 256 KiB calls cost nothing measurable elsewhere.
      */
     public static final int IO_SLICE = 256 << 10;
 

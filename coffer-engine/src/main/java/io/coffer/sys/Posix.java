@@ -43,7 +43,7 @@ public final class Posix {
     public static final int STAT_LONGS = 18;
 
     /** The foreign-function API, or null where it is missing. */
-    static final Api API = Api.load();
+    private static final Api API = Api.load();
 
     private Posix() {}
 
@@ -198,7 +198,6 @@ public final class Posix {
         }
     }
 
-    public static final int POSIX_FADV_RANDOM = 1;
     public static final int POSIX_FADV_WILLNEED = 3;
     public static final int POSIX_FADV_DONTNEED = 4;
 

@@ -46,6 +46,11 @@ public final class ReadAhead implements AutoCloseable {
         this.end = end;
     }
 
+    /** One that does nothing: the kernel reads ahead. */
+    public static ReadAhead none() {
+        return NONE;
+    }
+
     /** A read-ahead for a reader of [from, end) of {@code file}; does nothing where it cannot. */
     public static ReadAhead of(Path file, long from, long end) {
         if (end - from < MIN_LENGTH || !Posix.available()) return NONE;
