@@ -5,7 +5,7 @@ import java.util.List;
 /** A pack as recorded in an index: its id (hex SHA-256 of its bytes), blob type, size and blobs. */
 public record PackInfo(String id, BlobType type, long size, List<Pack.Entry> blobs) {
     public PackInfo {
-        blobs = List.copyOf(blobs);
+        if (!(blobs instanceof MasterIndex.Entries)) blobs = List.copyOf(blobs); // a view of the index's entries is kept as it is
     }
 
     public String key() {
