@@ -4,6 +4,7 @@ import io.coffer.chunk.FastCdc;
 import io.coffer.repo.BlobId;
 import io.coffer.repo.BlobType;
 import io.coffer.repo.BlockGroup;
+import io.coffer.repo.ChunkLists;
 import io.coffer.repo.Manifest;
 import io.coffer.repo.Node;
 import io.coffer.repo.Packer;
@@ -60,8 +61,9 @@ import java.util.concurrent.Semaphore;
  * memory does not grow with the size of the data.
  */
 public final class BackupRunner {
-    static final long CDC_REGION = 256L << 20;
-    static final long FIXED_REGION = 64L << 20;
+    /** Regions are the spans of chunk lists: a listed file has a list per region. */
+    static final long CDC_REGION = ChunkLists.CDC_SPAN;
+    static final long FIXED_REGION = ChunkLists.FIXED_SPAN;
     /**
      * After this many zero bytes in a row, a region asks the file system where the file's data
      * lies (DataExtents) and reads no more of its holes. Dense files never pay for the question.
@@ -445,16 +447,26 @@ public final class BackupRunner {
         return chunkFile(p, base, blk, chunking, parentRefs, regular ? meta.size() : -1);
     }
 
-    /** Splits a file into regions processed in parallel; the node's content is their concatenation. */
+    /**
+     * Splits a file into regions processed in parallel; the node's content is their concatenation,
+     * or, for a large file in a repository with chunk lists, one list per region, each stored as
+     * its region is done.
+     */
     private CompletableFuture<Node> chunkFile(Path p, Node node, int block, String chunking, List<String> parentRefs, long size) throws IOException {
         long region = block > 0 ? FIXED_REGION : CDC_REGION;
         int regions = size <= region ? 1 : (int) ((size + region - 1) / region);
+        boolean listed = repo.config().chunkLists() && ChunkLists.wanted(size, block);
         List<CompletableFuture<Chunks>> parts = new ArrayList<>(regions);
         FileHoles holes = new FileHoles(p);
         for (int i = 0; i < regions; i++) {
             long from = i * region;
             long to = i == regions - 1 ? -1 : from + region;
-            parts.add(submit(() -> readRegion(p, from, to < 0 ? size : to, to, block, parentRefs, holes)));
+            int at = i;
+            parts.add(submit(() -> {
+                ParentBlocks parent = parentBlocks(p, parentRefs, at, from, block);
+                Chunks c = readRegion(p, from, to < 0 ? size : to, to, block, parent, holes);
+                return c == null || !listed ? c : new Chunks(List.of(saveChunkList(c.refs(), parent)), c.bytes());
+            }));
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<String> refs = new ArrayList<>();
@@ -468,6 +480,51 @@ public final class BackupRunner {
             progress.filesDone.incrementAndGet();
             return node.withContent(chunking, mergeZeros(refs), total);
         });
+    }
+
+    /**
+     * The parent's blocks a region is compared with: all of the parent's inline list (numbered
+     * from the file's first block), or its chunk list for this region (numbered from the region's
+     * first block), read here, in the region's task. Null when there is nothing to compare with,
+     * also when that list cannot be read: every block is then looked up in the index instead.
+     */
+    private ParentBlocks parentBlocks(Path p, List<String> parentRefs, int region, long from, int block) {
+        if (parentRefs == null || parentRefs.isEmpty()) return null;
+        if (!ChunkLists.listed(parentRefs)) return new ParentBlocks(parentRefs, 0, null, null);
+        if (region >= parentRefs.size()) return null;
+        try {
+            String ref = parentRefs.get(region);
+            BlobId id = BlobId.parse(ChunkLists.listId(ref));
+            Repository.Decoded d = repo.readBlobWithRef(id);
+            List<String> refs = repo.decodeChunkList(ref, d.plain());
+            // the new list is stored against this one when it is stored alone, else against what it is stored against
+            if (d.plain().length < MIN_TREE_FOR_REFERENCE) return new ParentBlocks(refs, from / block, null, null);
+            if (d.standalone()) return new ParentBlocks(refs, from / block, id, d.plain());
+            if (d.chain().size() == 1) return new ParentBlocks(refs, from / block, d.ref(), d.refPlain());
+            return new ParentBlocks(refs, from / block, null, null);
+        } catch (IOException | RepositoryException e) {
+            warn("cannot read the parent's chunk list of " + p + " at " + from + " (" + e.getMessage() + "); its blocks are looked up instead");
+            return null;
+        }
+    }
+
+    /**
+     * The parent's chunk references for blocks from {@code firstBlock} on, and, for a chunk list,
+     * the list a new one may be stored against ({@code refId} and its plaintext; null when none).
+     */
+    private record ParentBlocks(List<String> refs, long firstBlock, BlobId refId, byte[] ref) {}
+
+    /**
+     * Stores one region's chunk list (zero runs merged); returns its reference. A list that
+     * changed is stored against the parent's (as trees are): 8,192 page ids of which 60 changed
+     * cost a few kilobytes instead of the whole list's 270.
+     */
+    private String saveChunkList(List<String> refs, ParentBlocks parent) throws IOException {
+        byte[] json = Repository.encodeChunkList(mergeZeros(refs));
+        BlobId id = repo.hash(json, 0, json.length);
+        boolean against = parent != null && parent.ref() != null && json.length >= MIN_TREE_FOR_REFERENCE;
+        packer.add(BlobType.TREE, id, json, 0, json.length, against ? parent.refId() : null, against ? parent.ref() : null);
+        return ChunkLists.ref(id.hex());
     }
 
     /** Adjacent zero runs are merged, so a hole is one reference whatever its size. */
@@ -559,7 +616,7 @@ public final class BackupRunner {
      * Reads [from, to) of a file (to = -1: until EOF) and stores its chunks. Returns null when the
      * file cannot be read (a warning is recorded); repository failures propagate.
      */
-    private Chunks readRegion(Path p, long from, long end, long to, int block, List<String> parentRefs, FileHoles holes) throws IOException {
+    private Chunks readRegion(Path p, long from, long end, long to, int block, ParentBlocks parentRefs, FileHoles holes) throws IOException {
         Source ch;
         try {
             // fixed blocks only: the content-defined reads of the mixed set took 1 s longer with it (ReadAhead)
@@ -650,7 +707,7 @@ public final class BackupRunner {
      * changed blocks of an incremental); a group is stored before the region returns, also when
      * reading the file fails: other files may already name a block it claimed.
      */
-    private Chunks fixedBlocks(Source ch, Path p, long from, long to, int block, List<String> parentRefs, FileHoles holes) throws IOException, SourceReadException {
+    private Chunks fixedBlocks(Source ch, Path p, long from, long to, int block, ParentBlocks parentRefs, FileHoles holes) throws IOException, SourceReadException {
         if (!packer.groups()) return fixedBlocks(ch, p, from, to, block, parentRefs, holes, null);
         BlockGroup g = groups.get();
         Chunks c;
@@ -664,12 +721,13 @@ public final class BackupRunner {
         return c;
     }
 
-    private Chunks fixedBlocks(Source ch, Path p, long from, long to, int block, List<String> parentRefs, FileHoles holes, BlockGroup group)
+    private Chunks fixedBlocks(Source ch, Path p, long from, long to, int block, ParentBlocks parentRefs, FileHoles holes, BlockGroup group)
             throws IOException, SourceReadException {
         byte[] buf = buffers.get();
         int window = buf.length - buf.length % block;
         List<String> refs = new ArrayList<>();
-        List<String> parentBlocks = parentRefs == null ? null : expandZeros(parentRefs, block);
+        List<String> parentBlocks = parentRefs == null ? null : expandZeros(parentRefs.refs(), block);
+        long firstParentBlock = parentRefs == null ? 0 : parentRefs.firstBlock();
         // A file system that knows its holes spares the reading of them: blocks wholly inside a
         // hole are zero runs without a read (DataExtents: what lies in a hole reads as zeros).
         DataExtents.Map map = holes.known(from, to);
@@ -702,7 +760,7 @@ public final class BackupRunner {
             int n = read(ch, buf, 0, want, pos);
             for (int o = 0; o < n; o += block) {
                 int len = Math.min(block, n - o);
-                int idx = (int) ((pos + o) / block);
+                long idx = (pos + o) / block - firstParentBlock;
                 if (Arrays.mismatch(buf, o, o + len, zeros, 0, len) < 0) {
                     refs.add("z" + len);
                     progress.zeroBytes.addAndGet(len);
@@ -713,7 +771,7 @@ public final class BackupRunner {
                 BlobId id = repo.hash(buf, o, len);
                 String hex = id.hex();
                 refs.add(hex);
-                if (parentBlocks != null && idx < parentBlocks.size() && hex.equals(parentBlocks.get(idx))) continue;
+                if (parentBlocks != null && idx >= 0 && idx < parentBlocks.size() && hex.equals(parentBlocks.get((int) idx))) continue;
                 if (group == null) packer.add(BlobType.DATA, id, buf, o, len);
                 else if (packer.claim(id)) packer.group(group, id, buf, o, len);
             }

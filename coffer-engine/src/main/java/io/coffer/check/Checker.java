@@ -1,6 +1,7 @@
 package io.coffer.check;
 
 import io.coffer.repo.BlobId;
+import io.coffer.repo.ChunkLists;
 import io.coffer.repo.GroupReader;
 import io.coffer.repo.Manifest;
 import io.coffer.repo.MasterIndex;
@@ -208,6 +209,7 @@ public final class Checker {
     private int walkBackups(Map<String, Manifest> manifests) throws IOException {
         Map<BlobId, List<String>> hurt = new HashMap<>();
         Set<String> treesSeen = new HashSet<>();
+        Set<String> cleanLists = new HashSet<>();
         for (var me : manifests.entrySet()) {
             String backup = "backup " + me.getKey().substring(0, 12);
             Manifest m = me.getValue();
@@ -220,9 +222,11 @@ public final class Checker {
                 if (!n.isFile()) return;
                 for (String ref : n.content()) {
                     if (Node.isZero(ref)) continue;
-                    BlobId id = BlobId.parse(ref);
-                    if (!repo.index().contains(id)) badBlobs.putIfAbsent(id, "blob " + id.shortHex() + " is not in any index (missing)");
-                    if (badBlobs.containsKey(id)) hurt.computeIfAbsent(id, k -> new ArrayList<>()).add(backup + ": " + path);
+                    if (ChunkLists.isList(ref)) {
+                        checkChunkList(ref, backup, path, hurt, cleanLists);
+                        continue;
+                    }
+                    checkChunk(ref, backup, path, hurt);
                 }
             }, (path, tree, e) -> findings.add(new Finding(Finding.Severity.ERROR, "tree " + tree.substring(0, 12),
                     "cannot read directory listing: " + e.getMessage(), List.of(backup + ": " + (path.isEmpty() ? "/" : path) + " and everything below"))));
@@ -244,6 +248,39 @@ public final class Checker {
             findings.add(new Finding(Finding.Severity.ERROR, object, "damaged data is used by " + files.size() + " file(s): " + e.getKey(), files));
         }
         return treesSeen.size();
+    }
+
+    private boolean checkChunk(String ref, String backup, String path, Map<BlobId, List<String>> hurt) {
+        BlobId id = BlobId.parse(ref);
+        if (!repo.index().contains(id)) badBlobs.putIfAbsent(id, "blob " + id.shortHex() + " is not in any index (missing)");
+        if (!badBlobs.containsKey(id)) return true;
+        hurt.computeIfAbsent(id, k -> new ArrayList<>()).add(backup + ": " + path);
+        return false;
+    }
+
+    /**
+     * Checks a chunk list and the chunks it names. A list whose chunks were all found before (in
+     * another backup) is not read again; one with a bad chunk is, so that each file it hurts is named.
+     */
+    private void checkChunkList(String ref, String backup, String path, Map<BlobId, List<String>> hurt, Set<String> cleanLists) {
+        if (cleanLists.contains(ref)) return;
+        BlobId id = BlobId.parse(ChunkLists.listId(ref));
+        if (!repo.index().contains(id)) badBlobs.putIfAbsent(id, "chunk list " + id.shortHex() + " is not in any index (missing)");
+        List<String> refs = null;
+        if (!badBlobs.containsKey(id)) {
+            try {
+                refs = repo.readChunkList(ref);
+            } catch (IOException | RepositoryException e) {
+                badBlobs.putIfAbsent(id, "chunk list " + id.shortHex() + " cannot be read: " + e.getMessage());
+            }
+        }
+        if (refs == null) {
+            hurt.computeIfAbsent(id, k -> new ArrayList<>()).add(backup + ": " + path + " (chunk list)");
+            return;
+        }
+        boolean clean = true;
+        for (String r : refs) if (!Node.isZero(r)) clean &= checkChunk(r, backup, path, hurt);
+        if (clean) cleanLists.add(ref);
     }
 
     private void checkTreeBlob(String treeId, String backup, String path, Map<BlobId, List<String>> hurt) {

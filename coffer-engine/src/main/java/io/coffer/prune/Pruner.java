@@ -1,6 +1,7 @@
 package io.coffer.prune;
 
 import io.coffer.repo.BlobId;
+import io.coffer.repo.ChunkLists;
 import io.coffer.repo.BlockGroup;
 import io.coffer.repo.GroupReader;
 import io.coffer.repo.Manifest;
@@ -182,7 +183,7 @@ public final class Pruner {
             live.add(BlobId.parse(root));
             TreeWalker.walk(repo, root, "", seen, (path, n) -> {
                 if (n.isDir()) live.add(BlobId.parse(n.subtree()));
-                if (n.isFile()) for (String ref : n.content()) if (!Node.isZero(ref)) live.add(BlobId.parse(ref));
+                if (n.isFile()) ChunkLists.addReferenced(repo, n, live);
             }, null, live::addAll);
         }
         return live;

@@ -22,7 +22,8 @@ public record RepoConfig(
 
     public static final int FORMAT_VERSION = 1;
     /** Features this build understands; a repository requiring anything else is refused. */
-    public static final Set<String> KNOWN_FEATURES = Set.of("packs-v1", "fastcdc", "fixed-blocks", "zstd", "zero-blocks", "aes-256-gcm", RepoConfig.REFERENCES, RepoConfig.GROUPS);
+    public static final Set<String> KNOWN_FEATURES = Set.of("packs-v1", "fastcdc", "fixed-blocks", "zstd", "zero-blocks", "aes-256-gcm", RepoConfig.REFERENCES, RepoConfig.GROUPS,
+            RepoConfig.CHUNK_LISTS);
     /**
      * Tree blobs may be stored against a reference (codec 2). Written only to repositories that
      * require it, so that a Coffer which cannot read them refuses the repository instead of
@@ -36,6 +37,12 @@ public record RepoConfig(
      * 2). Written only to repositories that require it.
      */
     public static final String GROUPS = "block-groups";
+    /**
+     * The chunk references of a large file are stored in blobs of their own, one per span of the
+     * file ({@link ChunkLists}), so that no tree and no process holds a reference per block of a
+     * whole database. Written only to repositories that require it.
+     */
+    public static final String CHUNK_LISTS = "chunk-lists";
 
     public record Compression(String algorithm, int level) {
         public Compression {
@@ -79,6 +86,10 @@ public record RepoConfig(
     public static final List<String> DEFAULT_DATABASE_GLOBS = List.of(
             "**/base/*/*", "**/global/*", "base/*/*", "global/*",
             "**/*.ibd", "*.ibd", "**/ibdata*", "ibdata*");
+
+    public boolean chunkLists() {
+        return requiredFeatures.contains(CHUNK_LISTS);
+    }
 
     public boolean blockGroups() {
         return requiredFeatures.contains(GROUPS);

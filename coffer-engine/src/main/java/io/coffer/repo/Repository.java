@@ -83,6 +83,7 @@ public final class Repository implements Closeable {
         }
         if (secret != null) features.add("aes-256-gcm");
         if (o.blockGroups()) features.add(RepoConfig.GROUPS);
+        features.add(RepoConfig.CHUNK_LISTS);
         RepoConfig config = new RepoConfig(RepoConfig.FORMAT_VERSION, Hex.of(Crypto.random(16)), Instant.now().toString(), features,
                 secret == null ? "sha256" : "hmac-sha256", o.compression(),
                 new RepoConfig.Cdc(o.cdcMin(), o.cdcAvg(), o.cdcMax(), secret == null ? Hex.of(Crypto.random(32)) : null),
@@ -468,6 +469,42 @@ public final class Repository implements Closeable {
     /** The stored form of a tree blob (JSON). */
     public static byte[] encodeTree(Tree t) {
         return TreeCodec.write(t);
+    }
+
+    /** The stored form of a chunk list ({@link ChunkLists}). */
+    public static byte[] encodeChunkList(List<String> refs) {
+        return ChunkLists.encode(refs);
+    }
+
+    /** The references of chunk list {@code ref} ({@code l<id>}), read and verified. */
+    public List<String> readChunkList(String ref) throws IOException {
+        return decodeChunkList(ref, readBlob(BlobId.parse(ChunkLists.listId(ref))));
+    }
+
+    /** The references in the plaintext of chunk list {@code ref}, checked. */
+    public List<String> decodeChunkList(String ref, byte[] plain) {
+        String id = ChunkLists.listId(ref);
+        return ChunkLists.decode("chunk list " + id.substring(0, Math.min(12, id.length())), plain);
+    }
+
+    /** Takes one chunk reference of a file. */
+    @FunctionalInterface
+    public interface ChunkVisitor {
+        void accept(String ref) throws IOException;
+    }
+
+    /**
+     * Gives each chunk reference of a file node in order (blob ids and zero runs), reading its
+     * chunk lists one at a time: a listed file's references are never all in memory.
+     */
+    public void forEachChunk(Node file, ChunkVisitor v) throws IOException {
+        for (String ref : file.content()) {
+            if (!ChunkLists.isList(ref)) {
+                v.accept(ref);
+                continue;
+            }
+            for (String r : readChunkList(ref)) v.accept(r);
+        }
     }
 
     public Tree readTree(String id) throws IOException {

@@ -52,10 +52,13 @@ public record Tree(int v, List<Node> nodes) {
                 case Node.FILE -> {
                     if (n.content() == null || n.size() == null) throw new CorruptObjectException(where, "file '" + n.name() + "' has no content list");
                     long sum = 0;
+                    boolean listed = ChunkLists.listed(n.content());
                     for (String ref : n.content()) {
                         if (ref.isEmpty()) throw new CorruptObjectException(where, "file '" + n.name() + "' has an empty chunk reference");
+                        if (listed != ChunkLists.isList(ref)) throw new CorruptObjectException(where, "file '" + n.name() + "' mixes chunk lists and chunks");
+                        String id = listed ? ChunkLists.listId(ref) : ref;
                         if (Node.isZero(ref)) sum += Node.zeroLength(ref);
-                        else if (ref.length() != 64 || !Hex.isHex(ref)) throw new CorruptObjectException(where, "file '" + n.name() + "' has a bad chunk reference");
+                        else if (id.length() != 64 || !Hex.isHex(id)) throw new CorruptObjectException(where, "file '" + n.name() + "' has a bad chunk reference");
                     }
                     if (n.size() < 0) throw new CorruptObjectException(where, "file '" + n.name() + "' has a negative size");
                 }

@@ -44,22 +44,22 @@ public final class FileDump {
     /** Writes the file's bytes to {@code out}; returns how many. */
     public static long write(Repository repo, Node file, OutputStream out) throws IOException {
         Repository.LastGroup last = new Repository.LastGroup();
-        long n = 0;
-        for (String ref : file.content()) {
+        long[] n = {0};
+        repo.forEachChunk(file, ref -> {
             if (Node.isZero(ref)) {
                 for (long left = Node.zeroLength(ref); left > 0; ) {
                     int k = (int) Math.min(left, ZEROS.length);
                     out.write(ZEROS, 0, k);
                     left -= k;
-                    n += k;
+                    n[0] += k;
                 }
             } else {
                 byte[] b = repo.readBlob(BlobId.parse(ref), last);
                 out.write(b);
-                n += b.length;
+                n[0] += b.length;
             }
-        }
+        });
         out.flush();
-        return n;
+        return n[0];
     }
 }

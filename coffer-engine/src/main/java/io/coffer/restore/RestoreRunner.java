@@ -47,15 +47,21 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  *   plan: walk the trees; refuse unsafe names and symlinks that lead out of the target before
- *         anything is written; list dirs, files, links; map every blob to (file, offset)
- *   dirs: create, parents first, never through a symlink
- *   data: per range of a pack (packs in order of first use; ranges in parallel): read the
- *         range once, decrypt + decompress + verify every blob straight into a write batch, one
- *         positional write per run of consecutive blobs of a file; zero pages are not written
- *         (holes). A file is finished (owner, mode, mtime) when its last blob is written.
+ *         anything is written; list dirs and links; map the blobs of files to (file, offset),
+ *         a batch of at most BATCH_USES blobs (or BATCH_FILES files) at a time, reading a
+ *         large file's chunk lists one by one
+ *   each batch:
+ *     dirs: create those planned so far, parents first, never through a symlink
+ *     data: per range of a pack (packs in order of first use; ranges in parallel): read the
+ *           range once, decrypt + decompress + verify every blob straight into a write batch, one
+ *           positional write per run of consecutive blobs of a file; zero pages are not written
+ *           (holes). A file is finished (owner, mode, mtime) when its last blob is written and
+ *           it is planned whole (a large file spans batches).
  *   then: hard links, symlinks, fifos and devices; directory metadata deepest first
  * </pre>
- * A damaged blob fails only the files that use it: they are removed and named in the result.
+ * Memory holds one batch's plan, the directories and the links, never a reference per block of
+ * the whole backup. A damaged blob fails only the files that use it: they are removed and named
+ * in the result.
  */
 public final class RestoreRunner {
     private static final int MAX_GAP = 1 << 20;
@@ -81,11 +87,33 @@ public final class RestoreRunner {
     private long totalBytes;
 
     private final List<DirJob> dirs = new ArrayList<>();
-    private final List<FileJob> files = new ArrayList<>();
+    /**
+     * Blobs and files of one batch: a restore plans and writes this many at a time. 65,536 uses
+     * of 8 KiB pages are 512 MiB of data, and their plan about 8 MiB of heap.
+     */
+    static final int BATCH_USES = 1 << 16;
+    static final int BATCH_FILES = 1 << 14;
+    private int maxBatchUses = BATCH_USES;
+    private int maxBatchFiles = BATCH_FILES;
     private final List<Entry> links = new ArrayList<>();
     private final Map<String, FileJob> linkGroups = new HashMap<>();
-    private final Map<FileJob, String> hardLinkOf = new IdentityHashMap<>();
+    /** The current batch: uses by pack, its files without blobs to write, and its size. */
     private final Map<String, List<Use>> byPack = new LinkedHashMap<>();
+    private final List<FileJob> batchEmpty = new ArrayList<>();
+    private int batchUses;
+    private int batchFiles;
+    private int batches;
+    /** The first of {@link #dirs} not made yet. */
+    private int dirsMade;
+    private ExecutorService pool;
+    /** Files planned (hard links to an earlier one not counted). */
+    private long filesPlanned;
+    /** Files that failed, deleted at the end. */
+    private final List<FileJob> failed = Collections.synchronizedList(new ArrayList<>());
+    /** Paths of the files planned, for --delete only (it must know what the restore wrote). */
+    private final Set<Path> plannedFiles = new HashSet<>();
+    /** True when {@link #totalBytes} comes from the manifest (the whole backup is restored). */
+    private boolean totalKnown;
     private final Set<Path> createdDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The mode (umask and default ACL applied) of a file created in the directories made, or NONE. */
     private int freshFileMode = Metadata.NONE;
@@ -108,8 +136,9 @@ public final class RestoreRunner {
     /** Entries of the backup that excludes or includes leave out: --delete keeps what stands there. */
     private final Set<Path> unselected = new HashSet<>();
     private boolean device;
-    /** The node of a file backup (kept whole: a device target needs its zero runs). */
+    /** The node of a file backup (a device target needs its zero runs). */
     private Node singleNode;
+    private Path deviceTarget;
 
     /** Positional writes of file data made so far (each of at most {@link #WRITE_BATCH} bytes). */
     public long writeCalls() {
@@ -128,7 +157,7 @@ public final class RestoreRunner {
      * the node, nor its chunk list, which lives in the pack plan), so that the plan of a tree of
      * many small files stays small: it sits on the heap for the whole restore.
      */
-    private static final class FileJob {
+    static final class FileJob {
         private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<FileJob> REMAINING =
                 java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(FileJob.class, "remaining");
         final Path path;
@@ -139,10 +168,8 @@ public final class RestoreRunner {
         final int gid;
         final boolean endsWithHole;
         final Map<String, String> xattrs;
-        /** Blobs still to be written. */
+        /** Blobs still to be written, plus one while the file is being planned. */
         volatile int remaining;
-        /** Its place in the plan: uses of one blob are grouped by file, so that runs stay whole. */
-        int seq;
         volatile boolean failed;
         boolean created;
 
@@ -154,13 +181,20 @@ public final class RestoreRunner {
             boolean owner = n.uid() != null && n.gid() != null;
             this.uid = owner ? n.uid() : Metadata.NONE;
             this.gid = owner ? n.gid() : Metadata.NONE;
-            this.endsWithHole = !n.content().isEmpty() && Node.isZero(n.content().get(n.content().size() - 1));
+            // a listed file's last reference is in its last list, not read yet: its length is set
+            // when it is created, which is right whatever it ends with
+            this.endsWithHole = io.coffer.repo.ChunkLists.listed(n.content())
+                    || !n.content().isEmpty() && Node.isZero(n.content().get(n.content().size() - 1));
             this.xattrs = n.xattrs();
         }
 
         /** Counts down {@code n} written blobs; true when that was the last of them. */
         boolean written(int n) {
             return REMAINING.addAndGet(this, -n) == 0;
+        }
+
+        void expect(int n) {
+            REMAINING.addAndGet(this, n);
         }
     }
 
@@ -174,6 +208,13 @@ public final class RestoreRunner {
         this.maxRange = (int) Math.max(1 << 20, Math.min(remote ? MAX_RANGE_REMOTE : MAX_RANGE_LOCAL, BUFFER_BUDGET * 4 / 5 / threads));
         this.batchSize = (int) Math.max(256 << 10, Math.min(WRITE_BATCH, BUFFER_BUDGET / 5 / threads));
         this.buffers = ThreadLocal.withInitial(() -> new Buffers(batchSize));
+    }
+
+    /** Smaller batches, for tests: a file spans many of them. */
+    RestoreRunner withBatches(int uses, int files) {
+        maxBatchUses = uses;
+        maxBatchFiles = files;
+        return this;
     }
 
     public long bytesDone() {
@@ -192,14 +233,29 @@ public final class RestoreRunner {
         Manifest m = repo.loadManifest(backupId);
         Tree top = repo.readTree(m.tree());
         Trace.mark("manifest and root tree read");
-        if (m.kind().equals(Manifest.FILE)) {
-            planFile(top, target);
-        } else {
-            planDir(m, top, target);
+        boolean whole = (opts.path() == null || opts.path().isBlank() || opts.path().equals("/") || opts.path().equals("."))
+                && includes.isEmpty() && excludes.isEmpty();
+        if (whole && m.stats() != null) {
+            totalBytes = m.stats().logicalBytes();
+            totalKnown = true;
         }
-        for (FileJob f : files) totalBytes += f.size;
-        Trace.mark("planned: %d files, %d dirs, %d packs", files.size(), dirs.size(), byPack.size());
-        execute();
+        pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "coffer-restore");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            if (m.kind().equals(Manifest.FILE)) {
+                planFile(top, target);
+            } else {
+                planDir(m, top, target);
+            }
+            runBatch();
+        } finally {
+            io.coffer.repo.Pools.stop(pool); // no writer may outlive a cancelled restore (its staging is wiped next)
+        }
+        Trace.mark("data written: %d files, %d dirs, %d batches, %d write calls", filesPlanned, dirs.size(), batches, writeCalls.get());
+        finishAll();
         Trace.mark("restored");
         long deleted = 0;
         if (opts.delete() && deleteRoot != null) {
@@ -208,7 +264,7 @@ public final class RestoreRunner {
         } else if (opts.delete()) {
             warnings.add("nothing deleted (--delete): what was restored is one file, not a directory");
         }
-        return new RestoreResult(files.size() - errors.size(), dirs.size(), links.size(), bytes.get(), deleted, errors, warnings);
+        return new RestoreResult(filesPlanned - errors.size(), dirs.size(), links.size(), bytes.get(), deleted, errors, warnings);
     }
 
     private void planFile(Tree top, Path target) throws IOException {
@@ -220,6 +276,10 @@ public final class RestoreRunner {
         device = Files.exists(out) && !Files.isRegularFile(out, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(out);
         if (Files.isSymbolicLink(out)) throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT, "restore target " + out + " is a symlink; give the real path");
         root = out.getParent();
+        if (device) {
+            deviceTarget = out;
+            runBatch(); // the device's zero runs are written before any data
+        }
         planNode(out, n, FileNames.logical(n.name()));
     }
 
@@ -275,7 +335,7 @@ public final class RestoreRunner {
         Object device = Files.getAttribute(top, "unix:dev", LinkOption.NOFOLLOW_LINKS);
         Set<Path> planned = new HashSet<>();
         for (DirJob d : dirs) planned.add(d.path());
-        for (FileJob f : files) planned.add(f.path);
+        planned.addAll(plannedFiles);
         for (Entry e : links) planned.add(e.path());
         long[] n = {0};
         Set<Path> touched = new HashSet<>(); // directories whose mtime the deletions changed
@@ -386,10 +446,12 @@ public final class RestoreRunner {
             }
             boolean hit = within || includes.matches(childRel, n.isDir());
             if (n.isDir()) {
-                int at = dirs.size(), f0 = files.size(), l0 = links.size();
+                int at = dirs.size(), l0 = links.size();
+                long f0 = filesPlanned;
                 dirs.add(new DirJob(p, n, depth));
                 planTree(p, repo.readTree(n.subtree()), childRel, depth + 1, hit);
-                if (!hit && dirs.size() == at + 1 && files.size() == f0 && links.size() == l0) { // nothing below it is wanted
+                // nothing below it is wanted (and so no batch ran since: it is not made yet)
+                if (!hit && dirs.size() == at + 1 && filesPlanned == f0 && links.size() == l0 && dirsMade <= at) {
                     dirs.remove(at);
                     unselected.add(p);
                 }
@@ -427,35 +489,57 @@ public final class RestoreRunner {
         }
     }
 
-    private void planFileNode(Path out, Node n) {
+    /** Stops planning a file whose blob is missing. */
+    private static final class MissingBlob extends IOException {
+        MissingBlob(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Plans a file's blobs into the current batch, running the batch whenever it is full (a large
+     * file spans batches: it is finished only once planned whole, so its {@code remaining} holds
+     * one more until then).
+     */
+    private void planFileNode(Path out, Node n) throws IOException {
         FileJob job = new FileJob(out, n);
         if (n.link() != null) {
             FileJob first = linkGroups.putIfAbsent(n.link(), job);
             if (first != null) {
-                hardLinkOf.put(job, n.link());
                 links.add(new Entry(out, n));
                 return;
             }
         }
-        job.seq = files.size();
-        files.add(job);
-        long off = 0;
-        for (String ref : n.content()) {
-            if (Node.isZero(ref)) {
-                off += Node.zeroLength(ref);
-                continue;
-            }
-            BlobId id = BlobId.parse(ref);
-            MasterIndex.Location loc = repo.index().find(id);
-            if (loc == null) {
-                fail(job, "blob " + id.shortHex() + " at offset " + off + " is missing from the repository");
-                return;
-            }
-            byPack.computeIfAbsent(loc.pack().id(), k -> new ArrayList<>()).add(new Use(id, loc, job, off));
-            job.remaining++; // planning is single-threaded and ends before any writer starts
-            off += loc.rawLength();
+        filesPlanned++;
+        if (opts.delete()) plannedFiles.add(out);
+        if (!totalKnown) totalBytes += job.size;
+        job.expect(1);
+        long[] off = {0};
+        try {
+            repo.forEachChunk(n, ref -> {
+                if (Node.isZero(ref)) {
+                    off[0] += Node.zeroLength(ref);
+                    return;
+                }
+                BlobId id = BlobId.parse(ref);
+                MasterIndex.Location loc = repo.index().find(id);
+                if (loc == null) throw new MissingBlob("blob " + id.shortHex() + " at offset " + off[0] + " is missing from the repository");
+                byPack.computeIfAbsent(loc.pack().id(), k -> new ArrayList<>()).add(new Use(id, loc, job, off[0]));
+                job.expect(1);
+                off[0] += loc.rawLength();
+                if (++batchUses >= maxBatchUses) runBatch();
+            });
+            if (off[0] != n.size()) fail(job, "chunk lengths add up to " + off[0] + " bytes, the file had " + n.size());
+        } catch (MissingBlob e) {
+            fail(job, e.getMessage());
+        } catch (RepositoryException e) { // a chunk list that cannot be read fails this file only
+            fail(job, e.getMessage());
         }
-        if (off != n.size()) fail(job, "chunk lengths add up to " + off + " bytes, the file had " + n.size());
+        if (job.written(1) && !job.failed) {
+            if (job.created) finish(job); // every blob was written by earlier batches
+            else batchEmpty.add(job);     // nothing to write: created empty (or sized) by the batch
+        }
+        if (++batchFiles >= maxBatchFiles) runBatch();
     }
 
     /**
@@ -482,27 +566,32 @@ public final class RestoreRunner {
     }
 
     private void fail(FileJob job, String why) {
-        if (job.failed) return;
-        job.failed = true;
+        synchronized (job) {
+            if (job.failed) return;
+            job.failed = true;
+        }
+        failed.add(job);
         errors.add(job.path + ": " + why + " (file not restored)");
     }
 
-    private void execute() throws IOException {
-        for (DirJob d : dirs) mkdir(d.path());
-        if (!Files.isDirectory(root)) mkdir(root);
-        freshFileMode = probeFreshFileMode();
-        Trace.mark("directories made");
-        if (device) zeroDeviceRanges();
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "coffer-restore");
-            t.setDaemon(true);
-            return t;
-        });
+    /**
+     * Writes the current batch: makes the directories planned so far, then writes the batch's
+     * blobs, pack range by pack range, on the pool; returns when all is written.
+     */
+    private void runBatch() throws IOException {
+        if (batches == 0 || dirsMade < dirs.size()) {
+            for (; dirsMade < dirs.size(); dirsMade++) mkdir(dirs.get(dirsMade).path());
+            if (batches == 0) {
+                if (!Files.isDirectory(root)) mkdir(root);
+                freshFileMode = probeFreshFileMode();
+                Trace.mark("directories made");
+                if (device) zeroDeviceRanges();
+            }
+        }
+        batches++;
         try {
             List<Future<?>> futures = new ArrayList<>();
-            for (FileJob f : files) {
-                if (!f.failed && f.remaining == 0) futures.add(pool.submit(() -> finishEmpty(f)));
-            }
+            for (FileJob f : batchEmpty) futures.add(pool.submit(() -> finishEmpty(f)));
             for (List<Use> uses : byPack.values()) {
                 for (List<Use> range : ranges(uses, maxRange)) futures.add(pool.submit(() -> restoreRange(range)));
             }
@@ -520,12 +609,16 @@ public final class RestoreRunner {
                 }
             }
         } finally {
-            io.coffer.repo.Pools.stop(pool); // no writer may outlive a cancelled restore (its staging is wiped next)
+            byPack.clear();
+            batchEmpty.clear();
+            batchUses = 0;
+            batchFiles = 0;
         }
-        Trace.mark("data written: %d write calls", writeCalls.get());
-        for (FileJob f : files) {
-            if (f.failed) Files.deleteIfExists(f.path);
-        }
+    }
+
+    /** After the data: failed files removed, then links, then directory metadata, deepest first. */
+    private void finishAll() throws IOException {
+        for (FileJob f : failed) Files.deleteIfExists(f.path);
         for (Entry e : links) restoreLink(e);
         dirs.sort(Comparator.comparingInt(DirJob::depth).reversed());
         for (DirJob d : dirs) {
@@ -594,22 +687,20 @@ public final class RestoreRunner {
     /** A block device may hold old data, so its zero runs are written rather than left as holes. */
     private void zeroDeviceRanges() throws IOException {
         byte[] zeros = new byte[1 << 20];
-        for (FileJob f : files) {
-            try (FileChannel ch = open(f)) {
-                long off = 0;
-                for (String ref : singleNode.content()) {
-                    if (!Node.isZero(ref)) {
-                        MasterIndex.Location loc = repo.index().find(BlobId.parse(ref));
-                        off += loc == null ? 0 : loc.rawLength();
-                        continue;
-                    }
-                    long end = off + Node.zeroLength(ref);
-                    while (off < end) {
-                        int n = (int) Math.min(zeros.length, end - off);
-                        off += ch.write(ByteBuffer.wrap(zeros, 0, n), off);
-                    }
+        try (FileChannel ch = FileChannel.open(deviceTarget, StandardOpenOption.WRITE)) {
+            long[] off = {0};
+            repo.forEachChunk(singleNode, ref -> {
+                if (!Node.isZero(ref)) {
+                    MasterIndex.Location loc = repo.index().find(BlobId.parse(ref));
+                    off[0] += loc == null ? 0 : loc.rawLength();
+                    return;
                 }
-            }
+                long end = off[0] + Node.zeroLength(ref);
+                while (off[0] < end) {
+                    int n = (int) Math.min(zeros.length, end - off[0]);
+                    off[0] += ch.write(ByteBuffer.wrap(zeros, 0, n), off[0]);
+                }
+            });
         }
     }
 

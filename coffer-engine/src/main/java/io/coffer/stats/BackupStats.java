@@ -1,6 +1,7 @@
 package io.coffer.stats;
 
 import io.coffer.repo.BlobId;
+import io.coffer.repo.ChunkLists;
 import io.coffer.repo.BlobType;
 import io.coffer.repo.Manifest;
 import io.coffer.repo.MasterIndex;
@@ -68,7 +69,7 @@ public record BackupStats(int backups, long files, long logicalBytes, long blobs
         into.add(BlobId.parse(m.tree()));
         TreeWalker.walk(repo, m.tree(), "", seenTrees, (path, n) -> {
             if (n.isDir()) into.add(BlobId.parse(n.subtree()));
-            if (n.isFile()) for (String ref : n.content()) if (!Node.isZero(ref)) into.add(BlobId.parse(ref));
+            if (n.isFile()) ChunkLists.addReferenced(repo, n, into);
         }, null, into::addAll);
     }
 }

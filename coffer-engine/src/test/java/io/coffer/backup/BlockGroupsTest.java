@@ -217,12 +217,12 @@ class BlockGroupsTest {
         for (int page : changed) Fixtures.overwrite(rel, page * 8192L, Fixtures.random(1000 + page, 8192));
         Map<String, String> v2 = TreeDigest.of(src);
         BackupResult second = new BackupRunner(repo, BackupOptions.defaults().withParent(first.id())).run(src);
-        // the five changed pages, and the directory listings on the path to the file
-        assertThat(second.manifest().stats().newBlobs()).isEqualTo(changed.length + 4);
+        // the five changed pages, the directory listings on the path to the file, and its chunk list
+        assertThat(second.manifest().stats().newBlobs()).isEqualTo(changed.length + 4 + 1);
         Node file = fileNode(repo, second.id());
         Set<String> frames = new HashSet<>();
         for (int page : changed) {
-            MasterIndex.Location loc = repo.index().find(BlobId.parse(file.content().get(page)));
+            MasterIndex.Location loc = repo.index().find(BlobId.parse(Fixtures.chunks(repo, file).get(page)));
             assertThat(loc.grouped()).isTrue();
             frames.add(loc.pack().id() + "@" + loc.offset());
         }
@@ -253,7 +253,7 @@ class BlockGroupsTest {
         BackupResult b = new BackupRunner(repo, BackupOptions.defaults()).run(src);
         // damage the group that holds page 0 of 16385 (a file of 300 pages: three groups)
         Node victim = fileNode(repo, b.id(), "16385");
-        MasterIndex.Location loc = repo.index().find(BlobId.parse(victim.content().get(0)));
+        MasterIndex.Location loc = repo.index().find(BlobId.parse(Fixtures.chunks(repo, victim).get(0)));
         assertThat(loc.grouped()).isTrue();
         String packId = Fixtures.damage(repoDir, loc, 0x10);
         Repository reopened = Repository.open(LocalObjectStore.open(repoDir), new Secret.Password("pw".toCharArray()));

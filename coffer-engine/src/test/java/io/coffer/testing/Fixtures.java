@@ -132,4 +132,11 @@ public final class Fixtures {
         }
         return packId;
     }
+
+    /** A file node's chunk references, its chunk lists read. */
+    public static java.util.List<String> chunks(io.coffer.repo.Repository repo, io.coffer.repo.Node file) throws IOException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        repo.forEachChunk(file, out::add);
+        return out;
+    }
 }
