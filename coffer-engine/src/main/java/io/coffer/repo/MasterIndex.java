@@ -13,14 +13,16 @@ import java.util.concurrent.locks.StampedLock;
 /**
  * The in-memory union of all index objects: blob id to its place, plus the known packs.
  *
- * <p>A repository of a 20 GiB database holds 2.6 million 8 KiB blocks, each a blob, so the
- * table is kept in primitive arrays, not in objects: per blob 32 bytes of id and 24 of place
- * (offset, stored length, raw length, group length, offset in group, pack and type), in segments
- * of {@value #SEGMENT} blobs, and an open-addressing table of entry numbers (at most 3/4 full).
- * That is 60-66 bytes a blob, where a hash map of records took about 250 (and the packs' blob
- * lists as many again). A pack's blobs are the run of entries added with it ({@link PackInfo#blobs}
- * is a view of them); a blob listed by several packs has an entry in each, and the first one added
- * is the one {@link #find} gives.
+ * <p>A repository of a 20 GiB database holds 2.6 million 8 KiB blocks, each a blob, and one of
+ * 1 TiB 134 million: the table is kept outside the Java heap, in mapped segments of a deleted
+ * temporary file ({@link MappedRecords}), so that the heap a command needs does not grow with the
+ * data. Per blob: 32 bytes of id and 24 of place (offset, stored length, raw length, group
+ * length, offset in group, pack and type), and a slot of an open-addressing table of entry
+ * numbers (at most 3/4 full): 61-67 bytes, pages the kernel may write back and drop. A hash map
+ * of records took about 250 bytes of heap a blob, and the packs' blob lists as many again. A
+ * pack's blobs are the run of entries added with it ({@link PackInfo#blobs} is a view of them); a
+ * blob listed by several packs has an entry in each, and the first one added is the one
+ * {@link #find} gives.
  *
  * <p>Lookups run without a lock (a {@link StampedLock} optimistic read, retried under the read
  * lock when a pack was added meanwhile); adding a pack takes the write lock.
@@ -37,23 +39,36 @@ public final class MasterIndex {
         }
     }
 
-    static final int SEGMENT_BITS = 14;
+    /** Entries per mapped segment of the entry file: 3.5 MiB. */
+    static final int SEGMENT_BITS = 16;
     static final int SEGMENT = 1 << SEGMENT_BITS;
-    private static final int MASK = SEGMENT - 1;
-    /** Ints of place per entry: offset, stored, raw, group length, offset in group, pack ordinal << 2 | type. */
-    private static final int FIELDS = 6;
+    /** Slots per mapped segment of the table: 4 MiB. */
+    private static final int SLOT_SEGMENT_BITS = 20;
+    /**
+     * An entry: id (4 longs), then offset, stored length, raw length, group length, offset in
+     * group, and pack ordinal << 2 | type (ints).
+     */
+    static final int ENTRY_BYTES = 4 * Long.BYTES + 6 * Integer.BYTES;
+    private static final int OFFSET = 32, STORED = 36, RAW = 40, GROUP_LENGTH = 44, GROUP_OFFSET = 48, PACK = 52;
+    private static final int MIN_SLOTS = 1 << 12;
 
     private final StampedLock lock = new StampedLock();
-    private long[][] ids = new long[0][];
-    private int[][] fields = new int[0][];
+    private MappedRecords entries = new MappedRecords(ENTRY_BYTES, SEGMENT_BITS);
+    /** Entry number + 1 per slot, 0 for a free one; {@link #slotCount} is a power of two. */
+    private MappedRecords slots = newSlots(MIN_SLOTS);
+    private long slotCount = MIN_SLOTS;
     /** Entries added (duplicates included). */
     private int size;
-    /** Distinct blobs in {@link #table}. */
+    /** Distinct blobs in the table. */
     private int distinct;
-    /** Entry number + 1 per slot, 0 for a free one; the length is a power of two. */
-    private int[] table = new int[1024];
     private final List<PackInfo> byOrdinal = new ArrayList<>();
     private final Map<String, PackInfo> packs = new ConcurrentHashMap<>();
+
+    private static MappedRecords newSlots(long n) {
+        MappedRecords m = new MappedRecords(Integer.BYTES, (int) Math.min(SLOT_SEGMENT_BITS, Long.numberOfTrailingZeros(n)));
+        m.ensure(n);
+        return m;
+    }
 
     /**
      * Adds a pack and its blobs; a pack already known is not added again. Blobs already known from
@@ -66,25 +81,21 @@ public final class MasterIndex {
             int ordinal = byOrdinal.size();
             int first = size;
             List<Pack.Entry> blobs = pack.blobs();
-            ensureEntries(size + blobs.size());
-            ensureTable(distinct + blobs.size());
+            entries.ensure((long) size + blobs.size());
+            ensureTable((long) distinct + blobs.size());
             for (Pack.Entry e : blobs) {
                 int n = size++;
-                long[] idSeg = ids[n >>> SEGMENT_BITS];
-                int i = (n & MASK) * 4;
                 BlobId id = e.id();
-                idSeg[i] = id.a();
-                idSeg[i + 1] = id.b();
-                idSeg[i + 2] = id.c();
-                idSeg[i + 3] = id.d();
-                int[] f = fields[n >>> SEGMENT_BITS];
-                int j = (n & MASK) * FIELDS;
-                f[j] = e.offset();
-                f[j + 1] = e.storedLength();
-                f[j + 2] = e.rawLength();
-                f[j + 3] = e.groupLength();
-                f[j + 4] = e.groupOffset();
-                f[j + 5] = ordinal << 2 | e.type().ordinal();
+                entries.putLong(n, 0, id.a());
+                entries.putLong(n, 8, id.b());
+                entries.putLong(n, 16, id.c());
+                entries.putLong(n, 24, id.d());
+                entries.putInt(n, OFFSET, e.offset());
+                entries.putInt(n, STORED, e.storedLength());
+                entries.putInt(n, RAW, e.rawLength());
+                entries.putInt(n, GROUP_LENGTH, e.groupLength());
+                entries.putInt(n, GROUP_OFFSET, e.groupOffset());
+                entries.putInt(n, PACK, ordinal << 2 | e.type().ordinal());
                 insert(id, n);
             }
             PackInfo view = new PackInfo(pack.id(), pack.type(), pack.size(), new Entries(first, blobs.size()));
@@ -96,12 +107,11 @@ public final class MasterIndex {
     }
 
     private void insert(BlobId id, int n) {
-        int[] t = table;
-        int m = t.length - 1;
-        for (int s = slot(id, m); ; s = (s + 1) & m) {
-            int e = t[s];
+        long m = slotCount - 1;
+        for (long s = slot(id.a(), id.b(), m); ; s = (s + 1) & m) {
+            int e = slots.getInt(s, 0);
             if (e == 0) {
-                t[s] = n + 1;
+                slots.putInt(s, 0, n + 1);
                 distinct++;
                 return;
             }
@@ -109,48 +119,32 @@ public final class MasterIndex {
         }
     }
 
-    private static int slot(BlobId id, int mask) {
-        long h = id.a() ^ id.b(); // ids are hashes: any of their bits are as good as a hash of them
-        return (int) (h ^ (h >>> 32)) & mask;
+    private static long slot(long a, long b, long mask) {
+        long h = a ^ b; // ids are hashes: any of their bits are as good as a hash of them
+        return (h ^ (h >>> 32)) & mask;
     }
 
     private boolean sameId(int n, BlobId id) {
-        long[] seg = ids[n >>> SEGMENT_BITS];
-        int i = (n & MASK) * 4;
-        return seg[i] == id.a() && seg[i + 1] == id.b() && seg[i + 2] == id.c() && seg[i + 3] == id.d();
+        return entries.getLong(n, 0) == id.a() && entries.getLong(n, 8) == id.b()
+                && entries.getLong(n, 16) == id.c() && entries.getLong(n, 24) == id.d();
     }
 
-    private void ensureEntries(int want) {
-        int segs = (want + SEGMENT - 1) >>> SEGMENT_BITS;
-        if (segs > ids.length) {
-            int cap = Math.max(segs, ids.length + ids.length / 2 + 4);
-            ids = java.util.Arrays.copyOf(ids, cap);
-            fields = java.util.Arrays.copyOf(fields, cap);
-        }
-        for (int s = size >>> SEGMENT_BITS; s < segs; s++) {
-            if (ids[s] != null) continue;
-            ids[s] = new long[SEGMENT * 4];
-            fields[s] = new int[SEGMENT * FIELDS];
-        }
-    }
-
-    private void ensureTable(int want) {
-        if ((long) want * 4 <= (long) table.length * 3) return;
-        int cap = table.length;
-        while ((long) want * 4 > (long) cap * 3) cap <<= 1;
-        int[] nt = new int[cap];
-        int m = cap - 1;
-        for (int e : table) {
+    private void ensureTable(long want) {
+        if (want * 4 <= slotCount * 3) return;
+        long cap = slotCount;
+        while (want * 4 > cap * 3) cap <<= 1;
+        MappedRecords grown = newSlots(cap);
+        long m = cap - 1;
+        for (long s = 0; s < slotCount; s++) {
+            int e = slots.getInt(s, 0);
             if (e == 0) continue;
-            int n = e - 1;
-            long[] seg = ids[n >>> SEGMENT_BITS];
-            int i = (n & MASK) * 4;
-            long h = seg[i] ^ seg[i + 1];
-            int s = (int) (h ^ (h >>> 32)) & m;
-            while (nt[s] != 0) s = (s + 1) & m;
-            nt[s] = e;
+            long t = slot(entries.getLong(e - 1, 0), entries.getLong(e - 1, 8), m);
+            while (grown.getInt(t, 0) != 0) t = (t + 1) & m;
+            grown.putInt(t, 0, e);
         }
-        table = nt;
+        slots.close();
+        slots = grown;
+        slotCount = cap;
     }
 
     /**
@@ -170,11 +164,13 @@ public final class MasterIndex {
     void clear() {
         long stamp = lock.writeLock();
         try {
-            ids = new long[0][];
-            fields = new int[0][];
+            entries.close();
+            slots.close();
+            entries = new MappedRecords(ENTRY_BYTES, SEGMENT_BITS);
+            slots = newSlots(MIN_SLOTS);
+            slotCount = MIN_SLOTS;
             size = 0;
             distinct = 0;
-            table = new int[1024];
             byOrdinal.clear();
             packs.clear();
         } finally {
@@ -182,12 +178,26 @@ public final class MasterIndex {
         }
     }
 
+    /**
+     * Closes the table's files (deleted already); what is mapped stays usable until the index
+     * is dropped, so a repository used after its close still finds its blobs.
+     */
+    void close() {
+        long stamp = lock.writeLock();
+        try {
+            entries.closeFile();
+            slots.closeFile();
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
     /** The entry number of blob {@code id}, or -1; under a lock or an optimistic read. */
     private int lookup(BlobId id) {
-        int[] t = table;
-        int m = t.length - 1;
-        for (int s = slot(id, m), probes = 0; probes <= m; s = (s + 1) & m, probes++) {
-            int e = t[s];
+        long m = slotCount - 1;
+        long s = slot(id.a(), id.b(), m);
+        for (long probes = 0; probes <= m; s = (s + 1) & m, probes++) {
+            int e = slots.getInt(s, 0);
             if (e == 0) return -1;
             if (sameId(e - 1, id)) return e - 1;
         }
@@ -233,18 +243,15 @@ public final class MasterIndex {
     }
 
     private Location location(int n) {
-        int[] f = fields[n >>> SEGMENT_BITS];
-        int j = (n & MASK) * FIELDS;
-        int packAndType = f[j + 5];
-        return new Location(byOrdinal.get(packAndType >>> 2), BlobType.values()[packAndType & 3], f[j], f[j + 1], f[j + 2], f[j + 3], f[j + 4]);
+        int packAndType = entries.getInt(n, PACK);
+        return new Location(byOrdinal.get(packAndType >>> 2), BlobType.values()[packAndType & 3], entries.getInt(n, OFFSET),
+                entries.getInt(n, STORED), entries.getInt(n, RAW), entries.getInt(n, GROUP_LENGTH), entries.getInt(n, GROUP_OFFSET));
     }
 
     private Pack.Entry entry(int n) {
-        long[] seg = ids[n >>> SEGMENT_BITS];
-        int i = (n & MASK) * 4;
-        int[] f = fields[n >>> SEGMENT_BITS];
-        int j = (n & MASK) * FIELDS;
-        return new Pack.Entry(BlobType.values()[f[j + 5] & 3], new BlobId(seg[i], seg[i + 1], seg[i + 2], seg[i + 3]), f[j], f[j + 1], f[j + 2], f[j + 3], f[j + 4]);
+        return new Pack.Entry(BlobType.values()[entries.getInt(n, PACK) & 3],
+                new BlobId(entries.getLong(n, 0), entries.getLong(n, 8), entries.getLong(n, 16), entries.getLong(n, 24)),
+                entries.getInt(n, OFFSET), entries.getInt(n, STORED), entries.getInt(n, RAW), entries.getInt(n, GROUP_LENGTH), entries.getInt(n, GROUP_OFFSET));
     }
 
     public int blobCount() {
@@ -256,13 +263,11 @@ public final class MasterIndex {
         }
     }
 
-    /** Bytes of heap the blob table takes (for tests that bound it). */
+    /** Bytes the blob table takes, mapped or not (for tests that bound it). */
     long footprint() {
         long stamp = lock.readLock();
         try {
-            long segs = 0;
-            for (long[] s : ids) if (s != null) segs++;
-            return segs * SEGMENT * (4L * Long.BYTES + FIELDS * (long) Integer.BYTES) + (long) table.length * Integer.BYTES;
+            return entries.capacity() * ENTRY_BYTES + slotCount * Integer.BYTES;
         } finally {
             lock.unlockRead(stamp);
         }

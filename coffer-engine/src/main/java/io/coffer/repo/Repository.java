@@ -604,6 +604,7 @@ public final class Repository implements Closeable {
 
     @Override
     public void close() throws IOException {
+        index.close();
         store.close();
     }
 }

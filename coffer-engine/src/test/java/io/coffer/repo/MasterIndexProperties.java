@@ -61,6 +61,7 @@ class MasterIndexProperties {
         for (PackInfo info : added) assertThat(index.pack(info.id()).blobs()).isEqualTo(info.blobs()); // duplicates listed by each pack
     }
 
+    /** Outside the heap (MappedRecords), but bounded all the same. */
     @Test
     void aBlobTakesAtMostSeventyBytes() {
         Random r = new Random(7);
@@ -73,6 +74,22 @@ class MasterIndexProperties {
         }
         // segments fill up as blobs come: at most one segment short
         assertThat(index.footprint()).isLessThanOrEqualTo(blobs * 70L + MasterIndex.SEGMENT * 56L);
+    }
+
+    @Test
+    void withoutATemporaryDirectoryTheTableLivesOnTheHeap() {
+        String old = System.getProperty(MappedRecords.DIR_PROPERTY);
+        System.setProperty(MappedRecords.DIR_PROPERTY, "/nonexistent/coffer-index");
+        try {
+            Random r = new Random(3);
+            MasterIndex index = new MasterIndex();
+            PackInfo info = pack(r, 5000, List.of());
+            index.add(info);
+            for (Pack.Entry e : info.blobs()) assertThat(index.find(e.id()).rawLength()).isEqualTo(e.rawLength());
+        } finally {
+            if (old == null) System.clearProperty(MappedRecords.DIR_PROPERTY);
+            else System.setProperty(MappedRecords.DIR_PROPERTY, old);
+        }
     }
 
     @Test
