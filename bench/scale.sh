@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# Coffer at the sizes users have: how peak memory and time grow with the data, and a real
+# PostgreSQL cluster of 20 GB beside pgBackRest and restic. Takes about an hour; run it in the
+# background (nohup bench/scale.sh > scale.log 2>&1 &). Needs root and about 65 GB free.
+#
+#   pages  incompressible 8 KiB database pages (base/16384/<1 GiB segments>) at 2, 5, 10 and 20 GiB,
+#          Coffer alone, default settings: full backup, check, restore (the curve of RSS and time)
+#   pg     PostgreSQL 15, data checksums, pgbench -i -s $PG_SCALE (1400: about 21 GB), stopped:
+#          full backup; pgbench -c 4 -T $PG_SECONDS, checkpoint, stop; incremental; restore of the
+#          incremental into an empty directory. Coffer, pgBackRest 2.45 (process-max=2, zst level 1,
+#          bundles, offline) and restic (compression auto)
+#   small  2,000,000 files of 0.5-4 KiB in 20,000 directories, Coffer alone: full, no-change, restore
+#
+#   SCALE_SETS="pages" bench/scale.sh      a subset
+#   SCALE_SIZES="2 5" bench/scale.sh        page-set sizes in GiB
+#   BENCH_DIR=/var/tmp/coffer-scale         where data, repositories and restores go
+#
+# Restores go to plain directories of the bench disk (emptied between runs); page caches are
+# dropped before every measurement. Results: bench/results/scale-<date>.md (one log per day; a
+# later run of the same day appends).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+W=${BENCH_DIR:-/var/tmp/coffer-scale}
+SETS=${SCALE_SETS:-"pages pg small"}
+SIZES=${SCALE_SIZES:-"2 5 10 20"}
+PG_SCALE=${PG_SCALE:-1400}
+PG_SECONDS=${PG_SECONDS:-180}
+SMALL_FILES=${SMALL_FILES:-2000000}
+mkdir -p "$W/logs" "$here/results"
+export RESTIC_PASSWORD=bench COFFER_PASSWORD=bench
+
+need=()
+for t in restic:restic pgbackrest:pgbackrest /usr/bin/time:time python3:python3 openssl:openssl; do
+  command -v "${t%%:*}" >/dev/null 2>&1 || need+=("${t##*:}")
+done
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15 postgresql-contrib-15)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "scale: installing ${need[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
+fi
+"$root/coffer" --version >/dev/null   # builds Coffer if needed
+cp "$root/coffer-app/target/coffer.jar" "$W/coffer.jar" # edits during the run cannot rebuild it
+export COFFER_JAR="$W/coffer.jar"
+COFFER="$root/coffer"
+COFFER_AOT=sync "$COFFER" --version >/dev/null
+commit=$(git -C "$root" rev-parse --short HEAD)
+RES="$W/results.tsv"
+: > "$RES"
+
+drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
+size_of() { find "$1" -type f -printf '%s\n' 2>/dev/null | awk '{s += $1} END {printf "%d\n", s}'; }
+
+# measure SET SIZE OP TOOL REPO CMD... : one row of wall, CPU, peak RSS and bytes added to REPO
+measure() {
+  local set=$1 gib=$2 op=$3 tool=$4 repo=$5; shift 5
+  local before=0; [ -e "$repo" ] && before=$(size_of "$repo")
+  drop_caches
+  local t="$W/time.$$" log="$W/logs/$set-$gib-$op-$tool.log"
+  if ! /usr/bin/time -f "%e %U %S %M" -o "$t" "$@" >"$log" 2>&1; then
+    echo "scale: $tool $op on $set $gib FAILED, see $log" >&2; tail -5 "$log" >&2
+    printf '%s\t%s\t%s\t%s\tFAILED\t\t\t\n' "$set" "$gib" "$op" "$tool" >> "$RES"
+    return 0
+  fi
+  read -r wall user sys rss < <(tail -n1 "$t")
+  local after; after=$(size_of "$repo")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$set" "$gib" "$op" "$tool" "$wall" "$(awk "BEGIN{print $user+$sys}")" "$rss" "$((after - before))" >> "$RES"
+  printf 'scale: %-5s %5s %-8s %-10s %8ss  cpu %8ss  rss %6s MiB  stored %s\n' "$set" "$gib" "$op" "$tool" "$wall" \
+    "$(awk "BEGIN{print $user+$sys}")" "$((rss / 1024))" "$((after - before))" >&2
+}
+
+same_tree() { # SRC DST : the restore must match the source, byte for byte
+  if ! diff -r --no-dereference "$1" "$2" >/dev/null 2>&1; then
+    echo "scale: restore at $2 DIFFERS from $1" >&2
+    return 1
+  fi
+}
+
+# ---- pages: incompressible pages at growing sizes, Coffer alone -----------------------------
+run_pages() {
+  local max=0 g
+  for g in $SIZES; do [ "$g" -gt "$max" ] && max=$g; done
+  local seg="$W/data/segments"
+  mkdir -p "$seg"
+  for ((i = 0; i < max; i++)); do # 1 GiB segments of AES-CTR output: neither compress nor repeat
+    [ -s "$seg/$i" ] && continue
+    head -c $((1 << 30)) /dev/zero | openssl enc -aes-128-ctr -nosalt -pass "pass:segment-$i" 2>/dev/null > "$seg/$i"
+  done
+  for g in $SIZES; do
+    local d="$W/data/pages-$g" repo="$W/repo/pages-$g" out="$W/restore/pages-$g"
+    rm -rf "$d" "$repo" "$out"; mkdir -p "$d/base/16384"
+    for ((i = 0; i < g; i++)); do ln "$seg/$i" "$d/base/16384/$((16400 + i))"; done
+    echo 15 > "$d/PG_VERSION"
+    "$COFFER" repo init --repo "$repo" -q >/dev/null
+    measure pages "$g" full coffer "$repo" "$COFFER" repo backup --repo "$repo" -q "$d"
+    measure pages "$g" check coffer "$repo" "$COFFER" repo check --repo "$repo"
+    measure pages "$g" restore coffer "$out" "$COFFER" repo restore --repo "$repo" -q latest "$out"
+    same_tree "$d" "$out" || true
+    rm -rf "$out" "$repo" "$d"
+  done
+  rm -rf "$seg"
+}
+
+# ---- pg: a real cluster of about 20 GB beside pgBackRest and restic -------------------------
+PGBIN=/usr/lib/postgresql/15/bin
+PGDATA="$W/data/pg/data"
+pg_ctl_() { runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -o "-k $W/pgsock -p 5498 -c listen_addresses='' -c max_wal_size=4GB" -w -t 600 -l "$W/logs/pg.log" "$@" >/dev/null; }
+make_pg() {
+  [ -s "$PGDATA/PG_VERSION" ] && return
+  rm -rf "$W/data/pg"; mkdir -p "$W/data/pg" "$W/pgsock"; chown postgres "$W/data/pg" "$W/pgsock"; chmod 777 "$W/logs"
+  runuser -u postgres -- "$PGBIN/initdb" --data-checksums -D "$PGDATA" >/dev/null
+  pg_ctl_ start
+  echo "scale: pgbench -i -s $PG_SCALE (this takes a while)" >&2
+  runuser -u postgres -- "$PGBIN/pgbench" -h "$W/pgsock" -p 5498 -i -s "$PG_SCALE" postgres >"$W/logs/pgbench-init.log" 2>&1
+  runuser -u postgres -- psql -h "$W/pgsock" -p 5498 -qc checkpoint postgres >/dev/null
+  pg_ctl_ stop -m fast
+}
+pgbr() { runuser -u postgres -- pgbackrest --config="$W/pgbackrest.conf" --stanza=bench "$@"; }
+run_pg() {
+  make_pg
+  local gb; gb=$(du -s --block-size=1G "$PGDATA" | cut -f1)
+  echo "scale: pg cluster is $(du -sh "$PGDATA" | cut -f1)" >&2
+  rm -rf "$W/repo/pg-"*; mkdir -p "$W/repo/pg-pgbackrest" "$W/pgbr"; chown postgres "$W/repo/pg-pgbackrest" "$W/pgbr"
+  cat > "$W/pgbackrest.conf" <<EOF
+[global]
+repo1-path=$W/repo/pg-pgbackrest
+repo1-bundle=y
+compress-type=zst
+compress-level=1
+process-max=2
+log-level-console=warn
+log-level-file=off
+lock-path=$W/pgbr
+start-fast=y
+[bench]
+pg1-path=$PGDATA
+pg1-socket-path=$W/pgsock
+pg1-port=5498
+EOF
+  chown postgres "$W/pgbackrest.conf"
+  pgbr --no-online stanza-create >/dev/null
+  "$COFFER" repo init --repo "$W/repo/pg-coffer" -q >/dev/null
+  restic init -q --repository-version 2 -r "$W/repo/pg-restic" >/dev/null
+  measure pg "$gb" full coffer "$W/repo/pg-coffer" "$COFFER" repo backup --repo "$W/repo/pg-coffer" -q "$PGDATA"
+  measure pg "$gb" full pgbackrest "$W/repo/pg-pgbackrest" runuser -u postgres -- pgbackrest --config="$W/pgbackrest.conf" --stanza=bench --no-online --type=full backup
+  measure pg "$gb" full restic "$W/repo/pg-restic" restic -r "$W/repo/pg-restic" -q backup --compression auto "$PGDATA"
+  pg_ctl_ start
+  runuser -u postgres -- "$PGBIN/pgbench" -h "$W/pgsock" -p 5498 -c 4 -T "$PG_SECONDS" postgres >"$W/logs/pgbench-run.log" 2>&1
+  runuser -u postgres -- psql -h "$W/pgsock" -p 5498 -qc checkpoint postgres >/dev/null
+  pg_ctl_ stop -m fast
+  measure pg "$gb" incr coffer "$W/repo/pg-coffer" "$COFFER" repo backup --repo "$W/repo/pg-coffer" -q "$PGDATA"
+  measure pg "$gb" incr pgbackrest "$W/repo/pg-pgbackrest" runuser -u postgres -- pgbackrest --config="$W/pgbackrest.conf" --stanza=bench --no-online --type=incr backup
+  measure pg "$gb" incr restic "$W/repo/pg-restic" restic -r "$W/repo/pg-restic" -q backup --compression auto "$PGDATA"
+  local out="$W/restore/pg"
+  rm -rf "$out"; mkdir -p "$out"
+  measure pg "$gb" restore coffer "$out/coffer" "$COFFER" repo restore --repo "$W/repo/pg-coffer" -q latest "$out/coffer"
+  same_tree "$PGDATA" "$out/coffer" || true
+  rm -rf "$out/coffer"
+  mkdir -p "$out/pgbackrest"; chown postgres "$out/pgbackrest"; chmod 700 "$out/pgbackrest"
+  measure pg "$gb" restore pgbackrest "$out/pgbackrest" runuser -u postgres -- pgbackrest --config="$W/pgbackrest.conf" --stanza=bench --pg1-path="$out/pgbackrest" restore
+  rm -rf "$out/pgbackrest"
+  measure pg "$gb" restore restic "$out/restic" restic -r "$W/repo/pg-restic" -q restore latest --target "$out/restic"
+  rm -rf "$out/restic"
+}
+
+# ---- small: two million small files, Coffer alone -------------------------------------------
+run_small() {
+  local d="$W/data/small" repo="$W/repo/small" out="$W/restore/small"
+  if [ ! -d "$d" ]; then
+    python3 - "$d" "$SMALL_FILES" <<'PY'
+import os, random, sys
+root, total = sys.argv[1], int(sys.argv[2]); rnd = random.Random(7)
+words = ['alpha','beta','gamma','delta','epsilon','zeta','eta','theta','kappa','lambda','omicron','sigma']
+per = 100
+for d in range(total // per):
+    p = os.path.join(root, f"d{d // 200:03d}", f"s{d:05d}"); os.makedirs(p)
+    for f in range(per):
+        n = rnd.randint(512, 4096)
+        text = ' '.join(rnd.choice(words) for _ in range(n // 6))[:n]
+        with open(os.path.join(p, f"f{f:03d}.txt"), 'w') as fh: fh.write(f"{d}-{f}-{rnd.random()}\n" + text)
+PY
+  fi
+  local n; n=$(( $(find "$d" -type f | wc -l) ))
+  rm -rf "$repo" "$out"
+  "$COFFER" repo init --repo "$repo" -q >/dev/null
+  measure small "$n" full coffer "$repo" "$COFFER" repo backup --repo "$repo" -q "$d"
+  measure small "$n" nochange coffer "$repo" "$COFFER" repo backup --repo "$repo" -q "$d"
+  measure small "$n" restore coffer "$out" "$COFFER" repo restore --repo "$repo" -q latest "$out"
+  same_tree "$d" "$out" || true
+  rm -rf "$out" "$repo"
+}
+
+for set in $SETS; do
+  echo "scale: $set" >&2
+  "run_$set"
+done
+
+day=$(date +%F)
+log="$here/results/scale-$day.md"
+{
+  [ -s "$log" ] || printf '# Scale benchmark, %s\n' "$day"
+  printf '\n## Run at %s (commit %s): sets %s\n\n' "$(date +%H:%M)" "$commit" "$SETS"
+  python3 - "$RES" <<'PY'
+import sys
+rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1]) if l.strip()]
+print("| set | size | operation | tool | wall s | CPU s | peak RSS MiB | stored MiB | MB/s of data |")
+print("|---|---:|---|---|---:|---:|---:|---:|---:|")
+for s, size, op, tool, wall, cpu, rss, stored in rows:
+    if wall == 'FAILED':
+        print(f"| {s} | {size} | {op} | {tool} | failed | | | | |"); continue
+    w = float(wall); st = f"{int(stored) / 1048576:,.1f}" if op not in ('restore', 'check') else ""
+    rate = f"{int(size) * 1073741824 / w / 1e6:,.0f}" if s != 'small' and w > 0 else ""
+    print(f"| {s} | {size}{' GiB' if s != 'small' else ' files'} | {op} | {tool} | {w:.1f} | {float(cpu):.1f} | {int(rss) // 1024} | {st} | {rate} |")
+PY
+} >> "$log"
+echo "scale: results in $log" >&2
