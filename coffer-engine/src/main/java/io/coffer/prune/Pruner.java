@@ -68,7 +68,7 @@ public final class Pruner {
             List<PackInfo> keep = new ArrayList<>();
             List<PackInfo> repack = new ArrayList<>();
             List<PackInfo> drop = new ArrayList<>();
-            Set<BlobId> owned = new HashSet<>();
+            Set<BlobId> owned = repo.index().newMarks();
             for (PackInfo p : repo.index().packs()) {
                 long used = 0, total = 0;
                 for (Pack.Entry e : p.blobs()) {
@@ -174,7 +174,8 @@ public final class Pruner {
     }
 
     private Set<BlobId> mark() throws IOException {
-        Set<BlobId> live = new HashSet<>();
+        Set<BlobId> live = repo.index().newMarks(); // a bit per blob, not an object
+
         Set<String> seen = new HashSet<>();
         Map<String, Manifest> manifests = new HashMap<>();
         for (String id : repo.manifestIds()) manifests.put(id, repo.loadManifest(id));

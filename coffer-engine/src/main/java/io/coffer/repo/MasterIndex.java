@@ -224,6 +224,35 @@ public final class MasterIndex {
         }
     }
 
+    /** An empty set of blobs, a bit per entry of this index (see {@link BlobMarks}). */
+    public BlobMarks newMarks() {
+        long stamp = lock.readLock();
+        try {
+            return new BlobMarks(this, size);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** The entry number {@link #find} takes blob {@code id} from, or -1. */
+    int entryOf(BlobId id) {
+        long stamp = lock.readLock();
+        try {
+            return lookup(id);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    BlobId idOf(int n) {
+        long stamp = lock.readLock();
+        try {
+            return new BlobId(entries.getLong(n, 0), entries.getLong(n, 8), entries.getLong(n, 16), entries.getLong(n, 24));
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
     public boolean contains(BlobId id) {
         long stamp = lock.tryOptimisticRead();
         if (stamp != 0) {

@@ -33,7 +33,7 @@ public record BackupStats(int backups, long files, long logicalBytes, long blobs
     /** The statistics of the backups {@code ids} (full ids), against every other backup of the repository. */
     public static BackupStats of(Repository repo, List<String> ids) throws IOException {
         Set<String> chosen = new HashSet<>(ids);
-        Set<BlobId> mine = new HashSet<>(), others = new HashSet<>();
+        Set<BlobId> mine = repo.index().newMarks(), others = repo.index().newMarks(); // a bit per blob
         Set<String> mineTrees = new HashSet<>(), otherTrees = new HashSet<>(); // a tree walked once per side
         long files = 0, logical = 0;
         for (String id : repo.manifestIds()) {

@@ -32,7 +32,7 @@ public record RepoStats(int backups, long logicalBytes, long uniqueBytes, long b
             backups++;
         }
         long unique = 0, stored = 0, data = 0, trees = 0, grouped = 0, groups = 0;
-        java.util.Set<io.coffer.repo.BlobId> seen = new java.util.HashSet<>();
+        java.util.Set<io.coffer.repo.BlobId> seen = repo.index().newMarks(); // a bit per blob
         for (PackInfo p : repo.index().packs()) {
             int countedGroup = -1;
             for (Pack.Entry e : p.blobs()) {

@@ -61,6 +61,27 @@ class MasterIndexProperties {
         for (PackInfo info : added) assertThat(index.pack(info.id()).blobs()).isEqualTo(info.blobs()); // duplicates listed by each pack
     }
 
+    @Property(tries = 40)
+    void marksHoldWhatWasAddedAsAHashSetWould(@ForAll long seed) {
+        Random r = new Random(seed);
+        MasterIndex index = new MasterIndex();
+        List<BlobId> all = new ArrayList<>();
+        for (int p = 0; p < 5; p++) {
+            PackInfo info = pack(r, 1 + r.nextInt(2000), all);
+            index.add(info);
+            for (Pack.Entry e : info.blobs()) all.add(e.id());
+        }
+        BlobMarks marks = index.newMarks();
+        java.util.Set<BlobId> want = new java.util.HashSet<>();
+        for (int i = 0; i < 1500; i++) {
+            BlobId id = r.nextInt(10) == 0 ? randomId(r) : all.get(r.nextInt(all.size())); // some the index does not know
+            assertThat(marks.add(id)).isEqualTo(want.add(id));
+        }
+        assertThat(marks).hasSize(want.size());
+        assertThat(new java.util.HashSet<>(marks)).isEqualTo(want);
+        for (BlobId id : all) assertThat(marks.contains(id)).isEqualTo(want.contains(id));
+    }
+
     /** Outside the heap (MappedRecords), but bounded all the same. */
     @Test
     void aBlobTakesAtMostSeventyBytes() {
