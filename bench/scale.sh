@@ -14,6 +14,8 @@
 #   SCALE_SETS="pages" bench/scale.sh      a subset
 #   SCALE_SIZES="2 5" bench/scale.sh        page-set sizes in GiB
 #   BENCH_DIR=/var/tmp/coffer-scale         where data, repositories and restores go
+#   SCALE_PREPARE=1 bench/scale.sh          only make the PostgreSQL cluster and the small files
+#                                           (half an hour), for a measured run later
 #
 # Restores go to plain directories of the bench disk (emptied between runs); page caches are
 # dropped before every measurement. Results: bench/results/scale-<date>.md (one log per day; a
@@ -165,8 +167,8 @@ EOF
 }
 
 # ---- small: two million small files, Coffer alone -------------------------------------------
-run_small() {
-  local d="$W/data/small" repo="$W/repo/small" out="$W/restore/small"
+make_small() {
+  local d="$W/data/small"
   if [ ! -d "$d" ]; then
     python3 - "$d" "$SMALL_FILES" <<'PY'
 import os, random, sys
@@ -181,6 +183,10 @@ for d in range(total // per):
         with open(os.path.join(p, f"f{f:03d}.txt"), 'w') as fh: fh.write(f"{d}-{f}-{rnd.random()}\n" + text)
 PY
   fi
+}
+run_small() {
+  local d="$W/data/small" repo="$W/repo/small" out="$W/restore/small"
+  make_small
   local n; n=$(( $(find "$d" -type f | wc -l) ))
   rm -rf "$repo" "$out"
   "$COFFER" repo init --repo "$repo" -q >/dev/null
@@ -191,6 +197,12 @@ PY
   rm -rf "$out" "$repo"
 }
 
+if [ "${SCALE_PREPARE:-0}" = 1 ]; then
+  make_pg
+  SMALL_FILES=$SMALL_FILES make_small
+  echo "scale: data prepared under $W/data" >&2
+  exit 0
+fi
 for set in $SETS; do
   echo "scale: $set" >&2
   "run_$set"

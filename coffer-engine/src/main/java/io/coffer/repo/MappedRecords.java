@@ -29,10 +29,15 @@ final class MappedRecords implements Closeable {
     private ByteBuffer[] segments = new ByteBuffer[0];
 
     MappedRecords(int recordBytes, int segmentBits) {
+        this(recordBytes, segmentBits, false);
+    }
+
+    /** {@code heapOnly}: segments are heap buffers, no file is made. */
+    MappedRecords(int recordBytes, int segmentBits, boolean heapOnly) {
         this.recordBytes = recordBytes;
         this.segmentBits = segmentBits;
         this.mask = (1L << segmentBits) - 1;
-        this.file = tempFile();
+        this.file = heapOnly ? null : tempFile();
     }
 
     private static FileChannel tempFile() {

@@ -1,5 +1,6 @@
 package io.coffer.repo;
 
+import java.nio.ByteBuffer;
 import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -14,12 +15,15 @@ import java.util.concurrent.locks.StampedLock;
  * The in-memory union of all index objects: blob id to its place, plus the known packs.
  *
  * <p>A repository of a 20 GiB database holds 2.6 million 8 KiB blocks, each a blob, and one of
- * 1 TiB 134 million: the table is kept outside the Java heap, in mapped segments of a deleted
- * temporary file ({@link MappedRecords}), so that the heap a command needs does not grow with the
- * data. Per blob: 32 bytes of id and 24 of place (offset, stored length, raw length, group
- * length, offset in group, pack and type), and a slot of an open-addressing table of entry
- * numbers (at most 3/4 full): 61-67 bytes, pages the kernel may write back and drop. A hash map
- * of records took about 250 bytes of heap a blob, and the packs' blob lists as many again. A
+ * 1 TiB 134 million: the table is kept outside the Java heap, so that the memory a command needs
+ * does not grow with the data. Per blob, an entry of 32 bytes of id and 24 of place (offset,
+ * stored length, raw length, group length, offset in group, pack and type) in a deleted temporary
+ * file read with positional reads ({@link EntryFile}: the page cache, not the process), and a
+ * slot of 8 bytes (entry number and the id's hash) of an open-addressing table at most 3/4 full,
+ * in mapped segments of another such file ({@link MappedRecords}): 10.7-21 bytes a blob of the
+ * process's memory, pages the kernel may write back and drop. A lookup reads one entry, and only
+ * when the hashes agree. A hash map of records took about 250 bytes of heap a blob, and the
+ * packs' blob lists as many again. A
  * pack's blobs are the run of entries added with it ({@link PackInfo#blobs} is a view of them); a
  * blob listed by several packs has an entry in each, and the first one added is the one
  * {@link #find} gives.
@@ -39,10 +43,7 @@ public final class MasterIndex {
         }
     }
 
-    /** Entries per mapped segment of the entry file: 3.5 MiB. */
-    static final int SEGMENT_BITS = 16;
-    static final int SEGMENT = 1 << SEGMENT_BITS;
-    /** Slots per mapped segment of the table: 4 MiB. */
+    /** Slots per mapped segment of the table: 8 MiB. */
     private static final int SLOT_SEGMENT_BITS = 20;
     /**
      * An entry: id (4 longs), then offset, stored length, raw length, group length, offset in
@@ -53,8 +54,12 @@ public final class MasterIndex {
     private static final int MIN_SLOTS = 1 << 12;
 
     private final StampedLock lock = new StampedLock();
-    private MappedRecords entries = new MappedRecords(ENTRY_BYTES, SEGMENT_BITS);
-    /** Entry number + 1 per slot, 0 for a free one; {@link #slotCount} is a power of two. */
+    private EntryFile entries = new EntryFile(ENTRY_BYTES);
+    /**
+     * Per slot: entry number + 1 (high int, 0 for a free slot) and the id's 32-bit hash (low int),
+     * whose low bits are the slot's place: a probe reads an entry only when the hashes agree, and
+     * the table grows without reading any. {@link #slotCount} is a power of two.
+     */
     private MappedRecords slots = newSlots(MIN_SLOTS);
     private long slotCount = MIN_SLOTS;
     /** Entries added (duplicates included). */
@@ -65,7 +70,7 @@ public final class MasterIndex {
     private final Map<String, PackInfo> packs = new ConcurrentHashMap<>();
 
     private static MappedRecords newSlots(long n) {
-        MappedRecords m = new MappedRecords(Integer.BYTES, (int) Math.min(SLOT_SEGMENT_BITS, Long.numberOfTrailingZeros(n)));
+        MappedRecords m = new MappedRecords(Long.BYTES, (int) Math.min(SLOT_SEGMENT_BITS, Long.numberOfTrailingZeros(n)));
         m.ensure(n);
         return m;
     }
@@ -81,23 +86,17 @@ public final class MasterIndex {
             int ordinal = byOrdinal.size();
             int first = size;
             List<Pack.Entry> blobs = pack.blobs();
-            entries.ensure((long) size + blobs.size());
-            ensureTable((long) distinct + blobs.size());
+            ByteBuffer b = ByteBuffer.allocate(blobs.size() * ENTRY_BYTES);
             for (Pack.Entry e : blobs) {
-                int n = size++;
                 BlobId id = e.id();
-                entries.putLong(n, 0, id.a());
-                entries.putLong(n, 8, id.b());
-                entries.putLong(n, 16, id.c());
-                entries.putLong(n, 24, id.d());
-                entries.putInt(n, OFFSET, e.offset());
-                entries.putInt(n, STORED, e.storedLength());
-                entries.putInt(n, RAW, e.rawLength());
-                entries.putInt(n, GROUP_LENGTH, e.groupLength());
-                entries.putInt(n, GROUP_OFFSET, e.groupOffset());
-                entries.putInt(n, PACK, ordinal << 2 | e.type().ordinal());
-                insert(id, n);
+                b.putLong(id.a()).putLong(id.b()).putLong(id.c()).putLong(id.d());
+                b.putInt(e.offset()).putInt(e.storedLength()).putInt(e.rawLength()).putInt(e.groupLength()).putInt(e.groupOffset());
+                b.putInt(ordinal << 2 | e.type().ordinal());
             }
+            entries.append(first, b.flip());
+            size += blobs.size();
+            ensureTable((long) distinct + blobs.size());
+            for (int i = 0; i < blobs.size(); i++) insert(blobs.get(i).id(), first + i);
             PackInfo view = new PackInfo(pack.id(), pack.type(), pack.size(), new Entries(first, blobs.size()));
             byOrdinal.add(view);
             packs.put(pack.id(), view);
@@ -106,41 +105,43 @@ public final class MasterIndex {
         }
     }
 
+    private static int hash(BlobId id) {
+        long h = id.a() ^ id.b(); // ids are hashes: any of their bits are as good as a hash of them
+        return (int) (h ^ (h >>> 32));
+    }
+
     private void insert(BlobId id, int n) {
         long m = slotCount - 1;
-        for (long s = slot(id.a(), id.b(), m); ; s = (s + 1) & m) {
-            int e = slots.getInt(s, 0);
-            if (e == 0) {
-                slots.putInt(s, 0, n + 1);
+        int h = hash(id);
+        for (long s = h & m; ; s = (s + 1) & m) {
+            long v = slots.getLong(s, 0);
+            if (v == 0) {
+                slots.putLong(s, 0, (long) (n + 1) << 32 | (h & 0xffffffffL));
                 distinct++;
                 return;
             }
-            if (sameId(e - 1, id)) return; // known from an earlier pack
+            if ((int) v == h && sameId((int) (v >>> 32) - 1, id)) return; // known from an earlier pack
         }
     }
 
-    private static long slot(long a, long b, long mask) {
-        long h = a ^ b; // ids are hashes: any of their bits are as good as a hash of them
-        return (h ^ (h >>> 32)) & mask;
-    }
-
     private boolean sameId(int n, BlobId id) {
-        return entries.getLong(n, 0) == id.a() && entries.getLong(n, 8) == id.b()
-                && entries.getLong(n, 16) == id.c() && entries.getLong(n, 24) == id.d();
+        ByteBuffer e = entries.read(n);
+        return e.getLong(0) == id.a() && e.getLong(8) == id.b() && e.getLong(16) == id.c() && e.getLong(24) == id.d();
     }
 
     private void ensureTable(long want) {
         if (want * 4 <= slotCount * 3) return;
         long cap = slotCount;
         while (want * 4 > cap * 3) cap <<= 1;
+        if (cap > 1L << 32) throw new IllegalStateException("an index of more than 3 billion blobs");
         MappedRecords grown = newSlots(cap);
         long m = cap - 1;
         for (long s = 0; s < slotCount; s++) {
-            int e = slots.getInt(s, 0);
-            if (e == 0) continue;
-            long t = slot(entries.getLong(e - 1, 0), entries.getLong(e - 1, 8), m);
-            while (grown.getInt(t, 0) != 0) t = (t + 1) & m;
-            grown.putInt(t, 0, e);
+            long v = slots.getLong(s, 0);
+            if (v == 0) continue;
+            long t = (int) v & m;
+            while (grown.getLong(t, 0) != 0) t = (t + 1) & m;
+            grown.putLong(t, 0, v);
         }
         slots.close();
         slots = grown;
@@ -166,7 +167,7 @@ public final class MasterIndex {
         try {
             entries.close();
             slots.close();
-            entries = new MappedRecords(ENTRY_BYTES, SEGMENT_BITS);
+            entries = new EntryFile(ENTRY_BYTES);
             slots = newSlots(MIN_SLOTS);
             slotCount = MIN_SLOTS;
             size = 0;
@@ -179,27 +180,31 @@ public final class MasterIndex {
     }
 
     /**
-     * Closes the table's files (deleted already); what is mapped stays usable until the index
-     * is dropped, so a repository used after its close still finds its blobs.
+     * Closes the table's file (deleted already); what is mapped stays usable until the index is
+     * dropped, so a repository used after its close still finds its blobs. The entries' file stays
+     * open until then (it is deleted already: its space goes with the process).
      */
     void close() {
         long stamp = lock.writeLock();
         try {
-            entries.closeFile();
             slots.closeFile();
         } finally {
             lock.unlockWrite(stamp);
         }
     }
 
-    /** The entry number of blob {@code id}, or -1; under a lock or an optimistic read. */
+    /**
+     * The entry number of blob {@code id}, or -1; under a lock or an optimistic read. When found,
+     * this thread's entry buffer holds the entry ({@link #location(ByteBuffer)}).
+     */
     private int lookup(BlobId id) {
         long m = slotCount - 1;
-        long s = slot(id.a(), id.b(), m);
+        int h = hash(id);
+        long s = h & m;
         for (long probes = 0; probes <= m; s = (s + 1) & m, probes++) {
-            int e = slots.getInt(s, 0);
-            if (e == 0) return -1;
-            if (sameId(e - 1, id)) return e - 1;
+            long v = slots.getLong(s, 0);
+            if (v == 0) return -1;
+            if ((int) v == h && sameId((int) (v >>> 32) - 1, id)) return (int) (v >>> 32) - 1;
         }
         return -1;
     }
@@ -209,7 +214,7 @@ public final class MasterIndex {
         if (stamp != 0) {
             try {
                 int n = lookup(id);
-                Location loc = n < 0 ? null : location(n);
+                Location loc = n < 0 ? null : location(entries.last()); // the entry the lookup matched
                 if (lock.validate(stamp)) return loc;
             } catch (RuntimeException torn) {
                 // a pack was being added: read again under the lock
@@ -218,7 +223,7 @@ public final class MasterIndex {
         stamp = lock.readLock();
         try {
             int n = lookup(id);
-            return n < 0 ? null : location(n);
+            return n < 0 ? null : location(entries.last());
         } finally {
             lock.unlockRead(stamp);
         }
@@ -245,12 +250,8 @@ public final class MasterIndex {
     }
 
     BlobId idOf(int n) {
-        long stamp = lock.readLock();
-        try {
-            return new BlobId(entries.getLong(n, 0), entries.getLong(n, 8), entries.getLong(n, 16), entries.getLong(n, 24));
-        } finally {
-            lock.unlockRead(stamp);
-        }
+        ByteBuffer e = entries.read(n); // entries never change once added
+        return new BlobId(e.getLong(0), e.getLong(8), e.getLong(16), e.getLong(24));
     }
 
     public boolean contains(BlobId id) {
@@ -271,16 +272,16 @@ public final class MasterIndex {
         }
     }
 
-    private Location location(int n) {
-        int packAndType = entries.getInt(n, PACK);
-        return new Location(byOrdinal.get(packAndType >>> 2), BlobType.values()[packAndType & 3], entries.getInt(n, OFFSET),
-                entries.getInt(n, STORED), entries.getInt(n, RAW), entries.getInt(n, GROUP_LENGTH), entries.getInt(n, GROUP_OFFSET));
+    private Location location(ByteBuffer e) {
+        int packAndType = e.getInt(PACK);
+        return new Location(byOrdinal.get(packAndType >>> 2), BlobType.values()[packAndType & 3], e.getInt(OFFSET),
+                e.getInt(STORED), e.getInt(RAW), e.getInt(GROUP_LENGTH), e.getInt(GROUP_OFFSET));
     }
 
-    private Pack.Entry entry(int n) {
-        return new Pack.Entry(BlobType.values()[entries.getInt(n, PACK) & 3],
-                new BlobId(entries.getLong(n, 0), entries.getLong(n, 8), entries.getLong(n, 16), entries.getLong(n, 24)),
-                entries.getInt(n, OFFSET), entries.getInt(n, STORED), entries.getInt(n, RAW), entries.getInt(n, GROUP_LENGTH), entries.getInt(n, GROUP_OFFSET));
+    private static Pack.Entry entry(ByteBuffer e, int at) {
+        return new Pack.Entry(BlobType.values()[e.getInt(at + PACK) & 3],
+                new BlobId(e.getLong(at), e.getLong(at + 8), e.getLong(at + 16), e.getLong(at + 24)),
+                e.getInt(at + OFFSET), e.getInt(at + STORED), e.getInt(at + RAW), e.getInt(at + GROUP_LENGTH), e.getInt(at + GROUP_OFFSET));
     }
 
     public int blobCount() {
@@ -292,11 +293,11 @@ public final class MasterIndex {
         }
     }
 
-    /** Bytes the blob table takes, mapped or not (for tests that bound it). */
+    /** Bytes the blob table takes in the page cache or the heap: entries and slots (for tests that bound it). */
     long footprint() {
         long stamp = lock.readLock();
         try {
-            return entries.capacity() * ENTRY_BYTES + slotCount * Integer.BYTES;
+            return (long) size * ENTRY_BYTES + slotCount * Long.BYTES;
         } finally {
             lock.unlockRead(stamp);
         }
@@ -310,10 +311,17 @@ public final class MasterIndex {
         return packs.get(id);
     }
 
-    /** The blobs of a pack: a view of its run of entries, each made when asked for. */
+    /**
+     * The blobs of a pack: a view of its run of entries, each made when asked for, read from the
+     * entries' file {@value #WINDOW} at a time (one reader walks a pack's blobs in order).
+     */
     final class Entries extends AbstractList<Pack.Entry> implements RandomAccess {
+        static final int WINDOW = 512;
         private final int first;
         private final int count;
+        private ByteBuffer window;
+        private int windowStart = -1;
+        private int windowCount;
 
         Entries(int first, int count) {
             this.first = first;
@@ -321,14 +329,15 @@ public final class MasterIndex {
         }
 
         @Override
-        public Pack.Entry get(int i) {
+        public synchronized Pack.Entry get(int i) {
             if (i < 0 || i >= count) throw new IndexOutOfBoundsException(i);
-            long stamp = lock.readLock(); // the segments' array may be replaced by an add
-            try {
-                return entry(first + i);
-            } finally {
-                lock.unlockRead(stamp);
+            if (windowStart < 0 || i < windowStart || i >= windowStart + windowCount) {
+                if (window == null) window = ByteBuffer.allocate(Math.min(WINDOW, count) * ENTRY_BYTES);
+                windowStart = i;
+                windowCount = Math.min(WINDOW, count - i);
+                entries.read(first + i, windowCount, window); // entries never change once added
             }
+            return entry(window, (i - windowStart) * ENTRY_BYTES);
         }
 
         @Override
