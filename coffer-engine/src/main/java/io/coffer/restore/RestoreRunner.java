@@ -16,14 +16,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -326,108 +323,24 @@ public final class RestoreRunner {
     }
 
     /**
-     * Deletes every entry below {@code top} that this restore did not write (the plan's paths),
-     * a directory with all it holds; symlinks are deleted, not followed. Returns how many entries
-     * were deleted; one that cannot be is a warning.
+     * Deletes every entry below {@code top} that this restore did not write (--delete, see
+     * {@link ExtraEntries}), then sets the times of the directories it deleted from again.
      */
     private long deleteExtras(Path top) throws IOException {
-        if (Files.isSymbolicLink(top) || !Files.isDirectory(top, LinkOption.NOFOLLOW_LINKS)) return 0;
-        Object device = Files.getAttribute(top, "unix:dev", LinkOption.NOFOLLOW_LINKS);
-        Set<Path> planned = new HashSet<>();
+        Set<Path> planned = new HashSet<>(plannedFiles);
         for (DirJob d : dirs) planned.add(d.path());
-        planned.addAll(plannedFiles);
         for (Entry e : links) planned.add(e.path());
-        long[] n = {0};
-        Set<Path> touched = new HashSet<>(); // directories whose mtime the deletions changed
-        Files.walkFileTree(top, new DeleteWalk() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) throws IOException {
-                if (d.equals(top)) return FileVisitResult.CONTINUE;
-                if (!device.equals(Files.getAttribute(d, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
-                    warnings.add("--delete: " + d + " is another file system (a mount point); nothing in it was deleted");
-                    return FileVisitResult.SKIP_SUBTREE;
-                }
-                if (planned.contains(d)) return FileVisitResult.CONTINUE;
-                Path rel = relOf(top, d);
-                if (unselected.contains(d) || excludes.matches(rel, true)) return FileVisitResult.SKIP_SUBTREE;
-                if (!selected(rel, true)) return FileVisitResult.CONTINUE; // kept, but what it holds may be selected
-                n[0] += deleteTree(d);
-                touched.add(d.getParent());
-                return FileVisitResult.SKIP_SUBTREE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes a) {
-                if (planned.contains(f) || unselected.contains(f)) return FileVisitResult.CONTINUE;
-                Path rel = relOf(top, f);
-                if (!excludes.matches(rel, false) && selected(rel, false) && delete(f) == 1) {
-                    n[0]++;
-                    touched.add(f.getParent());
-                }
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        ExtraEntries extras = new ExtraEntries(top, deleteRel, excludes, includes, planned, unselected, warnings);
+        long n = extras.delete();
         for (DirJob d : dirs) { // their times as the backup has them again
-            if (!touched.contains(d.path())) continue;
+            if (!extras.touched().contains(d.path())) continue;
             try {
                 Metadata.apply(d.path(), d.node(), false);
             } catch (IOException e) {
                 warnings.add("cannot set metadata of " + d.path() + ": " + e.getMessage());
             }
         }
-        return n[0];
-    }
-
-    /** An entry of the target below {@code top} as patterns see it: relative to the backup's top. */
-    private Path relOf(Path top, Path p) {
-        return deleteRel.resolve(FileNames.logical(top.relativize(p).toString()));
-    }
-
-    /** Whether --delete may take an entry the backup does not hold: without includes, any; with them, one at or below a match. */
-    private boolean selected(Path rel, boolean dir) {
-        if (includes.isEmpty()) return true;
-        for (Path p = rel; p != null && !p.toString().isEmpty(); p = p.getParent()) {
-            if (includes.matches(p, p == rel ? dir : true)) return true;
-        }
-        return false;
-    }
-
-    /** A walk of --delete: what cannot be looked at is a warning, and the walk goes on. */
-    private class DeleteWalk extends SimpleFileVisitor<Path> {
-        @Override
-        public FileVisitResult visitFileFailed(Path f, IOException e) {
-            warnings.add("--delete: cannot look at " + f + ": " + e.getMessage());
-            return FileVisitResult.CONTINUE;
-        }
-    }
-
-    /** Deletes a directory that the backup does not hold, and everything in it; returns how many entries went. */
-    private long deleteTree(Path dir) throws IOException {
-        long[] n = {0};
-        Files.walkFileTree(dir, new DeleteWalk() {
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes a) {
-                n[0] += delete(f);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) {
-                n[0] += delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-        return n[0];
-    }
-
-    private int delete(Path p) {
-        try {
-            Files.delete(p);
-            return 1;
-        } catch (IOException e) {
-            warnings.add("--delete: cannot delete " + p + ": " + e.getMessage());
-            return 0;
-        }
+        return n;
     }
 
     /**
