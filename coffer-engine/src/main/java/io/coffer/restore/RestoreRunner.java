@@ -95,8 +95,10 @@ public final class RestoreRunner {
     private final List<Entry> links = new ArrayList<>();
     private final Map<String, FileJob> linkGroups = new HashMap<>();
     /** The current batch: uses by pack, its files without blobs to write, and its size. */
-    private final Map<String, List<Use>> byPack = new LinkedHashMap<>();
-    private final List<FileJob> batchEmpty = new ArrayList<>();
+    private Map<String, List<Use>> byPack = new LinkedHashMap<>();
+    private List<FileJob> batchEmpty = new ArrayList<>();
+    /** The tasks of the batch before, which may still be writing while the next one is planned. */
+    private List<Future<?>> inFlight = List.of();
     private int batchUses;
     private int batchFiles;
     private int batches;
@@ -248,6 +250,7 @@ public final class RestoreRunner {
                 planDir(m, top, target);
             }
             runBatch();
+            awaitWrites();
         } finally {
             io.coffer.repo.Pools.stop(pool); // no writer may outlive a cancelled restore (its staging is wiped next)
         }
@@ -276,6 +279,7 @@ public final class RestoreRunner {
         if (device) {
             deviceTarget = out;
             runBatch(); // the device's zero runs are written before any data
+            awaitWrites();
         }
         planNode(out, n, FileNames.logical(n.name()));
     }
@@ -488,8 +492,10 @@ public final class RestoreRunner {
     }
 
     /**
-     * Writes the current batch: makes the directories planned so far, then writes the batch's
-     * blobs, pack range by pack range, on the pool; returns when all is written.
+     * Starts writing the current batch: makes the directories planned so far, submits the batch's
+     * blobs, pack range by pack range, to the pool, then waits for the batch before it. So the
+     * next batch is planned (its chunk lists read, its blobs looked up) while this one is written,
+     * and at most two batches are in memory.
      */
     private void runBatch() throws IOException {
         if (batches == 0 || dirsMade < dirs.size()) {
@@ -502,30 +508,40 @@ public final class RestoreRunner {
             }
         }
         batches++;
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (FileJob f : batchEmpty) futures.add(pool.submit(() -> finishEmpty(f)));
-            for (List<Use> uses : byPack.values()) {
-                for (List<Use> range : ranges(uses, maxRange)) futures.add(pool.submit(() -> restoreRange(range)));
+        List<Future<?>> futures = new ArrayList<>();
+        for (FileJob f : batchEmpty) futures.add(pool.submit(() -> finishEmpty(f)));
+        for (List<Use> uses : byPack.values()) {
+            for (List<Use> range : ranges(uses, maxRange)) futures.add(pool.submit(() -> restoreRange(range)));
+        }
+        byPack = new LinkedHashMap<>();
+        batchEmpty = new ArrayList<>();
+        batchUses = 0;
+        batchFiles = 0;
+        List<Future<?>> before = inFlight;
+        inFlight = futures;
+        await(before);
+    }
+
+    /** Waits for the last batch. */
+    private void awaitWrites() throws IOException {
+        List<Future<?>> last = inFlight;
+        inFlight = List.of();
+        await(last);
+    }
+
+    private static void await(List<Future<?>> futures) throws IOException {
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof IOException io) throw io;
+                if (c instanceof RuntimeException r) throw r;
+                throw new IOException(c);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("restore interrupted");
             }
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof IOException io) throw io;
-                    if (c instanceof RuntimeException r) throw r;
-                    throw new IOException(c);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("restore interrupted");
-                }
-            }
-        } finally {
-            byPack.clear();
-            batchEmpty.clear();
-            batchUses = 0;
-            batchFiles = 0;
         }
     }
 
