@@ -1,0 +1,51 @@
+package io.coffer.restore;
+
+import io.coffer.repo.Node;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * One regular file to write. Keeps only what writing and finishing need, as plain fields (not
+ * the node, nor its chunk list, which lives in the pack plan), so that a batch of many small
+ * files stays small.
+ */
+final class FileJob {
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<FileJob> REMAINING =
+            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(FileJob.class, "remaining");
+    final Path path;
+    final long size;
+    final long mtime;
+    final int mode;
+    final int uid;
+    final int gid;
+    final boolean endsWithHole;
+    final Map<String, String> xattrs;
+    /** Blobs still to be written, plus one while the file is being planned. */
+    volatile int remaining;
+    volatile boolean failed;
+    boolean created;
+
+    FileJob(Path path, Node n) {
+        this.path = path;
+        this.size = n.size() == null ? 0 : n.size();
+        this.mtime = n.mtime() == null ? Metadata.NO_TIME : n.mtime();
+        this.mode = n.mode() == null ? Metadata.NONE : n.mode();
+        boolean owner = n.uid() != null && n.gid() != null;
+        this.uid = owner ? n.uid() : Metadata.NONE;
+        this.gid = owner ? n.gid() : Metadata.NONE;
+        // a listed file's last reference is in its last list, not read yet: its length is set
+        // when it is created, which is right whatever it ends with
+        this.endsWithHole = io.coffer.repo.ChunkLists.listed(n.content())
+                || !n.content().isEmpty() && Node.isZero(n.content().get(n.content().size() - 1));
+        this.xattrs = n.xattrs();
+    }
+
+    /** Counts down {@code n} written blobs; true when that was the last of them. */
+    boolean written(int n) {
+        return REMAINING.addAndGet(this, -n) == 0;
+    }
+
+    void expect(int n) {
+        REMAINING.addAndGet(this, n);
+    }
+}
