@@ -209,23 +209,15 @@ run_small() {
   rm -rf "$out" "$repo"
 }
 
-if [ "${SCALE_PREPARE:-0}" = 1 ]; then
-  make_pg
-  SMALL_FILES=$SMALL_FILES make_small
-  echo "scale: data prepared under $W/data" >&2
-  exit 0
-fi
-for set in $SETS; do
-  echo "scale: $set" >&2
-  "run_$set"
-done
-
-day=$(date +%F)
-log="$here/results/scale-$day.md"
-{
-  [ -s "$log" ] || printf '# Scale benchmark, %s\n' "$day"
-  printf '\n## Run at %s (commit %s): sets %s\n\n' "$(date +%H:%M)" "$commit" "$SETS"
-  python3 - "$RES" <<'PY'
+report() { # appends this run's rows (also of a run cut short) to the dated log
+  [ -s "$RES" ] || return 0
+  local day log
+  day=$(date +%F)
+  log="$here/results/scale-$day.md"
+  {
+    [ -s "$log" ] || printf '# Scale benchmark, %s\n' "$day"
+    printf '\n## Run at %s (commit %s): sets %s\n\n' "$(date +%H:%M)" "$commit" "$SETS"
+    python3 - "$RES" <<'PY'
 import sys
 rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1]) if l.strip()]
 print("| set | size | operation | tool | wall s | CPU s | peak RSS MiB | stored MiB | MB/s of data |")
@@ -237,5 +229,20 @@ for s, size, op, tool, wall, cpu, rss, stored in rows:
     rate = f"{int(size) * 1073741824 / w / 1e6:,.0f}" if s != 'small' and w > 0 else ""
     print(f"| {s} | {size}{' GiB' if s != 'small' else ' files'} | {op} | {tool} | {w:.1f} | {float(cpu):.1f} | {int(rss) // 1024} | {st} | {rate} |")
 PY
-} >> "$log"
-echo "scale: results in $log" >&2
+  } >> "$log"
+  : > "$RES"
+  echo "scale: results in $log" >&2
+}
+trap report EXIT
+
+if [ "${SCALE_PREPARE:-0}" = 1 ]; then
+  make_pg
+  SMALL_FILES=$SMALL_FILES make_small
+  echo "scale: data prepared under $W/data" >&2
+  exit 0
+fi
+for set in $SETS; do
+  echo "scale: $set" >&2
+  "run_$set"
+done
+

@@ -29,6 +29,13 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class Packer {
     private static final int CHECKPOINT_PACKS = 32;
+    /**
+     * The most blobs in one pack: a pack of well compressed database pages (200 bytes each) would
+     * otherwise list 130,000 blocks, each an entry of the open pack and a claim until the pack is
+     * indexed: 25 GB of pgbench pages ran out of the default heap that way. This many fill one
+     * index object ({@link Repository#INDEX_BLOBS}).
+     */
+    static final int MAX_PACK_BLOBS = Repository.INDEX_BLOBS;
     /** Sealed packs uploading at once in the whole process, whatever the number of packers. */
     static final int PROCESS_UPLOADS = 3;
     private static final Semaphore PROCESS_SLOTS = new Semaphore(PROCESS_UPLOADS, true);
@@ -198,7 +205,8 @@ public final class Packer {
             synchronized (open) {
                 OpenPack p = open.get(type);
                 int adding = group == null ? 1 : group.count;
-                if (p != null && p.len + length + Pack.trailerSize(p.entries.size() + adding, p.version) > p.buf.length) {
+                if (p != null && (p.len + length + Pack.trailerSize(p.entries.size() + adding, p.version) > p.buf.length
+                        || p.entries.size() + adding > MAX_PACK_BLOBS)) {
                     // the blob does not fit: this pack is done a little short of its target
                     acquireSlot();
                     open.remove(type);
@@ -228,7 +236,7 @@ public final class Packer {
                 p.len += length;
                 // the trailer counts: a pack of well compressed groups lists many blocks (53 bytes
                 // each), and the pack, trailer included, stays near its target
-                if (p.len + Pack.trailerSize(p.entries.size(), p.version) >= targetOf(type)) {
+                if (p.len + Pack.trailerSize(p.entries.size(), p.version) >= targetOf(type) || p.entries.size() >= MAX_PACK_BLOBS) {
                     // Wait for an upload slot before letting go of the pack: adders of this type wait
                     // here too, so no further pack fills while the uploads are full.
                     acquireSlot();
@@ -303,7 +311,7 @@ public final class Packer {
                 repo.index().add(info); // readable now; made durable by the next index object
                 List<PackInfo> batch = null;
                 synchronized (unindexed) {
-                    unindexed.add(info);
+                    unindexed.add(repo.index().pack(info.id())); // the index's view: its blobs are not on the heap
                     if (unindexed.size() >= CHECKPOINT_PACKS) {
                         batch = new ArrayList<>(unindexed);
                         unindexed.clear();

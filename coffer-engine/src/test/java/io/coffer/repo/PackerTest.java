@@ -183,4 +183,31 @@ class PackerTest {
             assertThat(again.index().find(e.id()).pack().id()).isEqualTo(p.id());
         }
     }
+
+    /**
+     * Blobs that compress to almost nothing would fill a pack with hundreds of thousands of
+     * entries, each held on the heap until the pack is indexed: a pack closes at
+     * {@link Packer#MAX_PACK_BLOBS} blobs whatever its size.
+     */
+    @Test
+    void aPackHoldsAtMostMaxPackBlobsBlobs() throws Exception {
+        Repository repo = Repository.init(LocalObjectStore.open(dir), InitOptions.defaults(), null);
+        Packer packer = repo.newPacker(2);
+        int n = Packer.MAX_PACK_BLOBS * 2 + 100;
+        byte[] b = new byte[64];
+        for (int i = 0; i < n; i++) {
+            java.nio.ByteBuffer.wrap(b).putInt(i);
+            BlobId id = repo.hash(b, 0, b.length);
+            assertThat(packer.add(BlobType.DATA, id, b, 0, b.length)).isTrue();
+        }
+        packer.flush();
+        packer.close();
+        Repository fresh = Repository.open(LocalObjectStore.open(dir), null);
+        assertThat(fresh.index().blobCount()).isEqualTo(n);
+        assertThat(fresh.index().packs()).hasSize(3).allSatisfy(p -> assertThat(p.blobs().size()).isLessThanOrEqualTo(Packer.MAX_PACK_BLOBS));
+        for (int i = 0; i < n; i += 997) {
+            java.nio.ByteBuffer.wrap(b).putInt(i);
+            assertThat(fresh.readBlob(repo.hash(b, 0, b.length))).isEqualTo(b);
+        }
+    }
 }
