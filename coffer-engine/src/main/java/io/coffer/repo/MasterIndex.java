@@ -180,14 +180,14 @@ public final class MasterIndex {
     }
 
     /**
-     * Closes the table's file (deleted already); what is mapped stays usable until the index is
-     * dropped, so a repository used after its close still finds its blobs. The entries' file stays
-     * open until then (it is deleted already: its space goes with the process).
+     * Closes the table's files (deleted already): their space goes now, not when the collector
+     * finds them (a server opens a repository for every job). The index is not used after.
      */
     void close() {
         long stamp = lock.writeLock();
         try {
             slots.closeFile();
+            entries.close();
         } finally {
             lock.unlockWrite(stamp);
         }
