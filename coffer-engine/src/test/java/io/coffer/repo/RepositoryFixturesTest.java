@@ -111,4 +111,49 @@ class RepositoryFixturesTest {
         assertThat(new RestoreRunner(again, RestoreOptions.defaults()).run(b.id(), out).errors()).isEmpty();
         assertThat(TreeDigest.diff(now, TreeDigest.of(out))).isEmpty();
     }
+
+    /**
+     * A repository of block groups written before chunk lists: its 1,500-page file has its chunk
+     * list inline in its directory's tree, and a backup this Coffer adds keeps it so (the
+     * repository does not require {@code chunk-lists}, so no list blob is ever written to it).
+     */
+    @Test
+    void aRepositoryWrittenBeforeChunkListsReadsRestoresAndGetsNoLists() throws Exception {
+        Path fx = fixture("repo-v1-groups");
+        Path dir = tmp.resolve("repo");
+        copyTree(fx.resolve("repo"), dir);
+        Repository repo = Repository.open(LocalObjectStore.open(dir), null);
+        assertThat(repo.config().requiredFeatures()).contains(RepoConfig.GROUPS).doesNotContain(RepoConfig.CHUNK_LISTS);
+        assertThat(new Checker(repo).run(true).findings()).isEmpty();
+        List<String> backups = repo.manifestIds().stream()
+                .sorted(Comparator.comparing((String id) -> {
+                    try {
+                        return repo.loadManifest(id).time();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                })).toList();
+        assertThat(backups).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            Path out = tmp.resolve("out" + i);
+            assertThat(new RestoreRunner(repo, RestoreOptions.defaults()).run(backups.get(i), out).errors()).isEmpty();
+            assertSums(out, sums(fx.resolve("backup-" + (i + 1) + ".sha256")));
+        }
+
+        Path src = tmp.resolve("src");
+        new RestoreRunner(repo, RestoreOptions.defaults()).run(backups.get(1), src);
+        Path rel = src.resolve("pgdata/base/5/16384");
+        io.coffer.testing.Fixtures.overwrite(rel, 9 * 8192L, io.coffer.testing.Fixtures.random(9, 8192));
+        io.coffer.testing.Fixtures.overwrite(rel, 1300 * 8192L, io.coffer.testing.Fixtures.random(1300, 8192));
+        Map<String, String> now = TreeDigest.of(src);
+        BackupResult b = new BackupRunner(repo, BackupOptions.defaults().withParent(backups.get(1))).run(src);
+        assertThat(b.manifest().stats().newBlobs()).isEqualTo(2 + 5); // the two pages, and every tree (a restored copy has new inodes)
+        Node big = TreeWalker.find(repo, b.manifest().tree(), "pgdata/base/5/16384");
+        assertThat(big.content()).hasSize(1500).noneMatch(ChunkLists::isList);
+        Repository again = Repository.open(LocalObjectStore.open(dir), null);
+        assertThat(new Checker(again).run(true).findings()).isEmpty();
+        Path out = tmp.resolve("out-new");
+        assertThat(new RestoreRunner(again, RestoreOptions.defaults()).run(b.id(), out).errors()).isEmpty();
+        assertThat(TreeDigest.diff(now, TreeDigest.of(out))).isEmpty();
+    }
 }
