@@ -5,9 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Fixed-size records, appended and never changed, in a deleted temporary file read and written
@@ -24,23 +21,9 @@ final class EntryFile implements Closeable {
 
     EntryFile(int recordBytes) {
         this.recordBytes = recordBytes;
-        this.file = tempFile();
+        this.file = MappedRecords.tempFile("coffer-entries-");
         this.heap = file == null ? new MappedRecords(recordBytes, 16, true) : null;
         this.one = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(recordBytes));
-    }
-
-    private static FileChannel tempFile() {
-        try {
-            Path dir = Path.of(System.getProperty(MappedRecords.DIR_PROPERTY, System.getProperty("java.io.tmpdir")));
-            Path f = Files.createTempFile(dir, "coffer-entries-", ".tmp");
-            try {
-                return FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            } finally {
-                Files.deleteIfExists(f);
-            }
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
     }
 
     /** Writes {@code records} (whole records, position to limit) as records {@code first}, {@code first + 1}, … */

@@ -37,13 +37,17 @@ final class MappedRecords implements Closeable {
         this.recordBytes = recordBytes;
         this.segmentBits = segmentBits;
         this.mask = (1L << segmentBits) - 1;
-        this.file = heapOnly ? null : tempFile();
+        this.file = heapOnly ? null : tempFile("coffer-index-");
     }
 
-    private static FileChannel tempFile() {
+    /**
+     * A new temporary file in {@link #DIR_PROPERTY}'s directory, open for reading and writing and
+     * deleted already; null when none can be made.
+     */
+    static FileChannel tempFile(String prefix) {
         try {
             Path dir = Path.of(System.getProperty(DIR_PROPERTY, System.getProperty("java.io.tmpdir")));
-            Path f = Files.createTempFile(dir, "coffer-index-", ".tmp");
+            Path f = Files.createTempFile(dir, prefix, ".tmp");
             try {
                 return FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);
             } finally {

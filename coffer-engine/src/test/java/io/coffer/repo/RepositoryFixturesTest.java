@@ -56,6 +56,13 @@ class RepositoryFixturesTest {
         return m;
     }
 
+    /** The repository's backups, oldest first. */
+    static List<String> byTime(Repository repo) throws IOException {
+        Map<String, String> time = new HashMap<>();
+        for (String id : repo.manifestIds()) time.put(id, repo.loadManifest(id).time());
+        return time.keySet().stream().sorted(Comparator.comparing(time::get)).toList();
+    }
+
     static void assertSums(Path restored, Map<String, String> expected) throws IOException {
         Map<String, String> got = new HashMap<>();
         try (Stream<Path> s = Files.walk(restored)) {
@@ -75,14 +82,7 @@ class RepositoryFixturesTest {
         assertThat(repo.config().requiredFeatures()).doesNotContain(RepoConfig.GROUPS);
         assertThat(new Checker(repo).run(true).findings()).isEmpty();
 
-        List<String> backups = repo.manifestIds().stream()
-                .sorted(Comparator.comparing((String id) -> {
-                    try {
-                        return repo.loadManifest(id).time();
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                })).toList();
+        List<String> backups = byTime(repo);
         assertThat(backups).hasSize(2);
         for (int i = 0; i < 2; i++) {
             Path out = tmp.resolve("out" + i);
@@ -125,14 +125,7 @@ class RepositoryFixturesTest {
         Repository repo = Repository.open(LocalObjectStore.open(dir), null);
         assertThat(repo.config().requiredFeatures()).contains(RepoConfig.GROUPS).doesNotContain(RepoConfig.CHUNK_LISTS);
         assertThat(new Checker(repo).run(true).findings()).isEmpty();
-        List<String> backups = repo.manifestIds().stream()
-                .sorted(Comparator.comparing((String id) -> {
-                    try {
-                        return repo.loadManifest(id).time();
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                })).toList();
+        List<String> backups = byTime(repo);
         assertThat(backups).hasSize(2);
         for (int i = 0; i < 2; i++) {
             Path out = tmp.resolve("out" + i);
