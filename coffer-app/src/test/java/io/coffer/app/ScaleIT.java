@@ -25,8 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * with a heap of 96 MiB. Half a million 8 KiB blocks: a structure that kept even 60 bytes per
  * block on the heap for the whole run would not fit, so any such growth fails this test (the
  * index's table, 8.5 MiB per GiB on the heap, ran out after 3 GiB). What the heap must hold
- * whatever the size is kept small: 4 MiB packs and two workers (with the defaults, 32 MiB packs
- * and cores + 1 workers, it is about 150 MiB, which the default 320 MiB heap holds), and a young
+ * whatever the size is kept small: 4 MiB packs, 256 KiB chunks and two workers (with the
+ * defaults, 32 MiB packs, 1 MiB chunks and cores + 1 workers, it is about 150 MiB, which the
+ * default 320 MiB heap holds), and a young
  * generation of 16 MiB, so that the old one has room for those buffers (with the collector's
  * default third of the heap for the young generation, a CI run ran out after 3 GiB once).
  */
@@ -51,7 +52,9 @@ class ScaleIT {
         for (int f = 0; f < FILES; f++) fill(rel.resolve(Integer.toString(16400 + f)), FILE, random.split());
         Files.writeString(src.resolve("PG_VERSION"), "15\n");
         Path repo = tmp.resolve("repo");
-        run("repo", "init", "--repo", repo.toString(), "--pack-size", "4MiB", "-q");
+        // 4 MiB packs and 256 KiB content-defined chunks (so 4 MiB read buffers, not 8): what a
+        // backup holds whatever the data's size stays near 60 MB
+        run("repo", "init", "--repo", repo.toString(), "--pack-size", "4MiB", "--chunk-avg", "256KiB", "-q");
 
         JsonNode full = json(run("repo", "backup", "--repo", repo.toString(), "--threads", "2", "--json", src.toString()));
         assertThat(full.at("/stats/logicalBytes").asLong()).isEqualTo(FILES * FILE + 3);
