@@ -6,7 +6,6 @@ import static io.coffer.repo.JsonStream.expect;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -48,10 +47,6 @@ public final class ChunkLists {
     /** True when a node's content is chunk lists (they are all or none of it). */
     public static boolean listed(List<String> content) {
         return content != null && !content.isEmpty() && isList(content.get(0));
-    }
-
-    public static long span(int block) {
-        return block > 0 ? FIXED_SPAN : CDC_SPAN;
     }
 
     /** Whether a file of {@code size} bytes chunked with {@code block} (0: content-defined) is stored with lists. */
@@ -121,6 +116,6 @@ public final class ChunkLists {
         expect(p.currentToken(), JsonToken.END_OBJECT);
         if (v != VERSION) throw new IOException("chunk list version " + v + " (this Coffer reads " + VERSION + ")");
         if (chunks == null) throw new IOException("no chunks");
-        return chunks == null ? new ArrayList<>() : chunks;
+        return chunks;
     }
 }

@@ -58,11 +58,6 @@ final class MappedRecords implements Closeable {
         }
     }
 
-    /** Records that fit without growing. */
-    long capacity() {
-        return (long) segments.length << segmentBits;
-    }
-
     /** Makes room for at least {@code records} records. */
     void ensure(long records) {
         int want = (int) ((records + mask) >>> segmentBits);

@@ -393,9 +393,7 @@ public final class RestoreRunner {
                 if (++batchUses >= maxBatchUses) runBatch();
             });
             if (off[0] != n.size()) fail(job, "chunk lengths add up to " + off[0] + " bytes, the file had " + n.size());
-        } catch (MissingBlob e) {
-            fail(job, e.getMessage());
-        } catch (RepositoryException e) { // a chunk list that cannot be read fails this file only
+        } catch (MissingBlob | RepositoryException e) { // also a chunk list that cannot be read: this file only
             fail(job, e.getMessage());
         }
         if (job.written(1) && !job.failed) {
