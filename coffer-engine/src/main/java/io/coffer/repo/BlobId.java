@@ -11,8 +11,8 @@ public record BlobId(long a, long b, long c, long d) implements Comparable<BlobI
     public static final int BYTES = 32;
 
     public static BlobId of(byte[] bytes, int off) {
-        ByteBuffer bb = ByteBuffer.wrap(bytes, off, BYTES);
-        return new BlobId(bb.getLong(), bb.getLong(), bb.getLong(), bb.getLong());
+        return new BlobId((long) LONGS.get(bytes, off), (long) LONGS.get(bytes, off + 8),
+                (long) LONGS.get(bytes, off + 16), (long) LONGS.get(bytes, off + 24));
     }
 
     public static BlobId of(byte[] bytes) {

@@ -29,6 +29,17 @@ final class Hasher {
 
     /** True if {@code b[off, off + len)} hashes to {@code id}; allocates nothing. */
     boolean matches(BlobId id, byte[] b, int off, int len) {
+        digest(b, off, len);
+        return id.equalsBytes(digest);
+    }
+
+    /** The id of {@code b[off, off + len)}; allocates only the id. */
+    BlobId id(byte[] b, int off, int len) {
+        digest(b, off, len);
+        return BlobId.of(digest, 0);
+    }
+
+    private void digest(byte[] b, int off, int len) {
         try {
             if (sha != null) {
                 sha.update(b, off, len);
@@ -40,15 +51,5 @@ final class Hasher {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
-        return id.equalsBytes(digest);
-    }
-
-    BlobId id(byte[] b, int off, int len) {
-        if (sha != null) {
-            sha.update(b, off, len);
-            return BlobId.of(sha.digest());
-        }
-        mac.update(b, off, len);
-        return BlobId.of(mac.doFinal());
     }
 }

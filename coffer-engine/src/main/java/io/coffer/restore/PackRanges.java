@@ -5,8 +5,8 @@ import io.coffer.repo.MasterIndex;
 import io.coffer.repo.PackInfo;
 import io.coffer.repo.Repository;
 import io.coffer.repo.RepositoryException;
+import io.coffer.sys.AlignedIo;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -369,7 +369,6 @@ final class PackRanges {
     }
 
     private static final int PAGE = 4096;
-    private static final int IO_SLICE = io.coffer.store.LocalObjectStore.IO_SLICE;
     private static final byte[] ZERO_PAGE = new byte[PAGE];
 
     /**
@@ -387,15 +386,8 @@ final class PackRanges {
             }
             int end = start;
             while (end < length && (target.device() || end >= last || !isZeroPage(data, end, length))) end += Math.min(PAGE, length - end);
-            // in slices: one call of a few MiB makes the kernel take large folios (LocalObjectStore.IO_SLICE)
-            for (int at = start; at < end; ) {
-                ByteBuffer bb = ByteBuffer.wrap(data, at, Math.min(IO_SLICE, end - at));
-                while (bb.hasRemaining()) {
-                    ch.write(bb, pos + bb.position());
-                    writeCalls.incrementAndGet();
-                }
-                at = bb.position();
-            }
+            // page-aligned, in slices: one call of a few MiB makes the kernel take large folios (AlignedIo)
+            writeCalls.addAndGet(AlignedIo.write(ch, pos + start, data, start, end - start));
             start = end;
         }
     }

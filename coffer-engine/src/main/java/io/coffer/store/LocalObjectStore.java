@@ -1,5 +1,6 @@
 package io.coffer.store;
 
+import io.coffer.sys.AlignedIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -92,23 +93,8 @@ public final class LocalObjectStore implements ObjectStore {
         }
     }
 
-    /**
-     * The most one read or write system call moves. The JDK copies a heap buffer through a cached
-     * direct buffer as large as each call, and Linux gives the page cache folios as large as each
-     * write: on a virtual machine whose host takes back the guest's free memory (free page
-     * reporting), those large folios come from memory the host must first give back, and writing
-     * 1.2 GiB in 2 MiB calls took 6 to 12 s where 512 KiB calls took 0.3 s (1 MiB: 1.1 to 1.7 s;
-     * {@code bench/README.md}, "Reading and writing in slices"). 256 KiB calls cost nothing measurable elsewhere.
-     */
-    public static final int IO_SLICE = 256 << 10;
-
     private static void writeInSlices(FileChannel ch, ByteBuffer buf) throws IOException {
-        int limit = buf.limit();
-        while (buf.position() < limit) {
-            buf.limit(Math.min(limit, buf.position() + IO_SLICE));
-            while (buf.hasRemaining()) ch.write(buf);
-            buf.limit(limit);
-        }
+        AlignedIo.write(ch, buf); // page-aligned, 256 KiB a call (AlignedIo)
     }
 
     @Override
@@ -117,14 +103,8 @@ public final class LocalObjectStore implements ObjectStore {
             long size = ch.size();
             if (size > Integer.MAX_VALUE - 16) throw new StoreException(key, "object " + key + " is too large to read whole", false);
             byte[] out = new byte[(int) size];
-            ByteBuffer buf = ByteBuffer.wrap(out);
-            while (buf.hasRemaining()) {
-                buf.limit(Math.min(out.length, buf.position() + IO_SLICE));
-                int r = ch.read(buf, buf.position());
-                buf.limit(out.length);
-                if (r < 0) break;
-            }
-            return buf.position() == out.length ? out : java.util.Arrays.copyOf(out, buf.position());
+            int n = AlignedIo.read(ch, 0, out, 0, out.length);
+            return n == out.length ? out : java.util.Arrays.copyOf(out, n);
         } catch (IOException e) {
             throw translate(key, "read", e);
         }
@@ -153,17 +133,9 @@ public final class LocalObjectStore implements ObjectStore {
         }
     }
 
-    /** Reads up to {@code n} bytes at {@code pos}, in slices (see {@link #IO_SLICE}); stops early only at the end. */
+    /** Reads up to {@code n} bytes at {@code pos}; stops early only at the end. */
     private static int readFully(FileChannel ch, long pos, byte[] dst, int off, int n) throws IOException {
-        ByteBuffer buf = ByteBuffer.wrap(dst, off, n);
-        int end = off + n;
-        while (buf.hasRemaining()) {
-            buf.limit(Math.min(end, buf.position() + IO_SLICE));
-            int r = ch.read(buf, pos + (buf.position() - off));
-            buf.limit(end);
-            if (r < 0) break;
-        }
-        return buf.position() - off;
+        return AlignedIo.read(ch, pos, dst, off, n);
     }
 
     @Override

@@ -170,10 +170,10 @@ class BackupRestoreTest {
         assertSameTree(before, out);
         long blocks = pages + (8L << 20) / 8192;
         // one call per page was 17,000 calls; runs of the usual 4 MiB ranges, written 256 KiB at a
-        // time (LocalObjectStore.IO_SLICE), take one per 32 blocks
+        // time (AlignedIo.SLICE), take one per 32 blocks
         assertThat(runner.writeCalls()).isLessThan(blocks / 16);
-        // and no call moves more than a slice: large calls are slow on some hosts (IO_SLICE's note)
-        assertThat(runner.writeCalls()).isGreaterThanOrEqualTo(blocks * 8192 / io.coffer.store.LocalObjectStore.IO_SLICE);
+        // and no call moves more than a slice: large calls are slow on some hosts (AlignedIo's note)
+        assertThat(runner.writeCalls()).isGreaterThanOrEqualTo(blocks * 8192 / io.coffer.sys.AlignedIo.SLICE);
     }
 
     @Test
