@@ -10,6 +10,11 @@
 #          full backup; pgbench -c 4 -T $PG_SECONDS, checkpoint, stop; incremental; restore of the
 #          incremental into an empty directory. Coffer, pgBackRest 2.45 (process-max=2, zst level 1,
 #          bundles, offline) and restic (compression auto)
+#   pg_service  the same cluster (as it is after the pgbench run) as a volume of a running
+#          `coffer server`: `coffer backup create --wait`, `coffer backup restore --wait` into a new
+#          volume; wall time of the client, CPU and peak RSS of the server
+#   pg_swift  the same cluster to the test Swift (scripts/swift-up.sh): Coffer through Swift's S3
+#          API and its Swift API, restic through its Swift backend; full backup and restore
 #   small  2,000,000 files of 0.5-4 KiB in 20,000 directories, Coffer alone: full, no-change, restore
 #
 #   SCALE_SETS="pages" bench/scale.sh      a subset
@@ -25,7 +30,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 W=${BENCH_DIR:-/var/tmp/coffer-scale}
-SETS=${SCALE_SETS:-"pages pg small"}
+SETS=${SCALE_SETS:-"pages pg pg_service pg_swift small"}
 SIZES=${SCALE_SIZES:-"2 5 10 20"}
 PG_SCALE=${PG_SCALE:-1400}
 PG_SECONDS=${PG_SECONDS:-180}
@@ -178,6 +183,92 @@ EOF
   rm -rf "$out/restic"
 }
 
+# ---- pg through a running server (d): the cluster as a volume of `coffer server` ------------
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
+SERVER= VPATH=
+stop_server() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; SERVER=; }
+give_back_pg() { # the cluster was moved into the volume: move it back, whatever happened
+  if [ -n "$VPATH" ] && [ -d "$VPATH" ] && [ ! -e "$PGDATA" ]; then mv "$VPATH" "$PGDATA" && mkdir -p "$VPATH"; fi
+  VPATH=
+}
+cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, in clock ticks
+# measure_service SIZE OP CMD... : wall of the client, CPU and peak RSS of the server
+measure_service() {
+  local gib=$1 op=$2; shift 2
+  drop_caches
+  local c0; c0=$(cpu_of "$SERVER")
+  local t0; t0=$(date +%s.%N)
+  if ! "$@" >"$W/logs/pg-service-$op.json" 2>"$W/logs/pg-service-$op.log"; then
+    echo "scale: service $op FAILED, see $W/logs/pg-service-$op.log" >&2; tail -5 "$W/logs/pg-service-$op.log" >&2
+    printf 'pg\t%s\t%s\tcoffer-server\tFAILED\t\t\t\n' "$gib" "$op" >> "$RES"
+    return 1
+  fi
+  local wall; wall=$(awk "BEGIN{printf \"%.2f\", $(date +%s.%N) - $t0}")
+  local cpu; cpu=$(awk "BEGIN{print ($(cpu_of "$SERVER") - $c0) / $(getconf CLK_TCK)}")
+  local rss; rss=$(awk '/VmHWM/{print $2}' "/proc/$SERVER/status")
+  printf 'pg\t%s\t%s\tcoffer-server\t%s\t%s\t%s\t\n' "$gib" "$op" "$wall" "$cpu" "$rss" >> "$RES"
+  printf 'scale: pg    %5s %-8s %-13s %8ss  cpu %8ss  server peak rss %6s MiB\n' "$gib" "$op" coffer-server "$wall" "$cpu" "$((rss / 1024))" >&2
+}
+run_pg_service() {
+  make_pg
+  local gb; gb=$(du -s --block-size=1G "$PGDATA" | cut -f1)
+  local data="$W/server"
+  rm -rf "$data"; mkdir -p "$data"
+  local port; port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  export COFFER_URL="http://127.0.0.1:$port"
+  "$COFFER" server --data-dir "$data" --listen "127.0.0.1:$port" >"$W/logs/server.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 300); do curl -fs "$COFFER_URL/health" >/dev/null && break; sleep 0.1; done
+  curl -fs "$COFFER_URL/health" >/dev/null || { echo "scale: server did not start, see $W/logs/server.log" >&2; stop_server; return 1; }
+  # the volume's directory becomes the cluster (a rename on the same file system), and back after
+  local vpath; vpath=$("$COFFER" volume create pg --size "$((gb + 8))GiB" -o json | json '["path"]')
+  rmdir "$vpath"; VPATH=$vpath; mv "$PGDATA" "$vpath"
+  if measure_service "$gb" full "$COFFER" backup create pg --container scale --wait -q -o json; then
+    local bid; bid=$(json '["id"]' < "$W/logs/pg-service-full.json")
+    if measure_service "$gb" restore "$COFFER" backup restore "$bid" --name pg-restored --wait -q -o json; then
+      local rpath; rpath=$(json '["path"]' < "$W/logs/pg-service-restore.json")
+      same_tree "$vpath" "$rpath" || true
+      "$COFFER" volume delete pg-restored -q || true
+    fi
+  fi
+  stop_server
+  give_back_pg
+  rm -rf "$data"
+}
+
+# ---- pg to Swift (e): Coffer through Swift's S3 and Swift APIs, restic through Swift ----------
+run_pg_swift() {
+  make_pg
+  local gb; gb=$(du -s --block-size=1G "$PGDATA" | cut -f1)
+  command -v swift >/dev/null 2>&1 || true
+  "$root/scripts/swift-up.sh" >"$W/logs/swift-up.log" 2>&1 || { echo "scale: Swift did not start, see $W/logs/swift-up.log" >&2; return 1; }
+  # shellcheck disable=SC1091
+  . "${SWIFT_AIO_DIR:-/tmp/coffer-swift}/swift-aio.env"
+  export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY AWS_REGION=${S3_REGION:-us-east-1}
+  export AWS_ENDPOINT_URL=$S3_ENDPOINT ST_AUTH=$SWIFT_AUTH_URL ST_USER=$SWIFT_USER ST_KEY=$SWIFT_KEY
+  local id; id=$(date +%s)
+  local out="$W/restore/pg-swift" none="$W/none"
+  declare -A repo=([coffer-s3]="s3://coffer-scale/$id-coffer-s3" [coffer-swift]="swift://coffer-scale/$id-coffer-swift"
+    [restic-swift]="swift:coffer-scale:/$id-restic-swift")
+  for tool in coffer-s3 coffer-swift restic-swift; do
+    rm -rf "$out"
+    case $tool in
+      coffer-*)
+        "$COFFER" repo init --repo "${repo[$tool]}" -q >/dev/null
+        measure pg "$gb" full "$tool" "$none" "$COFFER" repo backup --repo "${repo[$tool]}" -q "$PGDATA"
+        measure pg "$gb" restore "$tool" "$none" "$COFFER" repo restore --repo "${repo[$tool]}" -q latest "$out"
+        same_tree "$PGDATA" "$out" || true ;;
+      restic-*)
+        restic -r "${repo[$tool]}" init -q >/dev/null
+        measure pg "$gb" full "$tool" "$none" restic -r "${repo[$tool]}" -q backup --compression auto "$PGDATA"
+        measure pg "$gb" restore "$tool" "$none" restic -r "${repo[$tool]}" -q restore latest --target "$out" ;;
+    esac
+    rm -rf "$out"
+  done
+  swift -A "$ST_AUTH" -U "$ST_USER" -K "$ST_KEY" delete coffer-scale --prefix "$id-" >/dev/null 2>&1 \
+    || echo "scale: could not delete $id-* from the store" >&2
+}
+
 # ---- small: two million small files, Coffer alone -------------------------------------------
 make_small() {
   local d="$W/data/small"
@@ -225,15 +316,19 @@ print("|---|---:|---|---|---:|---:|---:|---:|---:|")
 for s, size, op, tool, wall, cpu, rss, stored in rows:
     if wall == 'FAILED':
         print(f"| {s} | {size} | {op} | {tool} | failed | | | | |"); continue
-    w = float(wall); st = f"{int(stored) / 1048576:,.1f}" if op not in ('restore', 'check') else ""
+    remote = tool.endswith(('-s3', '-swift', '-server'))  # bytes stored elsewhere: not counted here
+    w = float(wall); st = f"{int(stored) / 1048576:,.1f}" if op not in ('restore', 'check') and not remote and stored else ""
     rate = f"{int(size) * 1073741824 / w / 1e6:,.0f}" if s != 'small' and w > 0 else ""
     print(f"| {s} | {size}{' GiB' if s != 'small' else ' files'} | {op} | {tool} | {w:.1f} | {float(cpu):.1f} | {int(rss) // 1024} | {st} | {rate} |")
+print()
+print("coffer-server: wall time of `coffer backup create|restore --wait`, CPU and peak RSS of the server process;"
+      " -s3 and -swift: the repository in the test Swift (bytes stored there are not counted).")
 PY
   } >> "$log"
   : > "$RES"
   echo "scale: results in $log" >&2
 }
-trap report EXIT
+trap 'stop_server; give_back_pg; report' EXIT
 
 if [ "${SCALE_PREPARE:-0}" = 1 ]; then
   make_pg
