@@ -24,6 +24,13 @@ final class FileJob {
     volatile int remaining;
     volatile boolean failed;
     boolean created;
+    /**
+     * Held while a batch is written to this file: one writer at a time. The file system takes the
+     * inode's lock for every write anyway, and the threads waiting for it there spin
+     * ({@code rwsem_spin_on_owner}: 12 % of a 25 GB restore's CPU, beside the copies they wait
+     * for); waiting here, they sleep.
+     */
+    final Object writing = new Object();
 
     FileJob(Path path, Node n) {
         this.path = path;

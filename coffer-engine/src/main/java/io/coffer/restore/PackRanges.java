@@ -361,7 +361,11 @@ final class PackRanges {
             if (f == null) return;
             file = null;
             try {
-                if (len > 0) writeSparse(ch, buf, len, pos, f.size);
+                if (len > 0) {
+                    synchronized (f.writing) {
+                        writeSparse(ch, buf, len, pos, f.size);
+                    }
+                }
             } catch (IOException e) {
                 target.fail(f, "cannot write: " + e.getMessage());
             }
