@@ -180,7 +180,7 @@ EOF
   measure pg "$gb" restore pgbackrest "$out/pgbackrest" runuser -u postgres -- pgbackrest --config="$W/pgbackrest.conf" --stanza=bench --pg1-path="$out/pgbackrest" restore
   rm -rf "$out/pgbackrest"
   measure pg "$gb" restore restic "$out/restic" restic -r "$W/repo/pg-restic" -q restore latest --target "$out/restic"
-  rm -rf "$out/restic"
+  rm -rf "$out/restic" "$W/repo/pg-"* # room for the sets that follow
 }
 
 # ---- pg through a running server (d): the cluster as a volume of `coffer server` ------------
@@ -264,9 +264,9 @@ run_pg_swift() {
         measure pg "$gb" restore "$tool" "$none" restic -r "${repo[$tool]}" -q restore latest --target "$out" ;;
     esac
     rm -rf "$out"
+    swift -A "$ST_AUTH" -U "$ST_USER" -K "$ST_KEY" delete coffer-scale --prefix "$id-" >/dev/null 2>&1 \
+      || echo "scale: could not delete $id-* from the store" >&2
   done
-  swift -A "$ST_AUTH" -U "$ST_USER" -K "$ST_KEY" delete coffer-scale --prefix "$id-" >/dev/null 2>&1 \
-    || echo "scale: could not delete $id-* from the store" >&2
 }
 
 # ---- small: two million small files, Coffer alone -------------------------------------------
