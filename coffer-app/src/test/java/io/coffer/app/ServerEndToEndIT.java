@@ -1,14 +1,20 @@
 package io.coffer.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.coffer.testing.Fixtures;
 import io.coffer.testing.TreeDigest;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.RandomAccessFile;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -321,6 +327,77 @@ class ServerEndToEndIT {
             assertThat(help.code()).as(String.join(" ", cmd)).isZero();
             assertThat(help.out()).contains("Usage: coffer " + cmd[0] + " " + cmd[1]);
         }
+    }
+
+    /**
+     * Sends a POST whose body of {@code bytes} comes in 64 KiB chunks (no Content-Length) and
+     * returns the response's status line, or the I/O error the server's early close caused.
+     */
+    private String chunkedPost(String path, long bytes) {
+        try (Socket s = new Socket("127.0.0.1", server.port)) {
+            s.setSoTimeout(60_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[64 << 10];
+            Arrays.fill(chunk, (byte) ' ');
+            byte[] head = (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            try {
+                for (long sent = 0; sent < bytes; sent += chunk.length) {
+                    out.write(head);
+                    out.write(chunk);
+                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                }
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            } catch (IOException closedEarly) {
+                // the server answered and closed before the body was sent: read its answer
+            }
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            String status = in.readLine();
+            return status == null ? "closed without a response" : status;
+        } catch (IOException e) {
+            return "I/O error: " + e.getMessage();
+        }
+    }
+
+    @Test
+    void chunkedBodiesAreLimitedWhileTheyAreRead() throws Exception {
+        // over the limit without a Content-Length: refused with 413 as it is read
+        assertThat(chunkedPost("/api/v1/volumes", 2 << 20)).contains(" 413 ");
+        // four at once, 80 MB each: none of them reaches the heap, the server stays well
+        List<java.util.concurrent.Future<String>> big = new ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            for (int i = 0; i < 4; i++) big.add(pool.submit(() -> chunkedPost("/api/v1/volumes", 80L << 20)));
+            for (var f : big) assertThat(f.get()).doesNotContain(" 500 ").doesNotContain(" 201 ");
+        }
+        assertThat(server.call("GET", "/health", null).status()).isEqualTo(200);
+        var ok = server.call("POST", "/api/v1/volumes", "{\"name\":\"after-chunks\",\"size\":\"1MiB\"}");
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(201);
+        assertThat(server.log()).doesNotContain("OutOfMemoryError");
+    }
+
+    @Test
+    void aSecondServerOnTheSameDataDirectoryRefusesToStart() throws Exception {
+        var v = server.call("POST", "/api/v1/volumes", "{\"name\":\"busy\",\"size\":\"1GiB\"}");
+        Path data = Path.of(v.body().path("volume").path("path").asText());
+        byte[] chunk = new byte[1 << 20];
+        var rnd = new java.util.Random(5);
+        for (int i = 0; i < 200; i++) {
+            rnd.nextBytes(chunk);
+            Files.write(data.resolve("f" + i), chunk);
+        }
+        var b = server.call("POST", "/api/v1/backups", "{\"volume_id\":\"busy\"}");
+        assertThat(b.status()).as(b.toString()).isEqualTo(202);
+        String id = b.body().path("backup").path("id").asText();
+        try (ServerProcess second = new ServerProcess(server.dataDir)) {
+            assertThatThrownBy(second::start).hasMessageContaining("exited with 5")
+                    .hasMessageContaining("is in use by another coffer server (pid ")
+                    .hasMessageContaining("stop that server first").hasMessageNotContaining("Exception");
+        }
+        // the first server's job was not touched: it ends as it would have
+        server.await("/api/v1/backups/" + id, "backup", Set.of("available"));
+        assertThat(server.call("GET", "/health", null).status()).isEqualTo(200);
     }
 
     @Test

@@ -44,8 +44,10 @@ public final class CofferService implements AutoCloseable {
     private final JobRunner jobs;
     private final Importer importer;
     private final Object mutex = new Object();
+    private final DataDirLock lock;
 
-    private CofferService(ServiceConfig config, Catalog catalog, Clock clock) {
+    private CofferService(ServiceConfig config, Catalog catalog, Clock clock, DataDirLock lock) {
+        this.lock = lock;
         this.config = config;
         this.catalog = catalog;
         this.clock = clock;
@@ -58,9 +60,20 @@ public final class CofferService implements AutoCloseable {
     /** Opens the catalog, reconciles what a crash interrupted, and starts the job workers. */
     public static CofferService start(ServiceConfig config, Clock clock) throws IOException {
         Files.createDirectories(config.dataDir());
-        Catalog catalog = Catalog.open(config.catalogUrl(), config.catalogUser(), config.catalogPassword());
-        new Reconciler(config, catalog, clock).run();
-        return new CofferService(config, catalog, clock);
+        DataDirLock lock = DataDirLock.acquire(config.dataDir()); // before anything reconciles
+        try {
+            Catalog catalog = Catalog.open(config.catalogUrl(), config.catalogUser(), config.catalogPassword());
+            try {
+                new Reconciler(config, catalog, clock).run();
+                return new CofferService(config, catalog, clock, lock);
+            } catch (IOException | RuntimeException e) {
+                catalog.close();
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
     }
 
     public ServiceConfig config() {
@@ -595,5 +608,6 @@ public final class CofferService implements AutoCloseable {
     public void close() {
         jobs.close();
         catalog.close();
+        lock.close();
     }
 }
