@@ -41,8 +41,9 @@ public final class Packer {
     private static final Semaphore PROCESS_SLOTS = new Semaphore(PROCESS_UPLOADS, true);
     /** Room beyond a pack's target: the trailer of a pack of small blobs, and the blob that crosses the target. */
     private static final int PACK_SLACK = (1 << 20) + (64 << 10);
-    /** An open pack's first buffer ({@link #grown}). */
-    private static final int FIRST_BUFFER = 1 << 20;
+    /** Buffers of uploaded data packs kept for new ones ({@link #buffer}). */
+    private static final int SPARE_BUFFERS = 2;
+    private final java.util.Queue<byte[]> spareBuffers = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     private final Repository repo;
     private final Map<BlobType, OpenPack> open = new EnumMap<>(BlobType.class);
@@ -218,14 +219,12 @@ public final class Packer {
                 if (p == null) {
                     p = new OpenPack();
                     int version = type == BlobType.DATA && repo.config().blockGroups() ? Pack.VERSION_GROUPS : Pack.VERSION;
-                    p.buf = new byte[Math.max(FIRST_BUFFER, Pack.HEADER + length + Pack.trailerSize(adding, version) + PACK_SLACK)];
+                    p.buf = buffer(type, Pack.HEADER + length + Pack.trailerSize(adding, version) + PACK_SLACK);
                     p.len = Pack.HEADER;
                     p.version = version;
                     System.arraycopy(Pack.header(type, repo.config().encrypted(), p.version), 0, p.buf, 0, Pack.HEADER);
                     open.put(type, p);
                 }
-                int needed = p.len + length + Pack.trailerSize(p.entries.size() + adding, p.version);
-                if (needed > p.buf.length) p.buf = Arrays.copyOf(p.buf, grown(p.buf.length, needed, type));
                 System.arraycopy(stored, off, p.buf, p.len, length);
                 if (group == null) {
                     p.entries.add(new Pack.Entry(type, id, p.len, length, rawLength));
@@ -253,14 +252,25 @@ public final class Packer {
     }
 
     /**
-     * A pack's buffer doubles up to the target (and room for the trailer) as blobs come in. Packs
-     * of well compressed database pages close at {@link #MAX_PACK_BLOBS} blocks, a third of a
-     * 16 MiB target: allocated whole, every such buffer was mostly zeros written for nothing and
-     * copied from the young generation to the old one while it filled (a 25 GB pgbench cluster's
-     * backup allocated 6 GB of pack buffers for 1.8 GB stored).
+     * A buffer for a new pack that must hold at least {@code needed} bytes: the target and the
+     * room for its trailer, so that it is never copied, and for data packs one that an upload has
+     * given back when there is one. Packs of well compressed database pages close at
+     * {@link #MAX_PACK_BLOBS} blocks, a third of a 16 MiB target, and a new 17 MiB buffer for
+     * each (zeroed, then copied from the young generation to the old one while it filled) made
+     * 6 GB of the 25 GB pgbench cluster's backup's allocations for 1.8 GB stored.
      */
-    private int grown(int size, int needed, BlobType type) {
-        return (int) Math.max(Math.min(roomOf(type), (long) size * 2), needed);
+    private byte[] buffer(BlobType type, int needed) {
+        long room = roomOf(type);
+        if (type == BlobType.DATA) {
+            byte[] b = spareBuffers.poll();
+            if (b != null && b.length >= needed) return b;
+        }
+        return new byte[(int) Math.max(room, needed)];
+    }
+
+    /** Keeps an uploaded data pack's buffer for the next pack; none is kept beyond {@link #SPARE_BUFFERS}. */
+    private void giveBack(byte[] b) {
+        if (b.length == roomOf(BlobType.DATA) && spareBuffers.size() < SPARE_BUFFERS) spareBuffers.offer(b);
     }
 
     /**
@@ -328,6 +338,7 @@ public final class Packer {
                     // same content already stored
                 }
                 if (type == BlobType.TREE) repo.keep(info.key(), bytes, length);
+                else giveBack(bytes); // stored: the store keeps no reference to it
                 repo.index().add(info); // readable now; made durable by the next index object
                 List<PackInfo> batch = null;
                 synchronized (unindexed) {
