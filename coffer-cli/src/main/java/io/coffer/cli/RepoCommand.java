@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 final class RepoCommand {
     /** The subcommands, in help order; {@link Cli} adds only the one a run names (see there). */
     static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(RepoInitCommand.class, RepoBackupCommand.class, RepoRestoreCommand.class, RepoDumpCommand.class, RepoLsCommand.class, RepoFindCommand.class,
-            RepoDiffCommand.class, RepoCheckCommand.class, RepoForgetCommand.class, RepoPruneCommand.class, RepoUnlockCommand.class, RepoStatsCommand.class, RepoKeyCommand.class);
+            RepoDiffCommand.class, RepoCheckCommand.class, RepoForgetCommand.class, RepoPruneCommand.class, RepoUnlockCommand.class, RepoStatsCommand.class, RepoKeyCommand.class,
+            RepoRepairCommand.class);
     static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
     /** A number from the command line, or an error naming {@code what}. */

@@ -35,10 +35,16 @@ final class RepoFindCommand implements Callable<Integer> {
         PathPatterns p = PathPatterns.of("find", patterns); // a bad one is refused before the repository is opened
         try (Repository repo = r.open()) {
             List<String> ids = new ArrayList<>();
-            if (backups != null) for (String b : backups) ids.add(repo.resolveBackup(b));
-            else ids.addAll(repo.manifestIds());
             Map<String, Manifest> byId = new HashMap<>();
-            for (String id : ids) byId.put(id, repo.loadManifest(id));
+            if (backups != null) {
+                for (String b : backups) ids.add(repo.resolveBackup(b));
+                for (String id : ids) byId.put(id, repo.loadManifest(id));
+            } else {
+                Repository.Manifests all = repo.manifests(); // the damaged ones are named and skipped
+                for (String w : all.warnings()) System.err.println("warning: " + w);
+                byId.putAll(all.readable());
+                ids.addAll(all.readable().keySet());
+            }
             ids.sort(Comparator.comparing((String id) -> byId.get(id).time()).reversed());
             TreeFind find = new TreeFind(repo, p);
             List<Map<String, Object>> rows = new ArrayList<>();

@@ -139,8 +139,11 @@ final class RepoForgetCommand implements Callable<Integer> {
             return 0;
         });
         Map<List<String>, Map<String, String>> groupTags = new HashMap<>();
-        for (String id : repo.manifestIds()) {
-            Manifest m = repo.loadManifest(id);
+        Repository.Manifests all = repo.manifests(); // a policy neither keeps nor forgets a damaged one: it is named
+        for (String w : all.warnings()) System.err.println("warning: " + w);
+        for (var e : all.readable().entrySet()) {
+            String id = e.getKey();
+            Manifest m = e.getValue();
             if (hosts != null && !hosts.contains(m.host())) continue;
             if (onlyTags != null && !m.tags().entrySet().containsAll(onlyTags.entrySet())) continue;
             List<String> key = new ArrayList<>(fields.size());

@@ -32,8 +32,10 @@ final class RepoLsCommand implements Callable<Integer> {
         try (Repository repo = r.open()) {
             if (id == null) {
                 List<Map<String, Object>> rows = new ArrayList<>();
-                for (String mid : repo.manifestIds()) {
-                    Manifest m = repo.loadManifest(mid);
+                Repository.Manifests all = repo.manifests();
+                for (var e : all.readable().entrySet()) {
+                    String mid = e.getKey();
+                    Manifest m = e.getValue();
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("id", mid);
                     row.put("time", m.time());
@@ -59,7 +61,8 @@ final class RepoLsCommand implements Callable<Integer> {
                                 Sizes.human((Long) row.get("size")), row.get("source"));
                     }
                 }
-                return ExitCodes.OK;
+                for (String w : all.warnings()) System.err.println("warning: " + w);
+                return all.damaged().isEmpty() ? ExitCodes.OK : ExitCodes.INCOMPLETE;
             }
             String full = repo.resolveBackup(id);
             Manifest m = repo.loadManifest(full);

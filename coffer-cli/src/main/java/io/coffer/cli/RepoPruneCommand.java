@@ -25,6 +25,7 @@ final class RepoPruneCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (maxUnused < 0 || maxUnused > 100) throw new IllegalArgumentException("--max-unused must be 0..100");
         try (Repository repo = r.open()) {
+            for (String w : repo.manifests().warnings()) System.err.println("warning: " + w + "; what only that backup references is pruned");
             PruneResult res = new Pruner(repo, maxUnused / 100.0).run();
             if (r.json) Output.json(json(res));
             else System.out.println(line(res));

@@ -25,6 +25,7 @@ final class RepoStatsCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         try (Repository repo = r.open()) {
             if (ids != null && !ids.isEmpty()) return backups(repo);
+            for (String w : repo.manifests().warnings()) System.err.println("warning: " + w);
             RepoStats s = RepoStats.of(repo);
             if (r.json) {
                 Map<String, Object> out = new LinkedHashMap<>();

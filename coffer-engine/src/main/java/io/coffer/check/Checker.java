@@ -100,7 +100,8 @@ public final class Checker {
         repo.bypassCache();
         repo.reloadIndex();
         for (var e : repo.indexErrors().entrySet()) {
-            findings.add(new Finding(Finding.Severity.ERROR, e.getKey(), e.getValue(), List.of()));
+            findings.add(new Finding(Finding.Severity.ERROR, e.getKey(), e.getValue()
+                    + "; the packs it listed look unindexed: `coffer repo repair index` indexes them again from their own trailers (before any prune)", List.of()));
         }
         checkPacksExist();
         if (readData != null) readPacks(readData);
@@ -110,7 +111,10 @@ public final class Checker {
             try {
                 manifests.put(id, repo.loadManifest(id));
             } catch (RepositoryException e) {
-                findings.add(new Finding(Finding.Severity.ERROR, "manifests/" + id, e.getMessage(), List.of("backup " + id.substring(0, 12))));
+                String what = e instanceof io.coffer.repo.CorruptObjectException
+                        ? e.getMessage() + "; its backup cannot be restored: `coffer repo repair manifests` removes it (every other backup is unaffected)"
+                        : e.getMessage();
+                findings.add(new Finding(Finding.Severity.ERROR, "manifests/" + id, what, List.of("backup " + id.substring(0, 12))));
             }
         }
         int trees = walkBackups(manifests);
@@ -134,8 +138,11 @@ public final class Checker {
         }
         for (String id : stored.keySet()) {
             if (!indexed.contains(id)) {
-                findings.add(new Finding(Finding.Severity.WARNING, "data/" + id,
-                        "pack is in no index (left by an interrupted backup or prune; prune removes it)", List.of()));
+                findings.add(new Finding(Finding.Severity.WARNING, "data/" + id, repo.indexErrors().isEmpty()
+                        ? "pack is in no index (left by an interrupted backup or prune, and prune removes it; if check also reports blobs"
+                                + " missing from the index, run `coffer repo repair index` instead, which indexes it again)"
+                        : "pack is in no index, and an index object is damaged: run `coffer repo repair index`, which indexes it again"
+                                + " from its own trailer (prune refuses to run until the backups' blobs are all indexed)", List.of()));
             }
         }
     }

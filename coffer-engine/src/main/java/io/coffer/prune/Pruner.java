@@ -1,6 +1,7 @@
 package io.coffer.prune;
 
 import io.coffer.repo.BlobId;
+import io.coffer.repo.BlobMarks;
 import io.coffer.repo.ChunkLists;
 import io.coffer.repo.BlockGroup;
 import io.coffer.repo.GroupReader;
@@ -18,7 +19,6 @@ import io.coffer.store.ObjectInfo;
 import io.coffer.store.ObjectNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +59,15 @@ public final class Pruner {
                 throw new RepositoryException(RepositoryException.Kind.CORRUPT,
                         "index objects cannot be read (" + String.join(", ", repo.indexErrors().keySet()) + "); run 'coffer repo check' before prune");
             }
-            Set<BlobId> live = mark();
+            BlobMarks live = mark();
+            if (!live.unindexed().isEmpty()) {
+                // the index does not list everything the backups use: an index object is damaged or
+                // missing, and the packs it listed look like garbage. Deleting them would lose data.
+                throw new RepositoryException(RepositoryException.Kind.CORRUPT, live.unindexed().size()
+                        + " blob(s) that backups use are in no index (" + live.unindexed().iterator().next().shortHex()
+                        + ", ...): an index object is damaged or missing. Run `coffer repo repair index` (it lists the packs"
+                        + " again from their own trailers), then prune; nothing was deleted");
+            }
             List<ObjectInfo> storedPacks = repo.store().list("data/");
             long bytesBefore = storedPacks.stream().mapToLong(ObjectInfo::size).sum();
             Set<String> oldIndex = new HashSet<>();
@@ -173,19 +181,27 @@ public final class Pruner {
         }
     }
 
-    private Set<BlobId> mark() throws IOException {
-        Set<BlobId> live = repo.index().newMarks(); // a bit per blob, not an object
+    private BlobMarks mark() throws IOException {
+        BlobMarks live = repo.index().newMarks(); // a bit per blob, not an object
 
         Set<String> seen = new HashSet<>();
-        Map<String, Manifest> manifests = new HashMap<>();
-        for (String id : repo.manifestIds()) manifests.put(id, repo.loadManifest(id));
+        // a damaged manifest's backup cannot be restored: what only it references goes (it is named
+        // to the user before, and check reports it)
+        Map<String, Manifest> manifests = repo.manifests().readable();
         for (var me : manifests.entrySet()) {
             String root = me.getValue().tree();
             live.add(BlobId.parse(root));
-            TreeWalker.walk(repo, root, "", seen, (path, n) -> {
-                if (n.isDir()) live.add(BlobId.parse(n.subtree()));
-                if (n.isFile()) ChunkLists.addReferenced(repo, n, live);
-            }, null, live::addAll);
+            try {
+                TreeWalker.walk(repo, root, "", seen, (path, n) -> {
+                    if (n.isDir()) live.add(BlobId.parse(n.subtree()));
+                    if (n.isFile()) ChunkLists.addReferenced(repo, n, live);
+                }, null, live::addAll);
+            } catch (RepositoryException e) {
+                // a tree or chunk list that cannot be read: what it references is unknown, so nothing may go
+                throw new RepositoryException(RepositoryException.Kind.CORRUPT, "backup " + me.getKey().substring(0, 12)
+                        + " cannot be walked (" + e.getMessage() + "), so what it uses is unknown; nothing was deleted."
+                        + " Run `coffer repo check`; if an index object is damaged, `coffer repo repair index` first");
+            }
         }
         return live;
     }

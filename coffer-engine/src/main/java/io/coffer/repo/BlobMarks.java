@@ -36,6 +36,11 @@ public final class BlobMarks extends AbstractSet<BlobId> {
         return true;
     }
 
+    /** The marked blobs that no index lists (their data is missing, or the index object that listed them is damaged). */
+    public Set<BlobId> unindexed() {
+        return java.util.Collections.unmodifiableSet(unindexed);
+    }
+
     @Override
     public boolean contains(Object o) {
         if (!(o instanceof BlobId id)) return false;

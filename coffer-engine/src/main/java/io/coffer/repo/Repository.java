@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
@@ -466,6 +468,16 @@ public final class Repository implements Closeable {
         return t.entries();
     }
 
+    /**
+     * The index entry of a stored pack, rebuilt from the pack alone: its bytes are read whole and
+     * verified (name, header, trailer) as {@link #parsePack} does; its type is its header's.
+     */
+    public PackInfo readPackInfo(String packId) throws IOException {
+        byte[] whole = store.get("data/" + packId);
+        List<Pack.Entry> entries = parsePack(packId, whole);
+        return new PackInfo(packId, BlobType.of(whole[5], "data/" + packId), whole.length, entries);
+    }
+
     /** The stored form of a tree blob (JSON). */
     public static byte[] encodeTree(Tree t) {
         return TreeCodec.write(t);
@@ -563,6 +575,36 @@ public final class Repository implements Closeable {
         return ids;
     }
 
+    /**
+     * Every backup's manifest: those that read, and those whose object is damaged (it failed its
+     * checksum or does not decode), each with what is wrong. A damaged manifest does not stop the
+     * others from being listed, restored, kept or pruned; {@code forget ID} or {@code repair
+     * manifests} removes it. Other failures (the store, a newer version) still throw.
+     */
+    public Manifests manifests() throws IOException {
+        SortedMap<String, Manifest> readable = new TreeMap<>();
+        SortedMap<String, String> damaged = new TreeMap<>();
+        for (String id : manifestIds()) {
+            try {
+                readable.put(id, loadManifest(id));
+            } catch (CorruptObjectException e) {
+                damaged.put(id, e.getMessage());
+            }
+        }
+        return new Manifests(readable, damaged);
+    }
+
+    /** {@link #manifests}: the readable manifests by id, and the damaged ones' ids with what is wrong. */
+    public record Manifests(SortedMap<String, Manifest> readable, SortedMap<String, String> damaged) {
+        /** One line per damaged manifest: which backup, what is wrong, what to do. */
+        public List<String> warnings() {
+            List<String> out = new ArrayList<>();
+            damaged.forEach((id, why) -> out.add("backup " + id.substring(0, Math.min(12, id.length())) + " is skipped: its manifest is damaged ("
+                    + why + "); `coffer repo repair manifests` (or `coffer repo forget " + id.substring(0, Math.min(12, id.length())) + "`) removes it"));
+            return out;
+        }
+    }
+
     /** Resolves a full id, a unique prefix (at least 4 characters), or "latest". */
     public String resolveBackup(String ref) throws IOException {
         if (ref.equals("latest")) {
@@ -586,8 +628,9 @@ public final class Repository implements Closeable {
     public Optional<String> latestBackup(Predicate<Manifest> filter) throws IOException {
         String best = null;
         Instant bestTime = null;
-        for (String id : manifestIds()) {
-            Manifest m = loadManifest(id);
+        for (var e : manifests().readable().entrySet()) { // a damaged manifest is never the latest
+            String id = e.getKey();
+            Manifest m = e.getValue();
             if (!filter.test(m)) continue;
             Instant t = Instant.parse(m.time());
             if (bestTime == null || !t.isBefore(bestTime)) {

@@ -36,8 +36,11 @@ public record BackupStats(int backups, long files, long logicalBytes, long blobs
         Set<BlobId> mine = repo.index().newMarks(), others = repo.index().newMarks(); // a bit per blob
         Set<String> mineTrees = new HashSet<>(), otherTrees = new HashSet<>(); // a tree walked once per side
         long files = 0, logical = 0;
-        for (String id : repo.manifestIds()) {
-            Manifest m = repo.loadManifest(id);
+        Repository.Manifests all = repo.manifests();
+        for (String id : ids) if (all.damaged().containsKey(id)) repo.loadManifest(id); // names the damage
+        for (var e : all.readable().entrySet()) {
+            String id = e.getKey();
+            Manifest m = e.getValue();
             boolean in = chosen.contains(id);
             if (in && m.stats() != null) {
                 files += m.stats().files();

@@ -26,8 +26,7 @@ public record RepoStats(int backups, long logicalBytes, long uniqueBytes, long b
     public static RepoStats of(Repository repo) throws IOException {
         long logical = 0;
         int backups = 0;
-        for (String id : repo.manifestIds()) {
-            Manifest m = repo.loadManifest(id);
+        for (Manifest m : repo.manifests().readable().values()) {
             logical += m.stats().logicalBytes();
             backups++;
         }
