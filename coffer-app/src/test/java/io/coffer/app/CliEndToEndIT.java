@@ -119,6 +119,34 @@ class CliEndToEndIT {
         assertThat(TreeDigest.diff(after, TreeDigest.of(tmp.resolve("r3")))).isEmpty();
     }
 
+    /** Like a backup of /etc: absolute links and links out of the tree restore as they were, with no flag. */
+    @Test
+    void symlinksPointingAnywhereRestoreExactlyWithoutAFlag() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("links"));
+        Path outside = Files.createDirectories(tmp.resolve("outside-of-it"));
+        Files.writeString(src.resolve("hosts"), "127.0.0.1 localhost\n");
+        Files.createDirectories(src.resolve("alternatives"));
+        String[] targets = {"/etc/passwd", "/usr/bin/vi", "../../outside-of-it", outside.toString(), "hosts", "/nonexistent/at/all"};
+        for (int i = 0; i < targets.length; i++) Files.createSymbolicLink(src.resolve("alternatives/l" + i), Path.of(targets[i]));
+        Path repo = tmp.resolve("links-repo");
+        assertThat(CofferProcess.run("repo", "init", "--repo", repo.toString()).code()).isZero();
+        var b = CofferProcess.run("repo", "backup", "--repo", repo.toString(), src.toString());
+        assertThat(b.code()).as(b.toString()).isZero();
+        Path out = tmp.resolve("links-out");
+        var r = CofferProcess.run("repo", "restore", "--repo", repo.toString(), "latest", out.toString());
+        assertThat(r.code()).as(r.toString()).isZero();
+        for (int i = 0; i < targets.length; i++) {
+            assertThat(Files.readSymbolicLink(out.resolve("alternatives/l" + i))).isEqualTo(Path.of(targets[i]));
+        }
+        try (var s = Files.list(outside)) {
+            assertThat(s).as("nothing written through a link").isEmpty();
+        }
+        // the flag of earlier versions is accepted and changes nothing
+        var again = CofferProcess.run("repo", "restore", "--repo", repo.toString(), "--allow-external-symlinks", "latest", tmp.resolve("links-out2").toString());
+        assertThat(again.code()).as(again.toString()).isZero();
+        assertThat(Files.readSymbolicLink(tmp.resolve("links-out2/alternatives/l0"))).isEqualTo(Path.of("/etc/passwd"));
+    }
+
     @Test
     void aBackupWithoutParentReusesTheLatestBackupOfTheSameSource() throws Exception {
         Path a = Files.createDirectories(tmp.resolve("a"));

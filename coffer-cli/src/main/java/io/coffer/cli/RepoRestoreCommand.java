@@ -5,6 +5,7 @@ import io.coffer.restore.RestoreOptions;
 import io.coffer.restore.RestoreResult;
 import io.coffer.restore.RestoreRunner;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +30,8 @@ final class RepoRestoreCommand implements Callable<Integer> {
     @Option(names = "--path", paramLabel = "PATH", description = "Restore only this path of the backup (recreated under TARGET).")
     String path;
 
-    @Option(names = "--allow-external-symlinks", description = "Create symlinks that point outside TARGET (they are never followed).")
+    /** Kept so that scripts that pass it still run: symlinks are always restored as they were. */
+    @Option(names = "--allow-external-symlinks", hidden = true, description = "No effect: symlinks are always restored exactly as they were, and never followed.")
     boolean externalSymlinks;
 
     @Option(names = "--threads", description = "Parallel readers/writers (default: cores + 1 for a local repository, 2 x cores and at least 4 for a remote one).")
@@ -44,10 +46,31 @@ final class RepoRestoreCommand implements Callable<Integer> {
     @Option(names = "--include", paramLabel = "PATTERN", description = "Restore only entries that match, with all they hold (repeatable).")
     List<String> includes;
 
+    @Option(names = "--force-target", description = "Restore into / or into a populated system directory (/etc, /usr, /var, ...) all the same.")
+    boolean forceTarget;
+
+    /** Directories a restore writes into only with --force-target when they hold anything: the system's own. */
+    static final java.util.Set<String> SYSTEM_DIRS = java.util.Set.of("/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64",
+            "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/usr", "/var", "/usr/bin", "/usr/lib", "/usr/lib64", "/usr/libexec",
+            "/usr/sbin", "/usr/share", "/usr/local", "/usr/include", "/var/lib", "/var/log", "/var/cache", "/var/spool");
+
+    /** Refuses a populated system directory as the target unless --force-target: a typo there overwrites the system. */
+    static void checkTarget(Path target, boolean force) throws IOException {
+        if (force || !Files.isDirectory(target)) return;
+        Path real = target.toRealPath();
+        if (!SYSTEM_DIRS.contains(real.toString())) return;
+        try (var s = Files.list(real)) {
+            if (s.findAny().isEmpty()) return;
+        }
+        throw new ApiException(ExitCodes.CONFLICT, "restore target " + real + " is a system directory and is not empty: a restore there"
+                + " overwrites what the system runs on; restore into an empty directory, or give --force-target if that is what you want");
+    }
+
     @Override
     public Integer call() throws IOException {
+        checkTarget(target, forceTarget);
         // bad patterns are refused before the repository is opened
-        RestoreOptions o = RestoreOptions.defaults().withPath(path).withExternalSymlinks(externalSymlinks).withDelete(delete).withPatterns(excludes, includes);
+        RestoreOptions o = RestoreOptions.defaults().withPath(path).withDelete(delete).withPatterns(excludes, includes);
         if (threads != null) o = o.withThreads(threads);
         try (Repository repo = r.open()) {
             String full = repo.resolveBackup(id);

@@ -60,9 +60,11 @@ final class ExtraEntries {
                     warnings.add("--delete: " + d + " is another file system (a mount point); nothing in it was deleted");
                     return FileVisitResult.SKIP_SUBTREE;
                 }
+                // first: a directory whose listing could not be read is planned (it is made) and unselected
+                if (unselected.contains(d)) return FileVisitResult.SKIP_SUBTREE;
                 if (planned.contains(d)) return FileVisitResult.CONTINUE;
                 Path rel = relOf(d);
-                if (unselected.contains(d) || excludes.matches(rel, true)) return FileVisitResult.SKIP_SUBTREE;
+                if (excludes.matches(rel, true)) return FileVisitResult.SKIP_SUBTREE;
                 if (!selected(rel, true)) return FileVisitResult.CONTINUE; // kept, but what it holds may be selected
                 n[0] += deleteTree(d);
                 touched.add(d.getParent());

@@ -7,8 +7,6 @@ import java.util.List;
  * Options of one restore.
  *
  * @param path restore only this path inside the backup ('/'-separated, relative), or null for all
- * @param allowExternalSymlinks create symlinks whose targets point outside the restore target
- *     (absolute or escaping with ".."); they are never followed while restoring
  * @param threads parallel pack readers and writers; 0 chooses by the store: cores + 1 for a local
  *     repository, 2 x cores (at least 4) for a remote one, whose reads wait on the network
  * @param delete after a restore without errors, delete what the target (or the restored path in
@@ -19,7 +17,7 @@ import java.util.List;
  * @param includes when not empty, restore only the entries that match one, with all they hold,
  *     and the directories on the way to them
  */
-public record RestoreOptions(String path, boolean allowExternalSymlinks, int threads, boolean delete, List<String> excludes, List<String> includes) {
+public record RestoreOptions(String path, int threads, boolean delete, List<String> excludes, List<String> includes) {
     public RestoreOptions {
         if (threads < 0) throw new IllegalArgumentException("threads must be >= 0 (0: chosen by the store)");
         excludes = excludes == null ? List.of() : List.copyOf(excludes);
@@ -29,11 +27,11 @@ public record RestoreOptions(String path, boolean allowExternalSymlinks, int thr
     }
 
     public static RestoreOptions defaults() {
-        return new RestoreOptions(null, false, 0, false, List.of(), List.of());
+        return new RestoreOptions(null, 0, false, List.of(), List.of());
     }
 
     public RestoreOptions withPath(String p) {
-        return new RestoreOptions(p, allowExternalSymlinks, threads, delete, excludes, includes);
+        return new RestoreOptions(p, threads, delete, excludes, includes);
     }
 
     /** The worker count for a store: {@link #threads} if set, else chosen as described there. */
@@ -43,19 +41,15 @@ public record RestoreOptions(String path, boolean allowExternalSymlinks, int thr
         return remoteStore ? Math.max(4, 2 * cores) : cores + 1;
     }
 
-    public RestoreOptions withExternalSymlinks(boolean allow) {
-        return new RestoreOptions(path, allow, threads, delete, excludes, includes);
-    }
-
     public RestoreOptions withThreads(int n) {
-        return new RestoreOptions(path, allowExternalSymlinks, n, delete, excludes, includes);
+        return new RestoreOptions(path, n, delete, excludes, includes);
     }
 
     public RestoreOptions withDelete(boolean d) {
-        return new RestoreOptions(path, allowExternalSymlinks, threads, d, excludes, includes);
+        return new RestoreOptions(path, threads, d, excludes, includes);
     }
 
     public RestoreOptions withPatterns(List<String> exclude, List<String> include) {
-        return new RestoreOptions(path, allowExternalSymlinks, threads, delete, exclude, include);
+        return new RestoreOptions(path, threads, delete, exclude, include);
     }
 }

@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * block device).
  *
  * <pre>
- *   plan: walk the trees; refuse unsafe names and symlinks that lead out of the target before
+ *   plan: walk the trees; refuse unsafe names ("..", "/", duplicates) before
  *         anything is written; list dirs and links; map the blobs of files to (file, offset),
  *         a batch of at most BATCH_USES blobs (or BATCH_FILES files) at a time, reading a
  *         large file's chunk lists one by one
@@ -210,7 +210,7 @@ public final class RestoreRunner {
         } else if (opts.delete()) {
             warnings.add("nothing deleted (--delete): what was restored is one file, not a directory");
         }
-        return new RestoreResult(filesPlanned - errors.size(), dirs.size(), links.size(), data.bytes(), deleted, errors, warnings);
+        return new RestoreResult(filesPlanned - failed.size(), dirs.size(), links.size(), data.bytes(), deleted, errors, warnings);
     }
 
     private void planFile(Tree top, Path target) throws IOException {
@@ -312,7 +312,7 @@ public final class RestoreRunner {
                 int at = dirs.size(), l0 = links.size();
                 long f0 = filesPlanned;
                 dirs.add(new DirJob(p, n, depth));
-                planTree(p, repo.readTree(n.subtree()), childRel, depth + 1, hit);
+                planTree(p, subtree(p, n), childRel, depth + 1, hit);
                 // nothing below it is wanted (and so no batch ran since: it is not made yet)
                 if (!hit && dirs.size() == at + 1 && filesPlanned == f0 && links.size() == l0 && dirsMade <= at) {
                     dirs.remove(at);
@@ -326,29 +326,33 @@ public final class RestoreRunner {
         }
     }
 
+    /**
+     * The tree of directory {@code n}, restored at {@code p}; empty when its blob is damaged or
+     * missing. Then the directory is made, nothing below it is, the error names it, and --delete
+     * leaves what is there alone: every other part of the backup is restored as usual.
+     */
+    private Tree subtree(Path p, Node n) throws IOException {
+        try {
+            return repo.readTree(n.subtree());
+        } catch (RepositoryException e) {
+            if (e.kind() != RepositoryException.Kind.CORRUPT) throw e;
+            errors.add(p + "/: the directory's listing cannot be read (" + e.getMessage() + "); nothing below it was restored");
+            unselected.add(p);
+            return Tree.of(List.of());
+        }
+    }
+
     private void planNode(Path out, Node n, Path rel) throws IOException {
         switch (n.type()) {
             case Node.DIR -> {
                 dirs.add(new DirJob(out, n, rel.getNameCount()));
-                planTree(out, repo.readTree(n.subtree()), rel, rel.getNameCount() + 1, includes.isEmpty());
+                planTree(out, subtree(out, n), rel, rel.getNameCount() + 1, includes.isEmpty());
             }
             case Node.FILE -> planFileNode(out, n);
-            case Node.SYMLINK -> {
-                checkSymlink(rel, n.target());
-                links.add(new Entry(out, n));
-            }
+            // a symlink is made exactly as it was, wherever it points (as tar, restic and borg do):
+            // links are made after every file and directory, and nothing is written through one
+            case Node.SYMLINK -> links.add(new Entry(out, n));
             default -> links.add(new Entry(out, n));
-        }
-    }
-
-    private void checkSymlink(Path rel, String target) {
-        if (opts.allowExternalSymlinks()) return;
-        Path t = FileNames.logical(target); // only '/', '.' and '..' matter here
-        Path parent = rel.getParent() == null ? Path.of("") : rel.getParent();
-        if (t.isAbsolute() || parent.resolve(t).normalize().startsWith("..")) {
-            throw new RepositoryException(RepositoryException.Kind.INVALID_ARGUMENT,
-                    "symlink " + rel + " -> " + target + " leads outside the restore target; nothing was restored"
-                            + " (use --allow-external-symlinks to create such links; they are never followed)");
         }
     }
 

@@ -49,7 +49,7 @@ class RawNamesTest {
         assertThat(b.manifest().stats().files()).isEqualTo(7);
 
         Path out = tmp.resolve("out");
-        RestoreResult r = new RestoreRunner(repo, RestoreOptions.defaults().withExternalSymlinks(false)).run(b.id(), out);
+        RestoreResult r = new RestoreRunner(repo, RestoreOptions.defaults()).run(b.id(), out);
         assertThat(r.errors()).isEmpty();
         assertThat(r.warnings()).isEmpty();
         assertThat(listing(out)).isEqualTo(listing(src)).contains("caf\\351|f|", "slashes|l|a//b/|", "d\\377/up\\372|l|../d\\377//f\\376|");

@@ -53,7 +53,7 @@ final class Operations {
      * A volume comes back exactly as it was backed up, absolute symlinks included (a database's
      * pg_wal link, say): they are created, never followed.
      */
-    static final RestoreOptions VOLUME_RESTORE = RestoreOptions.defaults().withExternalSymlinks(true);
+    static final RestoreOptions VOLUME_RESTORE = RestoreOptions.defaults();
     static final String RESTORE = "restore";
     static final String SNAPSHOT = "snapshot";
     static final String DELETE_BACKUP = "delete-backup";
