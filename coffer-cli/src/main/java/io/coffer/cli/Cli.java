@@ -76,6 +76,7 @@ public final class Cli {
      * unless it runs.
      */
     public static int run(java.util.Map<String, Object> extra, String... args) {
+        args = serverOptionLast(args);
         CommandLine cl = new CommandLine(new Cli());
         String first = args.length > 0 ? args[0] : "";
         if (COMMANDS.containsKey(first)) {
@@ -109,6 +110,38 @@ public final class Cli {
             spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help message and exit.").build());
         }
         cl.getSubcommands().values().forEach(Cli::addHelp);
+    }
+
+    /** The commands that talk to a server: they take {@code --server} anywhere before or after their subcommand. */
+    private static final java.util.Set<String> SERVER_COMMANDS = java.util.Set.of("volume", "snapshot", "backup", "instance", "job");
+
+    /**
+     * {@code --server URL} given before a server command or between it and its subcommand
+     * ({@code coffer --server URL volume list}, {@code coffer volume --server URL list}) moves to
+     * after the subcommand, where its options are parsed. Any other option there is left for
+     * picocli to refuse with its usual message.
+     */
+    static String[] serverOptionLast(String[] args) {
+        java.util.List<String> server = new java.util.ArrayList<>(), words = new java.util.ArrayList<>();
+        int i = 0;
+        for (; i < args.length && words.size() < 2; i++) {
+            String a = args[i];
+            if (a.equals("--server") && i + 1 < args.length) {
+                server.add(a);
+                server.add(args[++i]);
+            } else if (a.startsWith("--server=")) {
+                server.add(a);
+            } else if (a.startsWith("-")) {
+                return args;
+            } else {
+                words.add(a);
+            }
+        }
+        if (server.isEmpty() || words.size() < 2 || !SERVER_COMMANDS.contains(words.get(0))) return args;
+        java.util.List<String> out = new java.util.ArrayList<>(words);
+        out.addAll(server);
+        out.addAll(java.util.Arrays.asList(args).subList(i, args.length));
+        return out.toArray(String[]::new);
     }
 
     static int report(PrintWriter err, Throwable ex) {

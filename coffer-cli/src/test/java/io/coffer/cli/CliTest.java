@@ -46,6 +46,34 @@ class CliTest {
     }
 
     @Test
+    void serverIsTakenBeforeTheCommandOrItsSubcommandToo() {
+        String url = "http://127.0.0.1:1"; // nothing listens: the command got as far as calling it
+        for (String[] args : new String[][] {{"--server", url, "volume", "list"}, {"volume", "--server", url, "list"},
+                {"--server=" + url, "backup", "show", "x"}, {"volume", "list", "--server", url}}) {
+            Run r = run(args);
+            assertThat(r.code).as(String.join(" ", args)).isEqualTo(ExitCodes.ERROR);
+            assertThat(r.err).as(String.join(" ", args)).contains("cannot reach the Coffer server at " + url);
+        }
+        assertThat(Cli.serverOptionLast(new String[] {"volume", "--server", "U", "create", "v", "--size", "1GiB"}))
+                .containsExactly("volume", "create", "--server", "U", "v", "--size", "1GiB");
+        // other options before the subcommand, and commands that take no --server, are left to picocli
+        assertThat(Cli.serverOptionLast(new String[] {"repo", "--server", "U", "ls"})).containsExactly("repo", "--server", "U", "ls");
+        assertThat(run("volume", "-q", "list").code).isEqualTo(ExitCodes.USAGE);
+    }
+
+    @Test
+    void aPopulatedSystemDirectoryIsNoRestoreTargetWithoutForceTarget() {
+        for (String dir : new String[] {"/", "/etc", "/usr/lib"}) {
+            Run r = run("repo", "restore", "--repo", "/nonexistent-repo-for-this-test", "latest", dir);
+            assertThat(r.code).as(dir).isEqualTo(ExitCodes.CONFLICT);
+            assertThat(r.err).as(dir).contains("is a system directory and is not empty").contains("--force-target");
+        }
+        // with the flag it goes on: to the missing repository, here
+        Run forced = run("repo", "restore", "--repo", "/nonexistent-repo-for-this-test", "--force-target", "latest", "/etc");
+        assertThat(forced.code).isEqualTo(ExitCodes.NOT_FOUND);
+    }
+
+    @Test
     void groupHelpListsEverySubcommandAndATypoIsAUsageError() {
         Run help = run("repo", "--help");
         assertThat(help.code).isZero();
