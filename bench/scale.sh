@@ -186,7 +186,10 @@ EOF
 # ---- pg through a running server (d): the cluster as a volume of `coffer server` ------------
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
 SERVER= VPATH=
-stop_server() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; SERVER=; }
+stop_server() { # under set -e: the server's exit status (143) must not end the script
+  if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+  SERVER=
+}
 give_back_pg() { # the cluster was moved into the volume: move it back, whatever happened
   if [ -n "$VPATH" ] && [ -d "$VPATH" ] && [ ! -e "$PGDATA" ]; then mv "$VPATH" "$PGDATA" && mkdir -p "$VPATH"; fi
   VPATH=
