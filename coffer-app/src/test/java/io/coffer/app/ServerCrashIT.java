@@ -89,6 +89,42 @@ class ServerCrashIT {
         assertThat(check.out()).doesNotContain("error:");
     }
 
+    /** Stopped dead right after the data is swapped in, before the catalog knows: the restart records the truth. */
+    @Test
+    void aRestoreStoppedAfterItsSwapIsRecordedAsTheSuccessItWas() throws Exception {
+        Path data = tmp.resolve("swap-data");
+        Map<String, String> atBackup;
+        String first;
+        Path vol;
+        try (ServerProcess server = new ServerProcess(data).start()) {
+            var v = server.call("POST", "/api/v1/volumes", "{\"name\":\"db\",\"size\":\"1GiB\"}");
+            vol = Path.of(v.body().path("volume").path("path").asText());
+            for (int i = 0; i < 6; i++) Files.write(vol.resolve("rel" + i), Fixtures.random(i, 2 << 20));
+            atBackup = TreeDigest.of(vol, ROOT);
+            first = backup(server, false);
+            assertThat(server.await("/api/v1/backups/" + first, "backup", Set.of("available", "error")).path("status").asText()).isEqualTo("available");
+            for (int i = 0; i < 6; i += 2) Files.write(vol.resolve("rel" + i), Fixtures.random(50 + i, 2 << 20));
+        }
+        String jobId;
+        try (ServerProcess faulty = new ServerProcess(data, Map.of("COFFER_JAVA_EXTRA_OPTS", "-Dcoffer.fault=restore-swapped")).start()) {
+            var r = faulty.call("POST", "/api/v1/backups/" + first + "/restore", "{\"volume_id\":\"db\"}");
+            assertThat(r.status()).as(r.toString()).isEqualTo(202);
+            jobId = r.body().path("restore").path("job_id").asText();
+            assertThat(faulty.waitForExit(120)).as("the server halted at the fault point").isEqualTo(86);
+        }
+        // the volume already holds the backup's data; the restart must say so
+        assertThat(TreeDigest.diff(atBackup, TreeDigest.of(vol, ROOT))).isEmpty();
+        try (ServerProcess server = new ServerProcess(data).start()) {
+            JsonNode job = server.get("/api/v1/jobs/" + jobId).path("job");
+            assertThat(job.path("status").asText()).as(job.toString()).isEqualTo("succeeded");
+            JsonNode volume = server.get("/api/v1/volumes/db").path("volume");
+            assertThat(volume.path("status").asText()).as(volume.toString()).isEqualTo("available");
+            assertThat(server.get("/api/v1/backups/" + first).path("backup").path("status").asText()).isEqualTo("available");
+            assertThat(server.log()).contains("was stopped after its data was swapped in; recording it as succeeded");
+            assertThat(Files.exists(data.resolve("staging")) ? Files.list(data.resolve("staging")).count() : 0).as("old data removed").isZero();
+        }
+    }
+
     private static String backup(ServerProcess server, boolean incremental) throws Exception {
         var r = server.call("POST", "/api/v1/backups", "{\"volume_id\":\"db\",\"incremental\":" + incremental + "}");
         assertThat(r.status()).as(r.toString()).isEqualTo(202);

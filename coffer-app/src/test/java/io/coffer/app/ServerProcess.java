@@ -74,6 +74,11 @@ final class ServerProcess implements AutoCloseable {
         return Files.readString(log);
     }
 
+    /** Waits for the process to end by itself; its exit code, or -1 after {@code seconds}. */
+    int waitForExit(int seconds) throws InterruptedException {
+        return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
+    }
+
     /** SIGKILL: no shutdown hook, no cleanup, as in a power cut of the process. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

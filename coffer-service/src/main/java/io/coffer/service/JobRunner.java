@@ -29,7 +29,11 @@ final class JobRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
 
     /** The work of one kind of job. */
-    record Handler(Work work, Failure failure) {
+    record Handler(Work work, Failure failure, java.util.function.Consumer<Job> committed) {
+        Handler(Work work, Failure failure) {
+            this(work, failure, job -> { });
+        }
+
         Runnable run(Job job, JobContext ctx) throws Exception {
             return work.run(job, ctx);
         }
@@ -128,6 +132,7 @@ final class JobRunner implements AutoCloseable {
                 return null;
             });
             LOG.info("job {} ({}) succeeded", job.id(), job.kind());
+            h.committed().accept(done); // what may go only once the success is recorded
         } catch (RuntimeException e) {
             LOG.error("job {} could not record its outcome", jobId, e);
         } finally {

@@ -80,7 +80,7 @@ final class Operations {
     Map<String, JobRunner.Handler> handlers() {
         return Map.of(
                 BACKUP, new JobRunner.Handler(this::backup, this::backupFailed),
-                RESTORE, new JobRunner.Handler(this::restore, this::restoreFailed),
+                RESTORE, new JobRunner.Handler(this::restore, this::restoreFailed, this::restoreCommitted),
                 SNAPSHOT, new JobRunner.Handler(this::snapshot, this::snapshotFailed),
                 DELETE_BACKUP, new JobRunner.Handler(this::deleteBackups, this::deleteFailed),
                 VOLUME_FROM_SNAPSHOT, new JobRunner.Handler(this::volumeFromSnapshot, this::volumeFailed),
@@ -227,6 +227,7 @@ final class Operations {
         Backup b = catalog.backup(job.params().get("backup")).orElseThrow();
         Volume v = catalog.volume(job.volumeId()).orElseThrow();
         Path stage = staging(job);
+        boolean swapping = false;
         try {
             Lock lock = repositories.lock(b.repository(), b.container()).readLock();
             lock.lockInterruptibly();
@@ -244,16 +245,24 @@ final class Operations {
                         if (f.length() < v.sizeBytes()) f.setLength(v.sizeBytes());
                         f.getFD().sync();
                     }
+                    swapping = markSwap(stage);
                     Files.move(img, Path.of(v.path()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 } else {
+                    swapping = markSwap(stage);
                     swapDirectory(Path.of(v.path()), out, stage.resolve("old"));
                 }
+                FaultPoints.reached(FaultPoints.RESTORE_SWAPPED);
             } finally {
                 lock.unlock();
             }
-        } finally {
-            Trees.deleteRecursively(stage);
+        } catch (Exception | Error e) {
+            Trees.deleteRecursively(stage); // the swap failed or never began: the volume is as it was
+            throw e;
         }
+        // swapped: the staging directory (its marker, a directory volume's old data) stays until the
+        // job's success is committed (restoreCommitted), so that a stop before that is settled as
+        // the restore it was (Reconciler)
+        if (!swapping) Trees.deleteRecursively(stage);
         String startInstance = job.params().get("start_instance");
         if (startInstance != null) {
             Instance inst = catalog.instance(startInstance).orElseThrow(() -> new IOException("instance " + startInstance + " was unregistered during its restore"));
@@ -279,6 +288,30 @@ final class Operations {
     Path runDir(String id) {
         return config.dataDir().resolve("run").resolve(id.substring(0, Math.min(12, id.length())));
     }
+
+    /** Marks in {@code stage} that its data is about to be swapped into the volume (durably: a stop after the swap must find it). */
+    static boolean markSwap(Path stage) throws IOException {
+        Path marker = stage.resolve(SWAP_MARKER);
+        try (var ch = java.nio.channels.FileChannel.open(marker, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        try (var dir = java.nio.channels.FileChannel.open(stage, java.nio.file.StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+        return true;
+    }
+
+    /** Its staging directory once a restore's success is committed. */
+    private void restoreCommitted(Job job) {
+        try {
+            Trees.deleteRecursively(config.stagingDir().resolve(job.id()));
+        } catch (IOException e) {
+            LOG.warn("job {}: staging not removed ({}); the next start removes it", job.id(), e.getMessage());
+        }
+    }
+
+    /** In a restore's staging directory: the data is being, or has been, swapped into the volume. */
+    static final String SWAP_MARKER = "swap";
 
     /**
      * Puts {@code fresh} where {@code live} is: live → old, fresh → live. A crash between the two
@@ -307,12 +340,15 @@ final class Operations {
         }
         catalog.backup(backupId).filter(b -> b.status().equals(Backup.RESTORING))
                 .ifPresent(b -> catalog.update(b.withStatus(Backup.AVAILABLE, null, clock.instant())));
-        // The data is swapped in only at the very end, so an existing volume still holds what it
-        // held: it returns to its previous state. A volume made for the restore holds nothing.
+        // The data is swapped in only at the very end: before that, an existing volume still holds
+        // what it held and returns to its previous state, and a volume made for the restore holds
+        // nothing. After it (an instance that then failed to start), the volume holds the backup.
+        boolean swapped = Files.exists(config.stagingDir().resolve(job.id()).resolve(SWAP_MARKER));
         boolean newVolume = Boolean.parseBoolean(job.params().get("new_volume"));
-        catalog.volume(job.volumeId()).ifPresent(v -> catalog.update(newVolume
+        catalog.volume(job.volumeId()).ifPresent(v -> catalog.update(newVolume && !swapped
                 ? v.withStatus(Volume.ERROR_RESTORING, "restore of backup " + backupId + " failed: " + reason, clock.instant())
                 : v.leave(clock.instant())));
+        if (swapped) restoreCommitted(job);
     }
 
     // ---- snapshots ----

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  *   backup               -> backup error; volume back to its previous state
  *   restore              -> backup available; volume back to its previous state (its data was
  *                           never touched: restores land in staging and are swapped in at the end)
- *                           or error_restoring when the swap itself was cut short
+ *                           or error_restoring when the swap itself was cut short; stopped after
+ *                           the swap: recorded as the success it was (job succeeded, volume
+ *                           available with the backup's data)
  *   snapshot             -> snapshot error; partial clone removed; an image volume's
  *                           filesystems thawed if the stop left them frozen (also for backup)
  *   volume-from-snapshot -> volume error
@@ -48,6 +50,20 @@ final class Reconciler {
 
     void run() throws IOException {
         for (Job j : catalog.unfinishedJobs()) {
+            if (restoreSwapped(j)) {
+                // the data was in the volume before the stop: the restore finished, only its record did not
+                LOG.warn("job {} (restore of backup {} into volume {}) was stopped after its data was swapped in; recording it as succeeded",
+                        j.id(), j.params().get("backup"), j.volumeId());
+                var now = clock.instant();
+                catalog.inTransaction(() -> {
+                    catalog.backup(j.params().get("backup")).filter(b -> b.status().equals(Backup.RESTORING))
+                            .ifPresent(b -> catalog.update(b.withStatus(Backup.AVAILABLE, null, now)));
+                    catalog.volume(j.volumeId()).ifPresent(v -> catalog.update(v.leave(now)));
+                    catalog.update(j.finish(Job.SUCCEEDED, null, now));
+                    return null;
+                });
+                continue;
+            }
             LOG.warn("job {} ({} of {} {}) was interrupted by a stop; marking it failed", j.id(), j.kind(), j.resourceType(), j.resourceId());
             thawIfFrozen(j);
             if (j.kind().equals(Operations.VERIFY)) stopScratchServer(j);
@@ -154,6 +170,25 @@ final class Reconciler {
         } catch (IOException e) {
             LOG.warn("job {}: {} not removed: {}", j.id(), run, e.getMessage());
         }
+    }
+
+    /**
+     * A restore that marked its swap ({@link Operations#SWAP_MARKER}) and got through it: the
+     * volume holds the backup's data. An image volume's new image has left staging; a directory
+     * volume has both renames behind it (its new tree in place, the old one in staging). Cut
+     * between a directory's two renames, it is not done: {@link #repairSwap} puts the old data back.
+     */
+    private boolean restoreSwapped(Job j) {
+        if (!j.kind().equals(Operations.RESTORE)) return false;
+        Path stage = config.stagingDir().resolve(j.id());
+        if (!Files.exists(stage.resolve(Operations.SWAP_MARKER))) return false;
+        var v = catalog.volume(j.volumeId()).orElse(null);
+        if (v == null) return false;
+        Path live = Path.of(v.path());
+        if (v.driver().equals("image")) {
+            return Files.exists(live, LinkOption.NOFOLLOW_LINKS) && !Files.exists(stage.resolve(io.coffer.volume.ImageVolumeDriver.IMAGE));
+        }
+        return Files.isDirectory(live, LinkOption.NOFOLLOW_LINKS) && Files.isDirectory(stage.resolve("old"), LinkOption.NOFOLLOW_LINKS);
     }
 
     /** A directory restore cut between its two renames leaves the old data in staging: put it back. */
