@@ -88,6 +88,11 @@ class DatabaseInstancesIT {
                     "--port", Integer.toString(src.port()), "-o", "json");
             assertThat(reg.code()).as(reg.toString()).isZero();
             assertThat(server.get("/api/v1/volumes/pgvol").path("volume").path("status").asText()).isEqualTo("in-use");
+            // the running database's volume cannot be detached (a restore over it would follow)
+            var detach = server.cli("volume", "detach", "pgvol");
+            assertThat(detach.code()).as(detach.toString()).isEqualTo(5);
+            assertThat(detach.err()).contains("holds instance pgsrc").contains("coffer instance unregister pgsrc");
+            assertThat(server.get("/api/v1/volumes/pgvol").path("volume").path("status").asText()).isEqualTo("in-use");
 
             try (Writer w = new Writer(ep, null)) {
                 w.awaitCommits(200);

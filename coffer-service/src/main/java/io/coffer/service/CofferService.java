@@ -173,6 +173,12 @@ public final class CofferService implements AutoCloseable {
         synchronized (mutex) {
             Volume v = volume(ref);
             if (!v.status().equals(Volume.IN_USE)) throw ServiceException.conflict("volume " + v.name() + " is " + v.status() + ", not in-use");
+            var instance = v.attachedTo() == null ? java.util.Optional.<Instance>empty() : catalog.instanceNamed(v.attachedTo());
+            if (instance.isPresent() && instance.get().volumeId().equals(v.id())) {
+                // detached, it could be restored over while the database runs on it
+                throw ServiceException.conflict("volume " + v.name() + " holds instance " + instance.get().name()
+                        + "; stop using it there and run `coffer instance unregister " + instance.get().name() + "` first (that detaches it)");
+            }
             Volume a = v.withAttachment(null, clock.instant());
             catalog.update(a);
             return a;
