@@ -5,6 +5,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 
 /**
  * A local copy of a remote repository's small, immutable objects: index objects, manifests and
@@ -20,16 +21,49 @@ import java.nio.file.StandardCopyOption;
  * <p>Trimmed as the repository is used: each open drops cached index objects and tree packs the
  * store no longer holds (a prune removed them), and each listing of the backups drops cached
  * manifests of forgotten backups. So the cache holds the repository's live metadata and no more.
+ *
+ * <p>Bounded: past {@code coffer.cache.max} bytes ({@code COFFER_CACHE_MAX}; {@code 512MiB},
+ * {@code 2GiB}...; default 2 GiB) per repository, the entries used longest ago go first (a read
+ * marks an entry used), down to three quarters of the bound. Evicted entries are read from the
+ * store again when needed.
  */
 final class MetadataCache {
     interface Fetch {
         byte[] get() throws IOException;
     }
 
-    private final Path dir;
+    static final long DEFAULT_MAX = 2L << 30;
+    private static final String[] KINDS = {"index", "manifests", "trees"};
 
-    private MetadataCache(Path dir) {
+    private final Path dir;
+    private final long max;
+    /** Bytes the cache holds, counted once when first needed, then kept up to date; -1: not counted yet. */
+    private long used = -1;
+
+    private MetadataCache(Path dir, long max) {
         this.dir = dir;
+        this.max = max;
+    }
+
+    /** The bound: {@code coffer.cache.max}, else {@code COFFER_CACHE_MAX}, else {@link #DEFAULT_MAX}; a bad value means the default. */
+    static long maxBytes() {
+        String v = System.getProperty("coffer.cache.max");
+        if (v == null) v = System.getenv("COFFER_CACHE_MAX");
+        if (v == null || v.isBlank()) return DEFAULT_MAX;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*([KMGT]?)(?:i?B)?", java.util.regex.Pattern.CASE_INSENSITIVE).matcher(v.trim());
+        if (!m.matches()) return DEFAULT_MAX;
+        int shift = switch (m.group(2).toUpperCase(java.util.Locale.ROOT)) {
+            case "K" -> 10;
+            case "M" -> 20;
+            case "G" -> 30;
+            case "T" -> 40;
+            default -> 0;
+        };
+        try {
+            return Math.max(1, Long.parseLong(m.group(1)) << shift);
+        } catch (NumberFormatException e) {
+            return DEFAULT_MAX;
+        }
     }
 
     /** The cache of repository {@code id}, or null when caching is off or the location is unusable. */
@@ -46,7 +80,7 @@ final class MetadataCache {
             Files.createDirectories(d.resolve("index"));
             Files.createDirectories(d.resolve("manifests"));
             Files.createDirectories(d.resolve("trees"));
-            return new MetadataCache(d);
+            return new MetadataCache(d, maxBytes());
         } catch (IOException | RuntimeException e) {
             return null; // an unusable cache location only costs requests
         }
@@ -71,7 +105,11 @@ final class MetadataCache {
     byte[] treePack(String packId, long packLength, Fetch whole) throws IOException {
         Path p = dir.resolve("trees").resolve(packId);
         try {
-            if (Files.size(p) == packLength) return Files.readAllBytes(p);
+            if (Files.size(p) == packLength) {
+                byte[] b = Files.readAllBytes(p);
+                touch(p);
+                return b;
+            }
         } catch (IOException missing) {
             // not cached
         }
@@ -116,6 +154,61 @@ final class MetadataCache {
         return n;
     }
 
+    /** Counts {@code bytes} more; past the bound, evicts the entries used longest ago (not {@code keep}). */
+    private synchronized void added(Path keep, long bytes) {
+        if (used < 0) {
+            used = 0;
+            for (Entry e : entries()) used += e.size();
+        } else {
+            used += bytes;
+        }
+        if (used <= max) return;
+        List<Entry> all = entries();
+        all.sort(java.util.Comparator.comparingLong(Entry::mtime));
+        long target = max / 4 * 3;
+        long total = 0;
+        for (Entry e : all) total += e.size();
+        for (Entry e : all) {
+            if (total <= target) break;
+            if (e.path().equals(keep)) continue;
+            try {
+                if (Files.deleteIfExists(e.path())) total -= e.size();
+            } catch (IOException gone) {
+                // another process's eviction, or not ours to delete
+            }
+        }
+        used = total;
+    }
+
+    private record Entry(Path path, long size, long mtime) {}
+
+    private List<Entry> entries() {
+        List<Entry> out = new java.util.ArrayList<>();
+        for (String kind : KINDS) {
+            try (var files = Files.newDirectoryStream(dir.resolve(kind))) {
+                for (Path p : files) {
+                    if (p.getFileName().toString().contains(".tmp-")) continue;
+                    try {
+                        var a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+                        out.add(new Entry(p, a.size(), a.lastModifiedTime().toMillis()));
+                    } catch (IOException gone) {
+                        // removed meanwhile
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // an unreadable directory is not counted
+            }
+        }
+        return out;
+    }
+
+    /** Bytes the cache holds now (for tests). */
+    long bytesHeld() {
+        long n = 0;
+        for (Entry e : entries()) n += e.size();
+        return n;
+    }
+
     /** Forgets a cached tree pack (a blob read from it did not verify). */
     void evictTree(String packId) {
         try {
@@ -128,7 +221,10 @@ final class MetadataCache {
     private static byte[] read(Path p, String name) {
         try {
             byte[] b = Files.readAllBytes(p);
-            if (Crypto.namedBy(b, name)) return b;
+            if (Crypto.namedBy(b, name)) {
+                touch(p);
+                return b;
+            }
             Files.deleteIfExists(p);
         } catch (IOException missing) {
             // not cached
@@ -136,7 +232,16 @@ final class MetadataCache {
         return null;
     }
 
-    private static void write(Path p, byte[] b) {
+    /** Marks an entry used now: eviction takes the entries used longest ago first. */
+    private static void touch(Path p) {
+        try {
+            Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+        } catch (IOException e) {
+            // only the order of eviction suffers
+        }
+    }
+
+    private void write(Path p, byte[] b) {
         Path tmp = p.resolveSibling(p.getFileName() + ".tmp-" + Thread.currentThread().threadId());
         try {
             Files.write(tmp, b);
@@ -145,6 +250,7 @@ final class MetadataCache {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING);
             }
+            added(p, b.length);
         } catch (IOException e) { // not cached: only costs a request next time
             try {
                 Files.deleteIfExists(tmp);

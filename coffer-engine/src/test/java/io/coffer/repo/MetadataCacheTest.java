@@ -76,6 +76,45 @@ class MetadataCacheTest {
     }
 
     @Test
+    void theCacheStaysUnderItsBoundAndDropsWhatWasUsedLongestAgo() throws Exception {
+        System.setProperty("coffer.cache.max", "100KiB");
+        try {
+            MetadataCache c = MetadataCache.of("ab".repeat(32));
+            assertThat(c).isNotNull();
+            java.util.List<String> names = new java.util.ArrayList<>();
+            java.util.List<byte[]> objs = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                byte[] b = Fixtures.random(500 + i, 30_000);
+                String name = Hex.of(Crypto.sha256(b, 0, b.length));
+                names.add(name);
+                objs.add(b);
+                c.keep("manifests/" + name, b, b.length);
+                Thread.sleep(15); // distinct times
+                if (i >= 1) {
+                    // the first one is used all along: it is kept over those written after it
+                    assertThat(c.object("manifests/" + names.get(0), () -> { throw new IOException("must come from the cache"); })).isEqualTo(objs.get(0));
+                    Thread.sleep(15);
+                }
+                assertThat(c.bytesHeld()).as("after " + (i + 1)).isLessThanOrEqualTo(100 << 10);
+            }
+            Path dir = tmp.resolve("cache").resolve("ab".repeat(32)).resolve("manifests");
+            assertThat(dir.resolve(names.get(9))).as("the newest").exists();
+            assertThat(dir.resolve(names.get(1))).as("written early, never used again").doesNotExist();
+            assertThat(dir.resolve(names.get(0))).as("written first, used all along").exists();
+            // an evicted entry is simply fetched again
+            assertThat(c.object("manifests/" + names.get(1), () -> objs.get(1))).isEqualTo(objs.get(1));
+        } finally {
+            System.clearProperty("coffer.cache.max");
+        }
+        assertThat(MetadataCache.maxBytes()).isEqualTo(MetadataCache.DEFAULT_MAX);
+        System.setProperty("coffer.cache.max", "512MiB");
+        assertThat(MetadataCache.maxBytes()).isEqualTo(512L << 20);
+        System.setProperty("coffer.cache.max", "lots");
+        assertThat(MetadataCache.maxBytes()).isEqualTo(MetadataCache.DEFAULT_MAX);
+        System.clearProperty("coffer.cache.max");
+    }
+
+    @Test
     void aNoChangeBackupReadsItsParentsTreesFromTheCacheNotTheStore() throws Exception {
         Path src = source();
         Path storeDir = tmp.resolve("store");
