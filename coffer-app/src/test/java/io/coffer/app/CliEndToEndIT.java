@@ -147,6 +147,44 @@ class CliEndToEndIT {
         assertThat(Files.readSymbolicLink(tmp.resolve("links-out2/alternatives/l0"))).isEqualTo(Path.of("/etc/passwd"));
     }
 
+    /** A target that fills up: the file that does not fit fails, gives its space back, and everything else is restored. */
+    @Test
+    void aRestoreIntoAFullFileSystemRestoresWhatFitsAndCountsTruly() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("fill"));
+        Files.write(src.resolve("a-big"), Fixtures.random(77, 40 << 20));
+        for (int i = 0; i < 60; i++) Files.write(src.resolve(String.format("s%02d", i)), Fixtures.random(1000 + i, 20_000));
+        Files.createLink(src.resolve("s00-link"), src.resolve("s00"));
+        Path repo = tmp.resolve("fill-repo");
+        assertThat(CofferProcess.run("repo", "init", "--repo", repo.toString()).code()).isZero();
+        var b = CofferProcess.run("repo", "backup", "--repo", repo.toString(), src.toString());
+        assertThat(b.code()).as(b.toString()).isZero();
+        Path mnt = Files.createDirectories(tmp.resolve("small-fs"));
+        sh("mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", mnt.toString());
+        try {
+            Path out = mnt.resolve("out");
+            // one writer, so that the small files come after the large one has failed, whatever the timing
+            var r = CofferProcess.run("repo", "restore", "--repo", repo.toString(), "--json", "--threads", "1", "latest", out.toString());
+            assertThat(r.code()).as(r.toString()).isEqualTo(3);
+            JsonNode res = new ObjectMapper().readTree(r.out());
+            assertThat(res.path("errors").toString()).contains("a-big").contains("(file not restored)");
+            assertThat(res.path("files").asLong()).as("true count: 60 files, the hard link not twice, not the failed one").isEqualTo(60);
+            assertThat(res.path("bytes").asLong()).as("bytes written").isLessThan(24L << 20);
+            assertThat(out.resolve("a-big")).doesNotExist();
+            for (int i = 0; i < 60; i++) {
+                assertThat(Files.readAllBytes(out.resolve(String.format("s%02d", i)))).isEqualTo(Fixtures.random(1000 + i, 20_000));
+            }
+            assertThat(Files.isSameFile(out.resolve("s00"), out.resolve("s00-link"))).isTrue();
+        } finally {
+            sh("umount", mnt.toString());
+        }
+    }
+
+    private static void sh(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(String.join(" ", cmd) + ": " + out).isZero();
+    }
+
     @Test
     void aBackupWithoutParentReusesTheLatestBackupOfTheSameSource() throws Exception {
         Path a = Files.createDirectories(tmp.resolve("a"));

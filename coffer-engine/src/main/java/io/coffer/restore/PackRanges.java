@@ -63,6 +63,8 @@ final class PackRanges {
     private final int batchSize;
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong writeCalls = new AtomicLong();
+    /** Bytes written to their files (those of files that failed after all included). */
+    private final AtomicLong written = new AtomicLong();
     /**
      * Each worker's read and write buffers, reused from range to range: allocated per range, they
      * were promoted to the old generation by every young collection that caught them in use, and
@@ -84,6 +86,11 @@ final class PackRanges {
     }
 
     /** Positional writes made so far (each of at most {@link #WRITE_BATCH} bytes). */
+    /** Bytes that reached their files. */
+    long written() {
+        return written.get();
+    }
+
     long writeCalls() {
         return writeCalls.get();
     }
@@ -363,7 +370,11 @@ final class PackRanges {
             try {
                 if (len > 0) {
                     synchronized (f.writing) {
-                        writeSparse(ch, buf, len, pos, f.size);
+                        // a failed file's space was given back (RestoreRunner.fail): nothing more goes in
+                        if (!f.failed) {
+                            writeSparse(ch, buf, len, pos, f.size);
+                            written.addAndGet(len);
+                        }
                     }
                 }
             } catch (IOException e) {

@@ -210,7 +210,7 @@ public final class RestoreRunner {
         } else if (opts.delete()) {
             warnings.add("nothing deleted (--delete): what was restored is one file, not a directory");
         }
-        return new RestoreResult(filesPlanned - failed.size(), dirs.size(), links.size(), data.bytes(), deleted, errors, warnings);
+        return new RestoreResult(filesPlanned - failed.size(), dirs.size(), links.size(), data.written(), deleted, errors, warnings);
     }
 
     private void planFile(Tree top, Path target) throws IOException {
@@ -437,6 +437,21 @@ public final class RestoreRunner {
         }
         failed.add(job);
         errors.add(job.path + ": " + why + " (file not restored)");
+        // its space goes back at once, not at the end: on a target that filled up, the files that
+        // still fit are restored (a large file that failed no longer holds what they need)
+        if (device) return;
+        synchronized (job.writing) { // after the write in progress; later ones see it failed
+            boolean created;
+            synchronized (job) {
+                created = job.created;
+            }
+            if (!created) return;
+            try (FileChannel ch = FileChannel.open(job.path, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                ch.truncate(0);
+            } catch (IOException | RuntimeException e) {
+                // removed at the end in any case
+            }
+        }
     }
 
     /**
