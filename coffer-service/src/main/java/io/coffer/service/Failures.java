@@ -12,6 +12,16 @@ import java.nio.file.NoSuchFileException;
 final class Failures {
     private Failures() {}
 
+    /**
+     * True for the failures a job meets in the course of things (bad input, a full disk, a
+     * damaged repository, a store that does not answer): the log gets their one-line reason, not
+     * a stack trace. Anything else is a defect and is logged whole.
+     */
+    static boolean expected(Throwable e) {
+        Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
+        return t instanceof ServiceException || t instanceof RepositoryException || t instanceof IOException;
+    }
+
     static String reason(Throwable e) {
         Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
         if (t instanceof ServiceException || t instanceof RepositoryException || t instanceof StoreException) return t.getMessage();

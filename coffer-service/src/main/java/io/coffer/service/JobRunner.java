@@ -121,7 +121,13 @@ final class JobRunner implements AutoCloseable {
                 // ClosedByInterruptException, wrapped InterruptedException): the request decides
                 boolean cancelled = ctx.cancelled;
                 String reason = cancelled ? "cancelled by request" : Failures.reason(e);
-                if (!cancelled) LOG.warn("job {} ({}) failed: {}", job.id(), job.kind(), reason, e);
+                if (cancelled) {
+                    LOG.info("job {} ({}) cancelled", job.id(), job.kind());
+                } else if (Failures.expected(e)) {
+                    LOG.warn("job {} ({}) failed: {}", job.id(), job.kind(), reason); // one line: the reason says it all
+                } else {
+                    LOG.warn("job {} ({}) failed: {}", job.id(), job.kind(), reason, e); // a defect: the whole trace
+                }
                 finish(sampled(job, ctx), h, cancelled ? Job.CANCELLED : Job.FAILED, reason);
                 return;
             }

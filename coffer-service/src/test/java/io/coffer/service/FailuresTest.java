@@ -22,4 +22,14 @@ class FailuresTest {
         assertThat(Failures.reason(new IOException("disk full"))).isEqualTo("disk full");
         assertThat(Failures.reason(new IllegalStateException("boom"))).isEqualTo("internal error: java.lang.IllegalStateException: boom");
     }
+
+    @Test
+    void expectedFailuresAreLoggedInOneLineDefectsWhole() {
+        assertThat(Failures.expected(new IOException("disk full"))).isTrue();
+        assertThat(Failures.expected(new UncheckedIOException(new NoSuchFileException("/x")))).isTrue();
+        assertThat(Failures.expected(ServiceException.conflict("busy"))).isTrue();
+        assertThat(Failures.expected(new io.coffer.repo.RepositoryException(io.coffer.repo.RepositoryException.Kind.CORRUPT, "damaged"))).isTrue();
+        assertThat(Failures.expected(new IllegalStateException("boom"))).isFalse();
+        assertThat(Failures.expected(new NullPointerException())).isFalse();
+    }
 }
