@@ -58,7 +58,10 @@ RES="$W/results.tsv"
 : > "$RES"
 
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
-size_of() { find "$1" -type f -printf '%s\n' 2>/dev/null | awk '{s += $1} END {printf "%d\n", s}'; }
+size_of() { # bytes of the files under $1; 0 where there is nothing (a repository kept elsewhere)
+  [ -e "$1" ] || { echo 0; return; }
+  find "$1" -type f -printf '%s\n' 2>/dev/null | awk '{s += $1} END {printf "%d\n", s}'
+}
 
 # measure SET SIZE OP TOOL REPO CMD... : one row of wall, CPU, peak RSS and bytes added to REPO
 measure() {
