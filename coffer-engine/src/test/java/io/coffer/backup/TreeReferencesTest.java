@@ -1,20 +1,19 @@
 package io.coffer.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.coffer.check.CheckResult;
 import io.coffer.check.Checker;
 import io.coffer.check.Finding;
 import io.coffer.prune.Pruner;
 import io.coffer.repo.BlobId;
-import io.coffer.repo.CorruptObjectException;
 import io.coffer.repo.InitOptions;
 import io.coffer.repo.MasterIndex;
 import io.coffer.repo.Node;
 import io.coffer.repo.Repository;
 import io.coffer.repo.Secret;
 import io.coffer.restore.RestoreOptions;
+import io.coffer.restore.RestoreResult;
 import io.coffer.restore.RestoreRunner;
 import io.coffer.store.LocalObjectStore;
 import io.coffer.testing.Fixtures;
@@ -129,8 +128,11 @@ class TreeReferencesTest {
         assertThat(c.findings()).filteredOn(f -> f.severity() == Finding.Severity.ERROR)
                 .anySatisfy(f -> assertThat(f.affected()).anySatisfy(a -> assertThat(a).contains(second.id().substring(0, 12)).contains("big")))
                 .anySatisfy(f -> assertThat(f.affected()).anySatisfy(a -> assertThat(a).contains(third.id().substring(0, 12)).contains("big")));
-        // a restore that needs the damaged listing fails loudly, naming it
-        assertThatThrownBy(() -> new RestoreRunner(damaged, RestoreOptions.defaults()).run(second.id(), tmp.resolve("damaged-restore")))
-                .isInstanceOf(CorruptObjectException.class).hasMessageContaining(BlobId.parse(t1).shortHex());
+        // a restore that needs the damaged listing restores the rest and names the directory and the blob
+        RestoreResult partial = new RestoreRunner(damaged, RestoreOptions.defaults()).run(second.id(), tmp.resolve("damaged-restore"));
+        assertThat(partial.ok()).isFalse();
+        assertThat(partial.errors()).anySatisfy(e -> assertThat(e).contains("big/").contains("listing cannot be read")
+                .contains(BlobId.parse(t1).shortHex()));
+        assertThat(tmp.resolve("damaged-restore/big")).isEmptyDirectory();
     }
 }
