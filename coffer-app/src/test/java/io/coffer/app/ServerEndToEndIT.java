@@ -108,8 +108,8 @@ class ServerEndToEndIT {
 
         // deleting the full is refused while the incremental depends on it; --cascade takes both
         var refused = server.cli("backup", "delete", f.path("id").asText());
-        assertThat(refused.code()).isEqualTo(2);
-        assertThat(refused.err()).contains("Incremental backups exist for this backup.");
+        assertThat(refused.code()).isEqualTo(5);
+        assertThat(refused.err()).contains("has 1 incremental backups built on it").contains("--cascade");
         var cascade = server.cli("backup", "delete", f.path("id").asText(), "--cascade", "--wait", "-q", "-o", "json");
         assertThat(cascade.code()).as(cascade.toString()).isZero();
         assertThat(server.cli("backup", "show", i.path("id").asText()).code()).isEqualTo(4);
@@ -267,7 +267,7 @@ class ServerEndToEndIT {
             {"GET", "/api/v1/volumes/nope", null, 404, "not_found", "Volume nope could not be found."},
             {"DELETE", "/api/v1/volumes/base", null, 409, "conflict", "attached to db1"},
             {"GET", "/api/v1/backups/00000000-0000-0000-0000-000000000000", null, 404, "not_found", "could not be found"},
-            {"POST", "/api/v1/backups", "{\"volume_id\":\"base\"}", 400, "invalid_request", "Backing up an in-use volume must use the force flag."},
+            {"POST", "/api/v1/backups", "{\"volume_id\":\"base\"}", 409, "conflict", "backing up an in-use volume must use the force flag; give --force"},
             {"POST", "/api/v1/backups", "{\"volume_id\":\"tiny\",\"incremental\":true}", 400, "invalid_request", "No backups available to do an incremental backup."},
             {"POST", "/api/v1/backups", "{\"volume_id\":\"tiny\",\"incremental\":\"maybe\"}", 400, "invalid_request", "'incremental' must be true or false"},
             {"POST", "/api/v1/backups", "{\"volume_id\":\"tiny\",\"container\":\"../etc\"}", 400, "invalid_request", "container '../etc' is not allowed"},
@@ -296,8 +296,25 @@ class ServerEndToEndIT {
         assertThat(tooSmall.status()).isEqualTo(400);
         assertThat(tooSmall.body().toString()).contains("is too small to restore backup of size 2");
         var inUse = server.call("POST", "/api/v1/backups/" + id + "/restore", "{\"volume_id\":\"base\"}");
-        assertThat(inUse.status()).isEqualTo(400);
-        assertThat(inUse.body().toString()).contains("Volume to be restored to must be available");
+        assertThat(inUse.status()).isEqualTo(409);
+        assertThat(inUse.body().toString()).contains("volume base is in-use (attached to db1) and cannot be restored into")
+                .contains("coffer volume detach base");
+        // a volume no catalog entry holds but a running process uses (a database started by hand) is not restored over
+        Path srcPath = Path.of(small.body().path("volume").path("path").asText());
+        Process user = new ProcessBuilder("sleep", "120").directory(srcPath.toFile()).start();
+        try {
+            var busy = server.call("POST", "/api/v1/backups/" + id + "/restore", "{\"volume_id\":\"src\"}");
+            assertThat(busy.status()).as(busy.toString()).isEqualTo(409);
+            assertThat(busy.body().path("error").path("message").asText())
+                    .contains("volume src is used by running processes: sleep (pid " + user.pid() + ", working directory)").contains("stop them first");
+            var busyCli = server.cli("backup", "restore", id, "--volume", "src");
+            assertThat(busyCli.code()).as(busyCli.toString()).isEqualTo(5);
+        } finally {
+            user.destroy();
+            user.waitFor();
+        }
+        var freed = server.cli("backup", "restore", id, "--volume", "src", "--wait", "-q");
+        assertThat(freed.code()).as(freed.toString()).isZero();
         var both = server.call("POST", "/api/v1/backups/" + id + "/restore", "{\"volume_id\":\"tiny\",\"name\":\"n\"}");
         assertThat(both.status()).isEqualTo(400);
 
@@ -316,8 +333,19 @@ class ServerEndToEndIT {
         assertThat(server.cli("volume", "create", "base", "--size", "1GiB").code()).isEqualTo(5);
         assertThat(server.cli("volume", "create", "bad/name", "--size", "1GiB").code()).isEqualTo(2);
         var noForce = server.cli("backup", "create", "base");
-        assertThat(noForce.code()).isEqualTo(2);
+        assertThat(noForce.code()).isEqualTo(5);
         assertThat(noForce.err()).contains("must use the force flag").doesNotContain("Exception");
+        // a volume with snapshots goes only together with them, and the refusal says how
+        String srcId = small.body().path("volume").path("id").asText();
+        var snapped = server.cli("snapshot", "create", "src", "--wait", "-q");
+        assertThat(snapped.code()).as(snapped.toString()).isZero();
+        var withSnaps = server.cli("volume", "delete", "src");
+        assertThat(withSnaps.code()).as(withSnaps.toString()).isEqualTo(5);
+        assertThat(withSnaps.err()).contains("still has 1 dependent snapshots").contains("--cascade");
+        var cascaded = server.cli("volume", "delete", "src", "--cascade");
+        assertThat(cascaded.code()).as(cascaded.toString()).isZero();
+        assertThat(server.call("GET", "/api/v1/volumes/" + srcId, null).status()).isEqualTo(404);
+        server.get("/api/v1/snapshots").path("snapshots").forEach(sn -> assertThat(sn.path("volume_id").asText()).isNotEqualTo(srcId));
         var down = CofferProcess.run(Map.of("COFFER_URL", "http://127.0.0.1:1"), "volume", "list");
         assertThat(down.code()).isEqualTo(1);
         assertThat(down.err()).contains("cannot reach the Coffer server");

@@ -77,16 +77,17 @@ final class VolumeCommand {
         }
     }
 
-    @Command(name = "delete", description = "Delete a volume and its data (refused while attached, busy, or with snapshots).")
+    @Command(name = "delete", description = "Delete a volume and its data (refused while attached, busy, or with snapshots, unless --cascade).")
     static final class Delete implements java.util.concurrent.Callable<Integer> {
         @Mixin ServerOptions o;
         @Parameters(index = "0", paramLabel = "NAME_OR_ID") String ref;
+        @Option(names = "--cascade", description = "Also delete the volume's snapshots.") boolean cascade;
 
         @Override
         public Integer call() {
             ApiClient c = o.client();
             JsonNode v = c.get("/volumes/" + ApiClient.enc(ref)).path("volume");
-            c.delete("/volumes/" + ApiClient.enc(v.path("id").asText()));
+            c.delete("/volumes/" + ApiClient.enc(v.path("id").asText()) + (cascade ? "?cascade=true" : ""));
             if (o.json()) ServerOptions.print(v);
             else if (!o.quiet) System.err.println("deleted volume " + v.path("name").asText() + " (" + v.path("id").asText() + ")");
             return ExitCodes.OK;

@@ -74,7 +74,7 @@ public final class CofferServer implements AutoCloseable {
         });
         app.get(API + "/volumes/{id}", ctx -> ctx.json(Map.of("volume", Views.volume(svc.volume(ctx.pathParam("id"))))));
         app.delete(API + "/volumes/{id}", ctx -> {
-            svc.deleteVolume(ctx.pathParam("id"));
+            svc.deleteVolume(ctx.pathParam("id"), bool(ctx, "cascade"));
             ctx.status(204);
         });
         app.post(API + "/volumes/{id}/attach", ctx -> {

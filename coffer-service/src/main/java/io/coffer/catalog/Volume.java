@@ -45,6 +45,12 @@ public record Volume(
         return new Volume(id, name, driver, sizeBytes, path, back, null, attachedTo, labels, failReason, createdAt, now);
     }
 
+    /** Holding a backup's data after a restore: available (attached as before), whatever it was before the restore. */
+    public Volume restored(Instant now) {
+        String back = previousStatus != null && previousStatus.equals(IN_USE) ? IN_USE : AVAILABLE;
+        return new Volume(id, name, driver, sizeBytes, path, back, null, attachedTo, labels, null, createdAt, now);
+    }
+
     public Volume withStatus(String s, String reason, Instant now) {
         return new Volume(id, name, driver, sizeBytes, path, s, previousStatus, attachedTo, labels, reason, createdAt, now);
     }

@@ -45,6 +45,7 @@ public final class CofferService implements AutoCloseable {
     private final Importer importer;
     private final Object mutex = new Object();
     private final DataDirLock lock;
+    private final VolumeGuard guard;
 
     private CofferService(ServiceConfig config, Catalog catalog, Clock clock, DataDirLock lock) {
         this.lock = lock;
@@ -55,6 +56,7 @@ public final class CofferService implements AutoCloseable {
         this.ops = new Operations(config, catalog, repositories, clock);
         this.jobs = new JobRunner(catalog, clock, config.workers(), ops.handlers());
         this.importer = new Importer(catalog, repositories, clock);
+        this.guard = new VolumeGuard(catalog);
     }
 
     /** Opens the catalog, reconciles what a crash interrupted, and starts the job workers. */
@@ -145,13 +147,16 @@ public final class CofferService implements AutoCloseable {
                 .orElseThrow(() -> ServiceException.notFound("Volume " + Validation.printable(ref) + " could not be found."));
     }
 
-    public void deleteVolume(String ref) throws IOException {
+    /** Deletes a volume; one with snapshots only with {@code cascade}, which deletes them first. */
+    public void deleteVolume(String ref, boolean cascade) throws IOException {
         synchronized (mutex) {
             Volume v = volume(ref);
-            if (v.attachedTo() != null) throw ServiceException.conflict("volume " + v.name() + " is attached to " + v.attachedTo() + "; detach it first");
-            if (v.busy()) throw ServiceException.conflict("volume " + v.name() + " is " + v.status() + "; wait for its job to finish");
+            guard.require(v, VolumeGuard.Action.DELETE);
             List<Snapshot> snaps = catalog.snapshotsOf(v.id());
-            if (!snaps.isEmpty()) throw ServiceException.conflict("volume " + v.name() + " still has " + snaps.size() + " dependent snapshots; delete them first");
+            if (!snaps.isEmpty() && !cascade) {
+                throw ServiceException.conflict("volume " + v.name() + " still has " + snaps.size() + " dependent snapshots; delete them first, or delete them with it (--cascade)");
+            }
+            for (Snapshot s : snaps) deleteSnapshot(s.id());
             ops.driver(v.driver()).delete(v.id());
             catalog.deleteVolume(v.id());
             LOG.info("volume {} ({}) deleted", v.name(), v.id());
@@ -162,7 +167,7 @@ public final class CofferService implements AutoCloseable {
         Validation.name("instance", instance);
         synchronized (mutex) {
             Volume v = volume(ref);
-            if (!v.status().equals(Volume.AVAILABLE)) throw ServiceException.conflict("volume " + v.name() + " is " + v.status() + "; only an available volume can be attached");
+            guard.require(v, VolumeGuard.Action.ATTACH);
             Volume a = v.withAttachment(instance, clock.instant());
             catalog.update(a);
             return a;
@@ -172,7 +177,7 @@ public final class CofferService implements AutoCloseable {
     public Volume detach(String ref) {
         synchronized (mutex) {
             Volume v = volume(ref);
-            if (!v.status().equals(Volume.IN_USE)) throw ServiceException.conflict("volume " + v.name() + " is " + v.status() + ", not in-use");
+            guard.require(v, VolumeGuard.Action.DETACH);
             var instance = v.attachedTo() == null ? java.util.Optional.<Instance>empty() : catalog.instanceNamed(v.attachedTo());
             if (instance.isPresent() && instance.get().volumeId().equals(v.id())) {
                 // detached, it could be restored over while the database runs on it
@@ -191,9 +196,7 @@ public final class CofferService implements AutoCloseable {
         var labels = Validation.labels("labels", r.labels());
         synchronized (mutex) {
             Volume v = volume(r.volume());
-            if (!v.status().equals(Volume.AVAILABLE) && !v.status().equals(Volume.IN_USE)) {
-                throw ServiceException.invalid("Invalid volume: volume " + v.name() + " must be available or in-use to be snapshotted, but the current status is \"" + v.status() + "\".");
-            }
+            guard.require(v, VolumeGuard.Action.SNAPSHOT);
             String id = UUID.randomUUID().toString();
             String name = r.name() == null ? "snapshot-" + id.substring(0, 8) : Validation.name("snapshot", r.name());
             var now = clock.instant();
@@ -263,12 +266,8 @@ public final class CofferService implements AutoCloseable {
                 if (!snap.volumeId().equals(v.id())) throw ServiceException.invalid("Invalid volume: Volume " + v.id() + " does not match with snapshot.volume_id " + snap.volumeId() + ".");
                 if (!snap.readyToUse()) throw ServiceException.invalid("Invalid snapshot: Snapshot to be backed up must be available, but the current status is \"" + snap.status() + "\".");
             }
-            if (!v.status().equals(Volume.AVAILABLE) && !v.status().equals(Volume.IN_USE)) {
-                throw ServiceException.invalid("Invalid volume: Volume to be backed up must be available or in-use, but the current status is \"" + v.status() + "\".");
-            }
-            if (v.status().equals(Volume.IN_USE) && !r.force() && snap == null) {
-                throw ServiceException.invalid("Invalid volume: Backing up an in-use volume must use the force flag.");
-            }
+            guard.require(v, VolumeGuard.Action.BACKUP);
+            if (snap == null) guard.requireForceIfAttached(v, r.force());
             String parent = null;
             if (r.incremental()) {
                 parent = catalog.backupsOf(v.id()).stream()
@@ -321,11 +320,13 @@ public final class CofferService implements AutoCloseable {
             while (!todo.isEmpty()) {
                 Backup x = todo.pop();
                 if (!x.status().equals(Backup.AVAILABLE) && !x.status().equals(Backup.ERROR)) {
-                    throw ServiceException.invalid("Invalid backup: Backup status must be available or error (backup " + x.id() + " is " + x.status() + ")");
+                    throw ServiceException.conflict("backup " + x.id() + " is " + x.status() + " and cannot be deleted until that job finishes; wait for it (`coffer job list`)");
                 }
                 chain.add(x);
                 List<Backup> kids = catalog.childrenOf(x.id());
-                if (!kids.isEmpty() && !cascade) throw ServiceException.invalid("Invalid backup: Incremental backups exist for this backup.");
+                if (!kids.isEmpty() && !cascade) {
+                    throw ServiceException.conflict("backup " + x.id() + " has " + kids.size() + " incremental backups built on it; delete them first, or delete them with it (--cascade)");
+                }
                 todo.addAll(kids);
             }
             List<Backup> order = new ArrayList<>(chain);
@@ -373,7 +374,8 @@ public final class CofferService implements AutoCloseable {
             if (r.volume() != null) {
                 if (r.name() != null) throw ServiceException.invalid("give either a volume to restore into or a name for a new volume, not both");
                 target = volume(r.volume());
-                if (!target.status().equals(Volume.AVAILABLE)) throw ServiceException.invalid("Invalid volume: Volume to be restored to must be available (volume " + target.name() + " is " + target.status() + ")");
+                guard.require(target, VolumeGuard.Action.RESTORE_INTO);
+                VolumeGuard.requireUnused(target);
                 if (target.sizeBytes() < b.volumeSize()) {
                     throw ServiceException.invalid("Invalid volume: volume size " + gib(target.sizeBytes()) + " is too small to restore backup of size " + gib(b.volumeSize()) + ". ("
                             + target.sizeBytes() + " < " + b.volumeSize() + " bytes)");
@@ -435,9 +437,7 @@ public final class CofferService implements AutoCloseable {
             if (catalog.instanceNamed(name).isPresent()) throw ServiceException.conflict("an instance named '" + name + "' exists already; choose another name");
             Volume v = volume(r.volume());
             if (!v.driver().equals("dir")) throw ServiceException.invalid("volume " + v.name() + " is a " + v.driver() + " volume; instances live on dir volumes");
-            if (!v.status().equals(Volume.AVAILABLE)) {
-                throw ServiceException.conflict("volume " + v.name() + " is " + v.status() + (v.attachedTo() == null ? "" : " (attached to " + v.attachedTo() + ")") + "; an instance needs an available volume of its own");
-            }
+            guard.require(v, VolumeGuard.Action.REGISTER_INSTANCE);
             Path dataDir = sub.isEmpty() ? Path.of(v.path()) : Path.of(v.path()).resolve(sub);
             if (!Files.isDirectory(dataDir)) throw ServiceException.invalid("the data directory " + dataDir + " does not exist on volume " + v.name() + "; check --data-subdir");
             var now = clock.instant();

@@ -239,6 +239,7 @@ final class Operations {
                 RestoreResult res = r.run(b.manifestId(), out);
                 if (!res.ok()) throw new IOException("restore of backup " + b.id() + " failed: " + String.join("; ", res.errors().subList(0, Math.min(3, res.errors().size()))));
                 ctx.checkCancelled();
+                VolumeGuard.requireUnused(v); // asked when the restore was, and again now that it would replace the data
                 if (image) {
                     Path img = stage.resolve(ImageVolumeDriver.IMAGE);
                     try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
@@ -272,14 +273,14 @@ final class Operations {
             LocalRuntime.Running run = LocalRuntime.start(engine, dataDir, runDir(inst.id()), inst.user(), password, READY_TIMEOUT);
             return () -> {
                 var now = clock.instant();
-                catalog.volume(v.id()).ifPresent(cur -> catalog.update(cur.leave(now).withAttachment(inst.name(), now)));
+                catalog.volume(v.id()).ifPresent(cur -> catalog.update(cur.restored(now).withAttachment(inst.name(), now)));
                 catalog.backup(b.id()).ifPresent(cur -> catalog.update(cur.withStatus(Backup.AVAILABLE, null, now)));
                 catalog.instance(inst.id()).ifPresent(cur -> catalog.update(cur.running(run.host(), run.port(), run.socketDir().toString(), run.pid(), now)
                         .withFacts(Map.of("restore.coffer.io/time-to-ready-ms", Long.toString(run.timeToReadyMs())), now)));
             };
         }
         return () -> {
-            catalog.volume(v.id()).ifPresent(cur -> catalog.update(cur.leave(clock.instant())));
+            catalog.volume(v.id()).ifPresent(cur -> catalog.update(cur.restored(clock.instant())));
             catalog.backup(b.id()).ifPresent(cur -> catalog.update(cur.withStatus(Backup.AVAILABLE, null, clock.instant())));
         };
     }

@@ -58,7 +58,7 @@ final class Reconciler {
                 catalog.inTransaction(() -> {
                     catalog.backup(j.params().get("backup")).filter(b -> b.status().equals(Backup.RESTORING))
                             .ifPresent(b -> catalog.update(b.withStatus(Backup.AVAILABLE, null, now)));
-                    catalog.volume(j.volumeId()).ifPresent(v -> catalog.update(v.leave(now)));
+                    catalog.volume(j.volumeId()).ifPresent(v -> catalog.update(v.restored(now)));
                     catalog.update(j.finish(Job.SUCCEEDED, null, now));
                     return null;
                 });
