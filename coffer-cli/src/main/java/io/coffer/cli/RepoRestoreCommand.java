@@ -46,6 +46,9 @@ final class RepoRestoreCommand implements Callable<Integer> {
     @Option(names = "--include", paramLabel = "PATTERN", description = "Restore only entries that match, with all they hold (repeatable).")
     List<String> includes;
 
+    @Option(names = "--sparse", description = "Leave every zero run a hole, also in files that had none (whose zero runs are otherwise allocated, as they were).")
+    boolean sparse;
+
     @Option(names = "--force-target", description = "Restore into / or into a populated system directory (/etc, /usr, /var, ...) all the same.")
     boolean forceTarget;
 
@@ -70,7 +73,7 @@ final class RepoRestoreCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         checkTarget(target, forceTarget);
         // bad patterns are refused before the repository is opened
-        RestoreOptions o = RestoreOptions.defaults().withPath(path).withDelete(delete).withPatterns(excludes, includes);
+        RestoreOptions o = RestoreOptions.defaults().withPath(path).withDelete(delete).withPatterns(excludes, includes).withSparse(sparse);
         if (threads != null) o = o.withThreads(threads);
         try (Repository repo = r.open()) {
             String full = repo.resolveBackup(id);

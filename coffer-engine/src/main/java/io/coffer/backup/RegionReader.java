@@ -98,6 +98,7 @@ final class RegionReader {
         private final Path path;
         private boolean asked;
         private volatile DataExtents.Map map; // null: not asked yet, no holes, or unknown
+        private Boolean dense; // once asked: true without holes, false with, null when unknown
 
         FileHoles(Path path) {
             this.path = path;
@@ -112,14 +113,28 @@ final class RegionReader {
         }
 
         DataExtents.Map ask(long from, long to) {
-            synchronized (this) {
-                if (!asked) {
-                    asked = true;
-                    DataExtents.Map m = DataExtents.of(path, 0, -1);
-                    if (m != null && !m.dense(0)) map = m;
-                }
-            }
+            askOnce();
             return known(from, to);
+        }
+
+        /**
+         * True when the file has no holes: its zero runs are allocated zeros, which a restore
+         * allocates again. Null when it has holes or the file system cannot tell.
+         */
+        Boolean allocated() {
+            askOnce();
+            synchronized (this) {
+                return Boolean.TRUE.equals(dense) ? Boolean.TRUE : null;
+            }
+        }
+
+        private synchronized void askOnce() {
+            if (asked) return;
+            asked = true;
+            DataExtents.Map m = DataExtents.of(path, 0, -1);
+            if (m == null) return;
+            dense = m.dense(0);
+            if (!dense) map = m;
         }
     }
 

@@ -316,7 +316,7 @@ final class TreeWalk implements AutoCloseable {
             progress.filesUnchanged.incrementAndGet();
             progress.filesDone.incrementAndGet();
             progress.bytesDone.addAndGet(meta.size());
-            return CompletableFuture.completedFuture(node.withContent(prev.chunking(), prev.content(), prev.size()));
+            return CompletableFuture.completedFuture(node.withContent(prev.chunking(), prev.content(), prev.size()).withAllocated(prev.allocated()));
         }
         if (dryRun) { // a plan: this file would be read
             toRead.add(new BackupPlan.Entry(rel.toString(), meta.size(), prev == null || !prev.isFile() ? BackupPlan.NEW : BackupPlan.CHANGED));
@@ -334,7 +334,7 @@ final class TreeWalk implements AutoCloseable {
             CompletableFuture<Node> first = hardLinks.putIfAbsent(node.link(), mine);
             if (first != null) {
                 progress.filesDone.incrementAndGet();
-                return first.thenApply(n -> n == null ? null : base.withContent(n.chunking(), n.content(), n.size()));
+                return first.thenApply(n -> n == null ? null : base.withContent(n.chunking(), n.content(), n.size()).withAllocated(n.allocated()));
             }
             chunkFile(p, base, blk, chunking, parentRefs, regular ? meta.size() : -1).whenComplete((n, t) -> {
                 if (t != null) mine.completeExceptionally(t);
@@ -356,6 +356,7 @@ final class TreeWalk implements AutoCloseable {
         boolean listed = repo.config().chunkLists() && ChunkLists.wanted(size, block);
         List<CompletableFuture<Chunks>> parts = new ArrayList<>(regions);
         FileHoles holes = new FileHoles(p);
+        java.util.concurrent.atomic.AtomicBoolean zeroRuns = new java.util.concurrent.atomic.AtomicBoolean();
         for (int i = 0; i < regions; i++) {
             long from = i * region;
             long to = i == regions - 1 ? -1 : from + region;
@@ -363,6 +364,7 @@ final class TreeWalk implements AutoCloseable {
             parts.add(submit(() -> {
                 ParentBlocks parent = parentBlocks(p, parentRefs, at, from, block);
                 Chunks c = reader.read(p, from, to, block, parent, holes);
+                if (c != null && !zeroRuns.get() && c.refs().stream().anyMatch(Node::isZero)) zeroRuns.set(true);
                 return c == null || !listed ? c : new Chunks(List.of(saveChunkList(c.refs(), parent)), c.bytes());
             }));
         }
@@ -376,7 +378,9 @@ final class TreeWalk implements AutoCloseable {
                 total += c.bytes();
             }
             progress.filesDone.incrementAndGet();
-            return node.withContent(chunking, mergeZeros(refs), total);
+            // zero runs are stored as references: whether they were holes or allocated zeros is recorded
+            Boolean allocated = zeroRuns.get() && size >= 0 ? holes.allocated() : null;
+            return node.withContent(chunking, mergeZeros(refs), total).withAllocated(allocated);
         });
     }
 

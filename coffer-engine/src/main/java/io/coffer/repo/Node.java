@@ -14,7 +14,11 @@ import java.util.TreeMap;
  * as a hole. {@code chunking} is {@code cdc} or {@code fixed:<block size>}. {@code link} groups
  * hard links ({@code <dev>:<inode>}). {@code xattrs} holds the extended attributes (ACLs, SELinux
  * labels, file capabilities and user attributes are all such), name to value in base64, sorted by
- * name; null when there are none.
+ * name; null when there are none. {@code allocated} is true for a file that had zero runs and no
+ * holes: every byte of it was allocated on disk (PostgreSQL's zero-filled WAL segments and
+ * {@code pg_subtrans} pages are so, that a later write cannot fail for want of space), and a
+ * restore allocates its zero runs again instead of leaving them as holes; null for a file with
+ * holes, one without zero runs, and in backups made before it was recorded.
  */
 public record Node(
         String name,
@@ -32,7 +36,8 @@ public record Node(
         String target,
         Long rdev,
         String link,
-        Map<String, String> xattrs) {
+        Map<String, String> xattrs,
+        Boolean allocated) {
 
     public static final String FILE = "file";
     public static final String DIR = "dir";
@@ -49,7 +54,13 @@ public record Node(
     /** A node without extended attributes, as most are. */
     public Node(String name, String type, Integer mode, Integer uid, Integer gid, Long mtime, Long ctime, Long inode, Long size,
             String chunking, List<String> content, String subtree, String target, Long rdev, String link) {
-        this(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, null);
+        this(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, null, null);
+    }
+
+    /** A node with extended attributes, allocation not recorded. */
+    public Node(String name, String type, Integer mode, Integer uid, Integer gid, Long mtime, Long ctime, Long inode, Long size,
+            String chunking, List<String> content, String subtree, String target, Long rdev, String link, Map<String, String> xattrs) {
+        this(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, xattrs, null);
     }
 
     /**
@@ -63,7 +74,8 @@ public record Node(
                 && Objects.equals(ctime, o.ctime) && Objects.equals(inode, o.inode) && Objects.equals(size, o.size)
                 && Objects.equals(chunking, o.chunking) && Objects.equals(content, o.content)
                 && Objects.equals(subtree, o.subtree) && Objects.equals(target, o.target)
-                && Objects.equals(rdev, o.rdev) && Objects.equals(link, o.link) && Objects.equals(xattrs, o.xattrs);
+                && Objects.equals(rdev, o.rdev) && Objects.equals(link, o.link) && Objects.equals(xattrs, o.xattrs)
+                && Objects.equals(allocated, o.allocated);
     }
 
     @JsonIgnore
@@ -77,15 +89,20 @@ public record Node(
     }
 
     public Node withSubtree(String id) {
-        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, id, target, rdev, link, xattrs);
+        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, id, target, rdev, link, xattrs, allocated);
     }
 
     public Node withXattrs(Map<String, String> x) {
-        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, x);
+        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, x, allocated);
     }
 
     public Node withContent(String chunking, List<String> content, long size) {
-        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, xattrs);
+        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, xattrs, allocated);
+    }
+
+    /** This file with its allocation recorded (true: no holes, zero runs allocated), or not (null). */
+    public Node withAllocated(Boolean a) {
+        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, xattrs, a);
     }
 
     /** True when a chunk reference denotes a zero run; {@link #zeroLength} gives its length. */

@@ -61,6 +61,7 @@ final class TreeCodec {
             for (Map.Entry<String, String> e : n.xattrs().entrySet()) g.writeStringField(e.getKey(), e.getValue());
             g.writeEndObject();
         }
+        if (n.allocated() != null) g.writeBooleanField("allocated", n.allocated());
         g.writeEndObject();
     }
 
@@ -129,6 +130,7 @@ final class TreeCodec {
         Long mtime = null, ctime = null, inode = null, size = null, rdev = null;
         List<String> content = null;
         Map<String, String> xattrs = null;
+        Boolean allocated = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String f = p.currentName();
             JsonToken t = p.nextToken();
@@ -151,12 +153,13 @@ final class TreeCodec {
                 case "rdev" -> rdev = longValue(p, t);
                 case "link" -> link = text(p, t);
                 case "xattrs" -> xattrs = xattrs(p, t);
+                case "allocated" -> allocated = t == JsonToken.VALUE_NULL ? null : p.getBooleanValue();
                 default -> p.skipChildren();
             }
         }
         expect(p.currentToken(), JsonToken.END_OBJECT);
         if (nameBytes != null) name = nameBytes;
         if (targetBytes != null) target = targetBytes;
-        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, xattrs);
+        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, xattrs, allocated);
     }
 }

@@ -19,6 +19,8 @@ final class FileJob {
     final int uid;
     final int gid;
     final boolean endsWithHole;
+    /** The file had no holes (its zero runs were allocated zeros): they are allocated again. */
+    final boolean allocated;
     final Map<String, String> xattrs;
     /** Blobs still to be written, plus one while the file is being planned. */
     volatile int remaining;
@@ -45,6 +47,7 @@ final class FileJob {
         this.endsWithHole = io.coffer.repo.ChunkLists.listed(n.content())
                 || !n.content().isEmpty() && Node.isZero(n.content().get(n.content().size() - 1));
         this.xattrs = n.xattrs();
+        this.allocated = Boolean.TRUE.equals(n.allocated());
     }
 
     /** Counts down {@code n} written blobs; true when that was the last of them. */

@@ -16,8 +16,10 @@ import java.util.List;
  *     restore, a directory with all it holds
  * @param includes when not empty, restore only the entries that match one, with all they hold,
  *     and the directories on the way to them
+ * @param sparse leave every zero run a hole, also those of files that had no holes (whose zero
+ *     runs are otherwise allocated again, as they were)
  */
-public record RestoreOptions(String path, int threads, boolean delete, List<String> excludes, List<String> includes) {
+public record RestoreOptions(String path, int threads, boolean delete, List<String> excludes, List<String> includes, boolean sparse) {
     public RestoreOptions {
         if (threads < 0) throw new IllegalArgumentException("threads must be >= 0 (0: chosen by the store)");
         excludes = excludes == null ? List.of() : List.copyOf(excludes);
@@ -27,11 +29,11 @@ public record RestoreOptions(String path, int threads, boolean delete, List<Stri
     }
 
     public static RestoreOptions defaults() {
-        return new RestoreOptions(null, 0, false, List.of(), List.of());
+        return new RestoreOptions(null, 0, false, List.of(), List.of(), false);
     }
 
     public RestoreOptions withPath(String p) {
-        return new RestoreOptions(p, threads, delete, excludes, includes);
+        return new RestoreOptions(p, threads, delete, excludes, includes, sparse);
     }
 
     /** The worker count for a store: {@link #threads} if set, else chosen as described there. */
@@ -42,14 +44,18 @@ public record RestoreOptions(String path, int threads, boolean delete, List<Stri
     }
 
     public RestoreOptions withThreads(int n) {
-        return new RestoreOptions(path, n, delete, excludes, includes);
+        return new RestoreOptions(path, n, delete, excludes, includes, sparse);
     }
 
     public RestoreOptions withDelete(boolean d) {
-        return new RestoreOptions(path, threads, d, excludes, includes);
+        return new RestoreOptions(path, threads, d, excludes, includes, sparse);
     }
 
     public RestoreOptions withPatterns(List<String> exclude, List<String> include) {
-        return new RestoreOptions(path, threads, delete, exclude, include);
+        return new RestoreOptions(path, threads, delete, exclude, include, sparse);
+    }
+
+    public RestoreOptions withSparse(boolean s) {
+        return new RestoreOptions(path, threads, delete, excludes, includes, s);
     }
 }

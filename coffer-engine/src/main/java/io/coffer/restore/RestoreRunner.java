@@ -62,6 +62,9 @@ public final class RestoreRunner {
     private final RestoreOptions opts;
     private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+    /** Set once a file's zero runs could not be allocated (one warning says so). */
+    private final java.util.concurrent.atomic.AtomicBoolean unallocated = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final int NO_SPACE = 28; // ENOSPC
     private final AtomicLong filesDone = new AtomicLong();
     private long totalBytes;
 
@@ -601,6 +604,7 @@ public final class RestoreRunner {
             filesDone.incrementAndGet();
             return;
         }
+        if (f.allocated && !opts.sparse() && !allocate(f)) return;
         try {
             boolean created = createdDirs.contains(f.path.getParent());
             // a file this restore created already has the mode its creation gives: no chmod then
@@ -610,6 +614,23 @@ public final class RestoreRunner {
             warnings.add("cannot set metadata of " + f.path + ": " + e.getMessage());
         }
         filesDone.incrementAndGet();
+    }
+
+    /**
+     * Allocates the zero runs of a file that had no holes, as they were (a database's zero-filled
+     * segment must not fail a later write for want of space). False when the file failed for it.
+     */
+    private boolean allocate(FileJob f) {
+        int rc = io.coffer.sys.Posix.allocate(f.path, f.size);
+        if (rc == 0) return true;
+        if (rc == NO_SPACE) {
+            fail(f, "no space left to allocate its " + f.size + " bytes (its zero runs were allocated in the backup's source; --sparse leaves them holes)");
+            return false;
+        }
+        if (!unallocated.getAndSet(true)) {
+            warnings.add("zero runs of files that had no holes are restored as holes here (" + (rc < 0 ? "this runtime cannot allocate them; Java 22 or later on Linux can" : "the file system refused, error " + rc) + "), beginning with " + f.path);
+        }
+        return true;
     }
 
     private void restoreLink(Entry e) {

@@ -31,6 +31,7 @@ public final class Posix {
     public static final int SEEK_DATA = 3;
     public static final int SEEK_HOLE = 4;
     private static final int O_RDONLY = 0;
+    private static final int O_WRONLY = 1;
     private static final int O_CLOEXEC = 0x80000;
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
@@ -64,6 +65,11 @@ public final class Posix {
 
     private static final class Close {
         static final MethodHandle H = Api.link("close", Api.INT, Api.INT);
+    }
+
+    private static final class Allocate {
+        // not critical: it takes no arrays, and allocating gigabytes may take a while
+        static final MethodHandle H = API == null ? null : Api.link(API.lookup, false, "posix_fallocate", Api.INT, Api.INT, Api.LONG, Api.LONG);
     }
 
     private static final class Seek {
@@ -181,6 +187,33 @@ public final class Posix {
         /** Status change time in nanoseconds since the epoch. */
         public static long ctime(long[] st) {
             return Math.addExact(Math.multiplyExact(st[13], 1_000_000_000L), st[14]);
+        }
+    }
+
+    /**
+     * Allocates the first {@code length} bytes of a file on disk where it has holes, leaving its
+     * data as it is ({@code posix_fallocate}; a symlink is not followed). Returns 0 when done,
+     * the error number when refused (28: no space left), -1 when it cannot be asked here.
+     */
+    public static int allocate(Path p, long length) {
+        if (Allocate.H == null || Open.H == null || Close.H == null) return -1;
+        int fd;
+        try {
+            fd = (int) Open.H.invokeExact(API.array(cString(p)), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        } catch (Throwable e) {
+            return -1;
+        }
+        if (fd < 0) return -1;
+        if (length <= 0) {
+            close(fd);
+            return 0;
+        }
+        try {
+            return (int) Allocate.H.invokeExact(fd, 0L, length);
+        } catch (Throwable e) {
+            return -1;
+        } finally {
+            close(fd);
         }
     }
 

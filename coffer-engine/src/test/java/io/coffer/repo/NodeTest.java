@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /** A backup reuses the parent's tree when every node is {@code sameAs} the parent's: no field may be left out. */
 class NodeTest {
     private static final Node BASE = new Node("f", Node.FILE, 0644, 1000, 1000, 5L, 6L, 7L, 8L, "cdc",
-            List.of("z8"), "ab", "t", 9L, "1:2", Map.of("user.a", "YQ=="));
+            List.of("z8"), "ab", "t", 9L, "1:2", Map.of("user.a", "YQ=="), Boolean.TRUE);
 
     @Test
     void nodesThatDifferInAnyOneFieldAreNotTheSame() throws Exception {
@@ -25,6 +25,7 @@ class NodeTest {
                 case Long n -> n + 1;
                 case List<?> l -> List.of("z9");
                 case Map<?, ?> m -> Map.of("user.a", "Yg==");
+                case Boolean b -> !b;
                 default -> throw new AssertionError("no other value for " + comps[i]);
             };
             assertThat(BASE.sameAs(copyWith(comps, i, other))).as(comps[i].getName()).isFalse();
