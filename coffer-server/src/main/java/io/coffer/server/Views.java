@@ -146,8 +146,8 @@ final class Views {
     static Map<String, Object> job(Job j) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", j.id());
-        m.put("kind", j.kind());
-        m.put("status", j.status());
+        m.put("kind", j.kind().id);
+        m.put("status", j.status().id);
         m.put("resource_type", j.resourceType());
         m.put("resource_id", j.resourceId());
         m.put("volume_id", j.volumeId());
@@ -164,7 +164,7 @@ final class Views {
     static Map<String, Object> progress(Job j) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("job_id", j.id());
-        m.put("job_status", j.status());
+        m.put("job_status", j.status().id);
         m.put("bytes_done", j.bytesDone());
         m.put("bytes_total", j.bytesTotal());
         m.put("files_done", j.filesDone());

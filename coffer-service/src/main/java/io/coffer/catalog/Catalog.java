@@ -87,8 +87,8 @@ public final class Catalog implements AutoCloseable {
      * must not write {@code running} over its outcome. False when the job is not running any more.
      */
     public boolean updateWhileRunning(Job j) {
-        if (!j.status().equals(Job.RUNNING)) throw new IllegalArgumentException("job " + j.id() + " is " + j.status() + ", not running");
-        return update(Table.JOBS, j, " AND status = '" + Job.RUNNING + "'") == 1;
+        if (j.status() != Job.Status.RUNNING) throw new IllegalArgumentException("job " + j.id() + " is " + j.status() + ", not running");
+        return update(Table.JOBS, j, " AND status = '" + Job.Status.RUNNING.id + "'") == 1;
     }
     public void insert(Instance i) { put(Table.INSTANCES, i, true); }
     public void update(Instance i) { put(Table.INSTANCES, i, false); }

@@ -5,4 +5,8 @@ public final class CatalogException extends RuntimeException {
     public CatalogException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    public CatalogException(String message) {
+        super(message);
+    }
 }

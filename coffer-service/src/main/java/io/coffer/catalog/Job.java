@@ -7,19 +7,18 @@ import java.util.Objects;
 /**
  * A long operation: persisted so that a crash cannot leave it silently half-done.
  *
- * @param kind what it does ({@code backup}, {@code restore}, {@code snapshot},
- *     {@code delete-backup}, {@code volume-from-snapshot})
+ * @param kind what it does
  * @param resourceType {@code backup}, {@code snapshot} or {@code volume}: the resource it creates or changes
  * @param volumeId the volume it works on, if any
  * @param params what the job needs to run (strings only)
  */
 public record Job(
         String id,
-        String kind,
+        Kind kind,
         String resourceType,
         String resourceId,
         String volumeId,
-        String status,
+        Status status,
         Map<String, String> params,
         long bytesDone,
         long bytesTotal,
@@ -31,30 +30,90 @@ public record Job(
         Instant finishedAt,
         Instant updatedAt) {
 
-    public static final String QUEUED = "queued";
-    public static final String RUNNING = "running";
-    public static final String SUCCEEDED = "succeeded";
-    public static final String FAILED = "failed";
-    public static final String CANCELLED = "cancelled";
+    /** What a job does; {@link #id} is its name in the catalog and the API. */
+    public enum Kind {
+        BACKUP("backup"),
+        RESTORE("restore"),
+        SNAPSHOT("snapshot"),
+        DELETE_BACKUP("delete-backup"),
+        VOLUME_FROM_SNAPSHOT("volume-from-snapshot"),
+        VERIFY("verify");
+
+        public final String id;
+
+        Kind(String id) {
+            this.id = id;
+        }
+
+        public static Kind of(String id) {
+            for (Kind k : values()) if (k.id.equals(id)) return k;
+            throw new CatalogException("unknown job kind '" + id + "' in the catalog (written by a newer Coffer?)");
+        }
+
+        @Override
+        public String toString() {
+            return id;
+        }
+    }
+
+    /**
+     * Where a job is, and the one table of where it may go from there: queued → running, or
+     * straight to cancelled or failed (cancelled, or interrupted before it began); running → one
+     * of the three ends; an end is final.
+     */
+    public enum Status {
+        QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED;
+
+        public final String id = name().toLowerCase(java.util.Locale.ROOT);
+
+        public static Status of(String id) {
+            for (Status s : values()) if (s.id.equals(id)) return s;
+            throw new CatalogException("unknown job status '" + id + "' in the catalog");
+        }
+
+        public boolean finished() {
+            return this == SUCCEEDED || this == FAILED || this == CANCELLED;
+        }
+
+        public boolean canBecome(Status next) {
+            return switch (this) {
+                case QUEUED -> next == RUNNING || next == CANCELLED || next == FAILED;
+                case RUNNING -> next.finished();
+                case SUCCEEDED, FAILED, CANCELLED -> false;
+            };
+        }
+
+        @Override
+        public String toString() {
+            return id;
+        }
+    }
 
     public Job {
         Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(status, "status");
         params = params == null ? Map.of() : Map.copyOf(params);
     }
 
     public boolean finished() {
-        return status.equals(SUCCEEDED) || status.equals(FAILED) || status.equals(CANCELLED);
+        return status.finished();
     }
 
     public Job started(Instant now) {
-        return new Job(id, kind, resourceType, resourceId, volumeId, RUNNING, params, bytesDone, bytesTotal, filesDone, filesTotal, null, createdAt, now, null, now);
+        return new Job(id, kind, resourceType, resourceId, volumeId, next(Status.RUNNING), params, bytesDone, bytesTotal, filesDone, filesTotal, null, createdAt, now, null, now);
     }
 
     public Job progress(long bd, long bt, long fd, long ft, Instant now) {
         return new Job(id, kind, resourceType, resourceId, volumeId, status, params, bd, bt, fd, ft, error, createdAt, startedAt, finishedAt, now);
     }
 
-    public Job finish(String s, String err, Instant now) {
-        return new Job(id, kind, resourceType, resourceId, volumeId, s, params, bytesDone, bytesTotal, filesDone, filesTotal, err, createdAt, startedAt, now, now);
+    public Job finish(Status s, String err, Instant now) {
+        return new Job(id, kind, resourceType, resourceId, volumeId, next(s), params, bytesDone, bytesTotal, filesDone, filesTotal, err, createdAt, startedAt, now, now);
+    }
+
+    private Status next(Status s) {
+        if (!status.canBecome(s)) throw new IllegalStateException("job " + id + " is " + status + " and cannot become " + s);
+        return s;
     }
 }

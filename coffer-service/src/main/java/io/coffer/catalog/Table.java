@@ -170,15 +170,15 @@ abstract class Table<T> {
 
         @Override
         Object[] values(Job j) {
-            return new Object[] {j.id(), j.kind(), j.resourceType(), j.resourceId(), j.volumeId(), j.status(), json(j.params()),
+            return new Object[] {j.id(), j.kind().id, j.resourceType(), j.resourceId(), j.volumeId(), j.status().id, json(j.params()),
                     j.bytesDone(), j.bytesTotal(), j.filesDone(), j.filesTotal(), j.error(), time(j.createdAt()), time(j.startedAt()),
                     time(j.finishedAt()), time(j.updatedAt())};
         }
 
         @Override
         Job read(ResultSet rs) throws SQLException {
-            return new Job(rs.getString("id"), rs.getString("kind"), rs.getString("resource_type"), rs.getString("resource_id"),
-                    rs.getString("volume_id"), rs.getString("status"), map(rs, "params"), rs.getLong("bytes_done"),
+            return new Job(rs.getString("id"), Job.Kind.of(rs.getString("kind")), rs.getString("resource_type"), rs.getString("resource_id"),
+                    rs.getString("volume_id"), Job.Status.of(rs.getString("status")), map(rs, "params"), rs.getLong("bytes_done"),
                     rs.getLong("bytes_total"), rs.getLong("files_done"), rs.getLong("files_total"), rs.getString("error"),
                     time(rs, "created_at"), time(rs, "started_at"), time(rs, "finished_at"), time(rs, "updated_at"));
         }

@@ -113,7 +113,7 @@ public final class CofferService implements AutoCloseable {
                 if (size < s.restoreSize()) throw ServiceException.invalid("volume size " + size + " is smaller than snapshot " + s.id() + " (" + s.restoreSize() + " bytes)");
                 VolumeDriver d = ops.driver(src.driver());
                 Volume v = new Volume(id, name, src.driver(), size, d.pathOf(id).toString(), Volume.CREATING, null, null, labels, null, now, now);
-                Job job = newJob(Operations.VOLUME_FROM_SNAPSHOT, "volume", id, id, Map.of("snapshot", s.id()));
+                Job job = newJob(Job.Kind.VOLUME_FROM_SNAPSHOT, "volume", id, id, Map.of("snapshot", s.id()));
                 catalog.inTransaction(() -> {
                     catalog.insert(v);
                     catalog.insert(job);
@@ -201,7 +201,7 @@ public final class CofferService implements AutoCloseable {
             String name = r.name() == null ? "snapshot-" + id.substring(0, 8) : Validation.name("snapshot", r.name());
             var now = clock.instant();
             Snapshot s = new Snapshot(id, name, v.id(), Snapshot.CREATING, "pending", null, "crash", v.sizeBytes(), null, null, labels, null, now, now);
-            Job job = newJob(Operations.SNAPSHOT, "snapshot", id, v.id(), Map.of());
+            Job job = newJob(Job.Kind.SNAPSHOT, "snapshot", id, v.id(), Map.of());
             catalog.inTransaction(() -> {
                 catalog.insert(s);
                 catalog.insert(job);
@@ -280,7 +280,7 @@ public final class CofferService implements AutoCloseable {
             var now = clock.instant();
             Backup b = new Backup(id, name, description, v.id(), v.name(), v.sizeBytes(), v.driver(), snap == null ? null : snap.id(),
                     repository, container, Backup.CREATING, null, r.incremental(), parent, null, 0, 0, 0, 0, null, null, metadata, instance == null ? null : instance.id(), null, now, now);
-            Job job = newJob(Operations.BACKUP, "backup", id, v.id(), params);
+            Job job = newJob(Job.Kind.BACKUP, "backup", id, v.id(), params);
             Volume busy = v.enter(Volume.BACKING_UP, now);
             catalog.inTransaction(() -> {
                 catalog.insert(b);
@@ -332,7 +332,7 @@ public final class CofferService implements AutoCloseable {
             List<Backup> order = new ArrayList<>(chain);
             java.util.Collections.reverse(order); // dependents first
             String ids = String.join(",", order.stream().map(Backup::id).toList());
-            Job job = newJob(Operations.DELETE_BACKUP, "backup", b.id(), null, Map.of("backups", ids));
+            Job job = newJob(Job.Kind.DELETE_BACKUP, "backup", b.id(), null, Map.of("backups", ids));
             var now = clock.instant();
             catalog.inTransaction(() -> {
                 for (Backup x : order) catalog.update(x.withStatus(Backup.DELETING, null, now));
@@ -398,7 +398,7 @@ public final class CofferService implements AutoCloseable {
             var jobParams = new java.util.HashMap<>(params);
             jobParams.put("backup", b.id());
             jobParams.put("new_volume", Boolean.toString(created));
-            Job job = newJob(Operations.RESTORE, "volume", target.id(), target.id(), jobParams);
+            Job job = newJob(Job.Kind.RESTORE, "volume", target.id(), target.id(), jobParams);
             boolean isNew = created;
             catalog.inTransaction(() -> {
                 if (isNew) catalog.insert(busy);
@@ -556,12 +556,12 @@ public final class CofferService implements AutoCloseable {
             String engine = b.facts().get(Instances.ENGINE);
             if (engine == null) throw ServiceException.invalid("backup " + b.id() + " is not a backup of a database instance; verify starts the database it holds, so it needs one");
             Instances.checkInstalled(DbEngine.parse(engine));
-            boolean running = catalog.jobsFor(b.id()).stream().anyMatch(j -> !j.finished() && j.kind().equals(Operations.VERIFY));
+            boolean running = catalog.jobsFor(b.id()).stream().anyMatch(j -> !j.finished() && j.kind() == Job.Kind.VERIFY);
             if (running) throw ServiceException.conflict("backup " + b.id() + " is being verified already; wait for that job");
             Map<String, String> params = new java.util.HashMap<>();
             if (r.query() != null) params.put("query", r.query());
             if (r.database() != null) params.put("database", Validation.text("database", r.database(), 255));
-            Job job = newJob(Operations.VERIFY, "backup", b.id(), null, params);
+            Job job = newJob(Job.Kind.VERIFY, "backup", b.id(), null, params);
             catalog.insert(job);
             jobs.submit(job);
             return job;
@@ -596,9 +596,9 @@ public final class CofferService implements AutoCloseable {
         return j;
     }
 
-    private Job newJob(String kind, String type, String resourceId, String volumeId, Map<String, String> params) {
+    private Job newJob(Job.Kind kind, String type, String resourceId, String volumeId, Map<String, String> params) {
         var now = clock.instant();
-        return new Job(UUID.randomUUID().toString(), kind, type, resourceId, volumeId, Job.QUEUED, params, 0, 0, 0, 0, null, now, null, null, now);
+        return new Job(UUID.randomUUID().toString(), kind, type, resourceId, volumeId, Job.Status.QUEUED, params, 0, 0, 0, 0, null, now, null, null, now);
     }
 
     private static <T> Optional<T> unique(String what, String name, List<T> found) {

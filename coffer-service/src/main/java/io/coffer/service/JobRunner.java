@@ -55,12 +55,12 @@ final class JobRunner implements AutoCloseable {
 
     private final Catalog catalog;
     private final Clock clock;
-    private final Map<String, Handler> handlers;
+    private final Map<Job.Kind, Handler> handlers;
     private final ExecutorService pool;
     private final ScheduledExecutorService sampler;
     private final Map<String, JobContext> running = new ConcurrentHashMap<>();
 
-    JobRunner(Catalog catalog, Clock clock, int workers, Map<String, Handler> handlers) {
+    JobRunner(Catalog catalog, Clock clock, int workers, Map<Job.Kind, Handler> handlers) {
         this.catalog = catalog;
         this.clock = clock;
         this.handlers = Map.copyOf(handlers);
@@ -103,10 +103,10 @@ final class JobRunner implements AutoCloseable {
     private void execute(String jobId, JobContext ctx) {
         Job job = catalog.job(jobId).orElse(null);
         try {
-            if (job == null || !job.status().equals(Job.QUEUED)) return;
+            if (job == null || job.status() != Job.Status.QUEUED) return;
             Handler h = handlers.get(job.kind());
             if (ctx.cancelled) {
-                finish(job, h, Job.CANCELLED, "cancelled before it started");
+                finish(job, h, Job.Status.CANCELLED, "cancelled before it started");
                 return;
             }
             ctx.thread = Thread.currentThread();
@@ -128,13 +128,13 @@ final class JobRunner implements AutoCloseable {
                 } else {
                     LOG.warn("job {} ({}) failed: {}", job.id(), job.kind(), reason, e); // a defect: the whole trace
                 }
-                finish(sampled(job, ctx), h, cancelled ? Job.CANCELLED : Job.FAILED, reason);
+                finish(sampled(job, ctx), h, cancelled ? Job.Status.CANCELLED : Job.Status.FAILED, reason);
                 return;
             }
             Job done = sampled(job, ctx);
             catalog.inTransaction(() -> {
                 commit.run();
-                catalog.update(done.finish(Job.SUCCEEDED, null, clock.instant()));
+                catalog.update(done.finish(Job.Status.SUCCEEDED, null, clock.instant()));
                 return null;
             });
             LOG.info("job {} ({}) succeeded", job.id(), job.kind());
@@ -148,7 +148,7 @@ final class JobRunner implements AutoCloseable {
         }
     }
 
-    private void finish(Job job, Handler h, String status, String reason) {
+    private void finish(Job job, Handler h, Job.Status status, String reason) {
         catalog.inTransaction(() -> {
             h.fail(job, reason);
             catalog.update(job.finish(status, reason, clock.instant()));
@@ -166,7 +166,7 @@ final class JobRunner implements AutoCloseable {
             if (ctx.thread == null) continue;
             try {
                 // conditional: the job may finish between this read and the write
-                catalog.job(ctx.jobId).filter(j -> j.status().equals(Job.RUNNING)).ifPresent(j -> catalog.updateWhileRunning(sampled(j, ctx)));
+                catalog.job(ctx.jobId).filter(j -> j.status() == Job.Status.RUNNING).ifPresent(j -> catalog.updateWhileRunning(sampled(j, ctx)));
             } catch (RuntimeException e) {
                 LOG.debug("progress of job {} not recorded: {}", ctx.jobId, e.getMessage());
             }

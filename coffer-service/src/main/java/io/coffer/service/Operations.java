@@ -48,17 +48,11 @@ import org.slf4j.LoggerFactory;
  * leaves the volume as it was and the staging directory for the reconciler to remove.
  */
 final class Operations {
-    static final String BACKUP = "backup";
     /**
      * A volume comes back exactly as it was backed up, absolute symlinks included (a database's
      * pg_wal link, say): they are created, never followed.
      */
     static final RestoreOptions VOLUME_RESTORE = RestoreOptions.defaults();
-    static final String RESTORE = "restore";
-    static final String SNAPSHOT = "snapshot";
-    static final String DELETE_BACKUP = "delete-backup";
-    static final String VOLUME_FROM_SNAPSHOT = "volume-from-snapshot";
-    static final String VERIFY = "verify";
     /** In a backup's staging directory: the database processes stopped for a crash-consistent copy. */
     static final String SIGSTOP_LEDGER = "sigstop.pids";
     /** How long a restored database may take to recover and accept connections. */
@@ -77,14 +71,14 @@ final class Operations {
         this.clock = clock;
     }
 
-    Map<String, JobRunner.Handler> handlers() {
+    Map<Job.Kind, JobRunner.Handler> handlers() {
         return Map.of(
-                BACKUP, new JobRunner.Handler(this::backup, this::backupFailed),
-                RESTORE, new JobRunner.Handler(this::restore, this::restoreFailed, this::restoreCommitted),
-                SNAPSHOT, new JobRunner.Handler(this::snapshot, this::snapshotFailed),
-                DELETE_BACKUP, new JobRunner.Handler(this::deleteBackups, this::deleteFailed),
-                VOLUME_FROM_SNAPSHOT, new JobRunner.Handler(this::volumeFromSnapshot, this::volumeFailed),
-                VERIFY, new JobRunner.Handler(this::verify, this::verifyFailed));
+                Job.Kind.BACKUP, new JobRunner.Handler(this::backup, this::backupFailed),
+                Job.Kind.RESTORE, new JobRunner.Handler(this::restore, this::restoreFailed, this::restoreCommitted),
+                Job.Kind.SNAPSHOT, new JobRunner.Handler(this::snapshot, this::snapshotFailed),
+                Job.Kind.DELETE_BACKUP, new JobRunner.Handler(this::deleteBackups, this::deleteFailed),
+                Job.Kind.VOLUME_FROM_SNAPSHOT, new JobRunner.Handler(this::volumeFromSnapshot, this::volumeFailed),
+                Job.Kind.VERIFY, new JobRunner.Handler(this::verify, this::verifyFailed));
     }
 
     VolumeDriver driver(String name) {

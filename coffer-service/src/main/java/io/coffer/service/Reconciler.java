@@ -59,18 +59,18 @@ final class Reconciler {
                     catalog.backup(j.params().get("backup")).filter(b -> b.status().equals(Backup.RESTORING))
                             .ifPresent(b -> catalog.update(b.withStatus(Backup.AVAILABLE, null, now)));
                     catalog.volume(j.volumeId()).ifPresent(v -> catalog.update(v.restored(now)));
-                    catalog.update(j.finish(Job.SUCCEEDED, null, now));
+                    catalog.update(j.finish(Job.Status.SUCCEEDED, null, now));
                     return null;
                 });
                 continue;
             }
             LOG.warn("job {} ({} of {} {}) was interrupted by a stop; marking it failed", j.id(), j.kind(), j.resourceType(), j.resourceId());
             thawIfFrozen(j);
-            if (j.kind().equals(Operations.VERIFY)) stopScratchServer(j);
+            if (j.kind() == Job.Kind.VERIFY) stopScratchServer(j);
             boolean swapRepaired = repairSwap(j);
             catalog.inTransaction(() -> {
                 settle(j, swapRepaired);
-                catalog.update(j.finish(Job.FAILED, INTERRUPTED, clock.instant()));
+                catalog.update(j.finish(Job.Status.FAILED, INTERRUPTED, clock.instant()));
                 return null;
             });
         }
@@ -85,12 +85,12 @@ final class Reconciler {
     private void settle(Job j, boolean swapRepaired) {
         var now = clock.instant();
         switch (j.kind()) {
-            case Operations.BACKUP -> {
+            case BACKUP -> {
                 catalog.backup(j.resourceId()).ifPresent(b -> catalog.update(b.withStatus(Backup.ERROR,
                         "incomplete backup reset on restart (" + INTERRUPTED + "); its partial data is left for prune", now)));
                 catalog.volume(j.volumeId()).filter(Volume::busy).ifPresent(v -> catalog.update(v.leave(now)));
             }
-            case Operations.RESTORE -> {
+            case RESTORE -> {
                 catalog.backup(j.params().get("backup")).filter(b -> b.status().equals(Backup.RESTORING))
                         .ifPresent(b -> catalog.update(b.withStatus(Backup.AVAILABLE, null, now)));
                 catalog.volume(j.volumeId()).ifPresent(v -> {
@@ -103,7 +103,7 @@ final class Reconciler {
                     }
                 });
             }
-            case Operations.SNAPSHOT -> {
+            case SNAPSHOT -> {
                 catalog.snapshot(j.resourceId()).ifPresent(s -> catalog.update(s.withStatus(Snapshot.ERROR, INTERRUPTED, now)));
                 try {
                     Trees.deleteRecursively(config.snapshotsDir().resolve(j.resourceId()));
@@ -111,14 +111,14 @@ final class Reconciler {
                     LOG.warn("partial snapshot {} not removed: {}", j.resourceId(), e.getMessage());
                 }
             }
-            case Operations.VOLUME_FROM_SNAPSHOT ->
+            case VOLUME_FROM_SNAPSHOT ->
                     catalog.volume(j.resourceId()).ifPresent(v -> catalog.update(v.withStatus(Volume.ERROR, INTERRUPTED, now)));
-            case Operations.DELETE_BACKUP -> {
+            case DELETE_BACKUP -> {
                 for (String id : Operations.split(j.params().get("backups"))) {
                     catalog.backup(id).ifPresent(b -> catalog.update(b.withStatus(Backup.ERROR, "delete " + INTERRUPTED + "; delete it again", now)));
                 }
             }
-            case Operations.VERIFY -> catalog.backup(j.resourceId()).ifPresent(b -> catalog.update(b.withFacts(java.util.Map.of(
+            case VERIFY -> catalog.backup(j.resourceId()).ifPresent(b -> catalog.update(b.withFacts(java.util.Map.of(
                     "verify.status", "failed", "verify.detail", "verification " + INTERRUPTED + "; verify again", "verify.job_id", j.id(),
                     "verify.at", now.toString()), now)));
             default -> LOG.warn("job {} has unknown kind {}", j.id(), j.kind());
@@ -131,7 +131,7 @@ final class Reconciler {
      * only fails, harmlessly).
      */
     private void thawIfFrozen(Job j) {
-        if (!j.kind().equals(Operations.SNAPSHOT) && !j.kind().equals(Operations.BACKUP)) return;
+        if (j.kind() != Job.Kind.SNAPSHOT && j.kind() != Job.Kind.BACKUP) return;
         try {
             int n = io.coffer.instance.ConsistentCopy.continueStopped(config.stagingDir().resolve(j.id()).resolve(Operations.SIGSTOP_LEDGER));
             if (n > 0) LOG.warn("job {}: {} database processes were left stopped by the stop; continued them", j.id(), n);
@@ -179,7 +179,7 @@ final class Reconciler {
      * between a directory's two renames, it is not done: {@link #repairSwap} puts the old data back.
      */
     private boolean restoreSwapped(Job j) {
-        if (!j.kind().equals(Operations.RESTORE)) return false;
+        if (j.kind() != Job.Kind.RESTORE) return false;
         Path stage = config.stagingDir().resolve(j.id());
         if (!Files.exists(stage.resolve(Operations.SWAP_MARKER))) return false;
         var v = catalog.volume(j.volumeId()).orElse(null);
@@ -193,7 +193,7 @@ final class Reconciler {
 
     /** A directory restore cut between its two renames leaves the old data in staging: put it back. */
     private boolean repairSwap(Job j) throws IOException {
-        if (!j.kind().equals(Operations.RESTORE)) return false;
+        if (j.kind() != Job.Kind.RESTORE) return false;
         var v = catalog.volume(j.volumeId()).orElse(null);
         if (v == null || v.driver().equals("image")) return false;
         Path live = Path.of(v.path());

@@ -59,7 +59,7 @@ abstract class AbstractCatalogTest {
         catalog.insert(b);
         assertThat(catalog.backup(b.id())).contains(b);
 
-        Job j = new Job(UUID.randomUUID().toString(), "backup", "backup", b.id(), v.id(), Job.QUEUED, Map.of("x", "y"), 1, 2, 3, 4, null, T0,
+        Job j = new Job(UUID.randomUUID().toString(), Job.Kind.BACKUP, "backup", b.id(), v.id(), Job.Status.QUEUED, Map.of("x", "y"), 1, 2, 3, 4, null, T0,
                 null, null, T0);
         catalog.insert(j);
         assertThat(catalog.job(j.id())).contains(j);
@@ -69,7 +69,7 @@ abstract class AbstractCatalogTest {
         Job sample = running.progress(10, 20, 1, 2, T0.plusSeconds(2));
         assertThat(catalog.updateWhileRunning(sample)).isTrue();
         assertThat(catalog.job(j.id())).contains(sample);
-        Job done = sample.finish(Job.SUCCEEDED, null, T0.plusSeconds(3));
+        Job done = sample.finish(Job.Status.SUCCEEDED, null, T0.plusSeconds(3));
         catalog.update(done);
         assertThat(catalog.job(j.id())).contains(done);
         assertThat(catalog.unfinishedJobs()).isEmpty();
