@@ -86,7 +86,8 @@ class CorruptionIT {
             Thread.sleep(1100); // distinct manifest times: "latest" is the third
         }
         String bad = ids.get(2), badShort = bad.substring(0, 12);
-        Path manifest = repo.resolve("manifests").resolve(bad);
+        Path manifest = repo.resolve("manifests").resolve(bad.substring(0, 2)).resolve(bad); // the local store's layout
+        assertThat(manifest).isRegularFile();
         try (RandomAccessFile raf = new RandomAccessFile(manifest.toFile(), "rw")) {
             for (long at : new long[] {raf.length() / 2, raf.length() / 2 + 7}) {
                 raf.seek(at);

@@ -57,7 +57,8 @@ public final class Pruner {
             repo.loadIndex();
             if (!repo.indexErrors().isEmpty()) {
                 throw new RepositoryException(RepositoryException.Kind.CORRUPT,
-                        "index objects cannot be read (" + String.join(", ", repo.indexErrors().keySet()) + "); run 'coffer repo check' before prune");
+                        "index objects cannot be read (" + String.join(", ", repo.indexErrors().keySet()) + "): run `coffer repo repair index`"
+                                + " (it lists the packs again from their own trailers), then prune; nothing was deleted");
             }
             BlobMarks live = mark();
             if (!live.unindexed().isEmpty()) {

@@ -33,6 +33,8 @@ final class FileJob {
      * for); waiting here, they sleep.
      */
     final Object writing = new Object();
+    /** Bytes written to the file so far (under {@link #writing}); taken back from the count if it fails. */
+    long bytesWritten;
 
     FileJob(Path path, Node n) {
         this.path = path;

@@ -63,7 +63,7 @@ final class PackRanges {
     private final int batchSize;
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong writeCalls = new AtomicLong();
-    /** Bytes written to their files (those of files that failed after all included). */
+    /** Bytes written to files not failed: a failed file's bytes are taken back ({@link #takeBack}). */
     private final AtomicLong written = new AtomicLong();
     /**
      * Each worker's read and write buffers, reused from range to range: allocated per range, they
@@ -87,6 +87,11 @@ final class PackRanges {
 
     /** Positional writes made so far (each of at most {@link #WRITE_BATCH} bytes). */
     /** Bytes that reached their files. */
+    /** A failed file's bytes, which were written and then given back: not restored. */
+    void takeBack(long bytes) {
+        written.addAndGet(-bytes);
+    }
+
     long written() {
         return written.get();
     }
@@ -374,6 +379,7 @@ final class PackRanges {
                         if (!f.failed) {
                             writeSparse(ch, buf, len, pos, f.size);
                             written.addAndGet(len);
+                            f.bytesWritten += len;
                         }
                     }
                 }

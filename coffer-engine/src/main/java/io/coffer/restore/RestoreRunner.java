@@ -444,6 +444,8 @@ public final class RestoreRunner {
         // still fit are restored (a large file that failed no longer holds what they need)
         if (device) return;
         synchronized (job.writing) { // after the write in progress; later ones see it failed
+            data.takeBack(job.bytesWritten);
+            job.bytesWritten = 0;
             boolean created;
             synchronized (job) {
                 created = job.created;
