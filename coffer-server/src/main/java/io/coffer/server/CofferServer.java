@@ -70,7 +70,7 @@ public final class CofferServer implements AutoCloseable {
         app.post(API + "/volumes", ctx -> {
             var b = Json.parse(body(ctx), Bodies.CreateVolume.class);
             var v = svc.createVolume(new Requests.CreateVolume(b.name(), b.size(), b.driver(), b.labels(), b.snapshotId()));
-            ctx.status(v.status().equals("available") ? 201 : 202).json(Map.of("volume", Views.volume(v)));
+            ctx.status(v.status() == io.coffer.catalog.Volume.Status.AVAILABLE ? 201 : 202).json(Map.of("volume", Views.volume(v)));
         });
         app.get(API + "/volumes/{id}", ctx -> ctx.json(Map.of("volume", Views.volume(svc.volume(ctx.pathParam("id"))))));
         app.delete(API + "/volumes/{id}", ctx -> {

@@ -20,13 +20,13 @@ final class Views {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", v.id());
         m.put("name", v.name());
-        m.put("status", v.status());
+        m.put("status", v.status().id);
         m.put("driver", v.driver());
         m.put("size", gib(v.sizeBytes()));
         m.put("size_bytes", v.sizeBytes());
         m.put("path", v.path());
         m.put("attached_to", v.attachedTo());
-        m.put("previous_status", v.previousStatus());
+        m.put("previous_status", v.previousStatus() == null ? null : v.previousStatus().id);
         m.put("fail_reason", v.failReason());
         m.put("labels", v.labels());
         m.put("created_at", time(v.createdAt()));
@@ -39,7 +39,7 @@ final class Views {
         m.put("id", s.id());
         m.put("name", s.name());
         m.put("volume_id", s.volumeId());
-        m.put("status", s.status());
+        m.put("status", s.status().id);
         m.put("ready_to_use", s.readyToUse());
         m.put("restore_size", s.restoreSize());
         m.put("size", gib(s.restoreSize()));
@@ -52,7 +52,7 @@ final class Views {
         m.put("creation_time", time(s.createdAt()));
         m.put("created_at", time(s.createdAt()));
         m.put("updated_at", time(s.updatedAt()));
-        if (s.status().equals(Snapshot.CREATING)) svc.latestJobOf(s.id()).ifPresent(j -> m.put("progress", progress(svc.current(j))));
+        if (s.status() == Snapshot.Status.CREATING) svc.latestJobOf(s.id()).ifPresent(j -> m.put("progress", progress(svc.current(j))));
         return m;
     }
 
@@ -61,7 +61,7 @@ final class Views {
         m.put("id", b.id());
         m.put("name", b.name());
         m.put("description", b.description());
-        m.put("status", b.status());
+        m.put("status", b.status().id);
         m.put("fail_reason", b.failReason());
         m.put("availability_zone", "nova");
         m.put("container", b.container());
@@ -97,7 +97,7 @@ final class Views {
         if (!db.isEmpty()) m.put("database", new java.util.TreeMap<>(db));
         if (!quiesce.isEmpty()) m.put("quiesce", new java.util.TreeMap<>(quiesce));
         if (!verification.isEmpty()) m.put("verification", new java.util.TreeMap<>(verification));
-        if (!b.status().equals(Backup.AVAILABLE) && !b.status().equals(Backup.ERROR)) {
+        if (b.status() != Backup.Status.AVAILABLE && b.status() != Backup.Status.ERROR) {
             svc.latestJobOf(b.id()).filter(j -> !j.finished()).ifPresent(j -> m.put("progress", progress(svc.current(j))));
         }
         return m;
@@ -108,7 +108,7 @@ final class Views {
         m.put("id", i.id());
         m.put("name", i.name());
         m.put("engine", i.engine());
-        m.put("status", i.status());
+        m.put("status", i.status().id);
         m.put("fail_reason", i.failReason());
         m.put("volume_id", i.volumeId());
         svc.catalog().volume(i.volumeId()).ifPresent(v -> {

@@ -25,7 +25,7 @@ public record Backup(
         String snapshotId,
         String repository,
         String container,
-        String status,
+        Status status,
         String failReason,
         boolean incremental,
         String parentId,
@@ -42,11 +42,21 @@ public record Backup(
         Instant createdAt,
         Instant updatedAt) {
 
-    public static final String CREATING = "creating";
-    public static final String AVAILABLE = "available";
-    public static final String RESTORING = "restoring";
-    public static final String DELETING = "deleting";
-    public static final String ERROR = "error";
+    /** The status; {@link #id} is its name in the catalog and the API. */
+    public enum Status {
+        CREATING, AVAILABLE, RESTORING, DELETING, ERROR;
+
+        public final String id = name().toLowerCase(java.util.Locale.ROOT);
+
+        public static Status of(String id) {
+            return Names.parse(values(), s -> s.id, id, "backup status");
+        }
+
+        @Override
+        public String toString() {
+            return id;
+        }
+    }
 
     public Backup {
         Objects.requireNonNull(id, "id");
@@ -55,7 +65,7 @@ public record Backup(
         facts = facts == null ? Map.of() : Map.copyOf(facts);
     }
 
-    public Backup withStatus(String s, String reason, Instant now) {
+    public Backup withStatus(Status s, String reason, Instant now) {
         return new Backup(id, name, description, volumeId, volumeName, volumeSize, volumeDriver, snapshotId, repository, container, s, reason,
                 incremental, parentId, manifestId, objectCount, logicalBytes, storedBytes, files, durationMs, dataTimestamp, metadata, instanceId, facts, createdAt, now);
     }
@@ -69,7 +79,7 @@ public record Backup(
     }
 
     public Backup stored(String manifest, long objects, long logical, long stored, long fileCount, long duration, Instant dataTime, Instant now) {
-        return new Backup(id, name, description, volumeId, volumeName, volumeSize, volumeDriver, snapshotId, repository, container, AVAILABLE, null,
+        return new Backup(id, name, description, volumeId, volumeName, volumeSize, volumeDriver, snapshotId, repository, container, Status.AVAILABLE, null,
                 incremental, parentId, manifest, objects, logical, stored, fileCount, duration, dataTime, metadata, instanceId, facts, createdAt, now);
     }
 }

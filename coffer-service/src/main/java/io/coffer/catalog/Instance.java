@@ -25,7 +25,7 @@ public record Instance(
         String socketDir,
         String user,
         String passwordRef,
-        String status,
+        Status status,
         boolean managed,
         Long pid,
         Map<String, String> labels,
@@ -33,13 +33,21 @@ public record Instance(
         Instant createdAt,
         Instant updatedAt) {
 
-    /** Registered: Coffer knows how to reach it, and does not run it. */
-    public static final String REGISTERED = "registered";
-    /** A managed instance being restored and started. */
-    public static final String CREATING = "creating";
-    public static final String RUNNING = "running";
-    public static final String STOPPED = "stopped";
-    public static final String ERROR = "error";
+    /** The status; {@link #id} is its name in the catalog and the API. */
+    public enum Status {
+        REGISTERED, CREATING, RUNNING, STOPPED, ERROR;
+
+        public final String id = name().toLowerCase(java.util.Locale.ROOT);
+
+        public static Status of(String id) {
+            return Names.parse(values(), s -> s.id, id, "instance status");
+        }
+
+        @Override
+        public String toString() {
+            return id;
+        }
+    }
 
     public Instance {
         Objects.requireNonNull(id, "id");
@@ -50,13 +58,13 @@ public record Instance(
         labels = labels == null ? Map.of() : Map.copyOf(labels);
     }
 
-    public Instance withStatus(String s, String reason, Instant now) {
+    public Instance withStatus(Status s, String reason, Instant now) {
         return new Instance(id, name, engine, volumeId, dataSubdir, host, port, socketDir, user, passwordRef, s, managed, pid, labels, reason, createdAt, now);
     }
 
     /** A managed instance now running as {@code pid}, reachable on 127.0.0.1:{@code port} and in {@code socketDir}. */
     public Instance running(String host, int port, String socketDir, long pid, Instant now) {
-        return new Instance(id, name, engine, volumeId, dataSubdir, host, port, socketDir, user, passwordRef, RUNNING, managed, pid, labels, null, createdAt, now);
+        return new Instance(id, name, engine, volumeId, dataSubdir, host, port, socketDir, user, passwordRef, Status.RUNNING, managed, pid, labels, null, createdAt, now);
     }
 
     /** This instance with {@code more} labels (replacing those of the same key). */
@@ -67,6 +75,6 @@ public record Instance(
     }
 
     public Instance stopped(Instant now) {
-        return new Instance(id, name, engine, volumeId, dataSubdir, host, port, socketDir, user, passwordRef, STOPPED, managed, null, labels, failReason, createdAt, now);
+        return new Instance(id, name, engine, volumeId, dataSubdir, host, port, socketDir, user, passwordRef, Status.STOPPED, managed, null, labels, failReason, createdAt, now);
     }
 }

@@ -46,8 +46,7 @@ public record Job(
         }
 
         public static Kind of(String id) {
-            for (Kind k : values()) if (k.id.equals(id)) return k;
-            throw new CatalogException("unknown job kind '" + id + "' in the catalog (written by a newer Coffer?)");
+            return Names.parse(values(), k -> k.id, id, "job kind");
         }
 
         @Override
@@ -67,8 +66,7 @@ public record Job(
         public final String id = name().toLowerCase(java.util.Locale.ROOT);
 
         public static Status of(String id) {
-            for (Status s : values()) if (s.id.equals(id)) return s;
-            throw new CatalogException("unknown job status '" + id + "' in the catalog");
+            return Names.parse(values(), s -> s.id, id, "job status");
         }
 
         public boolean finished() {

@@ -20,7 +20,7 @@ public record Snapshot(
         String id,
         String name,
         String volumeId,
-        String status,
+        Status status,
         String method,
         String location,
         String consistency,
@@ -32,12 +32,24 @@ public record Snapshot(
         Instant createdAt,
         Instant updatedAt) {
 
-    public static final String CREATING = "creating";
-    public static final String AVAILABLE = "available";
-    public static final String DELETING = "deleting";
-    public static final String ERROR = "error";
     public static final String REFLINK = "reflink";
     public static final String REPOSITORY = "repository";
+
+    /** The status; {@link #id} is its name in the catalog and the API. */
+    public enum Status {
+        CREATING, AVAILABLE, DELETING, ERROR;
+
+        public final String id = name().toLowerCase(java.util.Locale.ROOT);
+
+        public static Status of(String id) {
+            return Names.parse(values(), s -> s.id, id, "snapshot status");
+        }
+
+        @Override
+        public String toString() {
+            return id;
+        }
+    }
 
     public Snapshot {
         Objects.requireNonNull(id, "id");
@@ -46,14 +58,14 @@ public record Snapshot(
     }
 
     public boolean readyToUse() {
-        return status.equals(AVAILABLE);
+        return status == Status.AVAILABLE;
     }
 
     public Snapshot taken(String m, String loc, String c, long size, Long freeze, long duration, Instant now) {
-        return new Snapshot(id, name, volumeId, AVAILABLE, m, loc, c, size, freeze, duration, labels, null, createdAt, now);
+        return new Snapshot(id, name, volumeId, Status.AVAILABLE, m, loc, c, size, freeze, duration, labels, null, createdAt, now);
     }
 
-    public Snapshot withStatus(String s, String reason, Instant now) {
+    public Snapshot withStatus(Status s, String reason, Instant now) {
         return new Snapshot(id, name, volumeId, s, method, location, consistency, restoreSize, freezeMs, durationMs, labels, reason, createdAt, now);
     }
 }

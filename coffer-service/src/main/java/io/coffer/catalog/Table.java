@@ -73,14 +73,14 @@ abstract class Table<T> {
 
         @Override
         Object[] values(Volume v) {
-            return new Object[] {v.id(), v.name(), v.driver(), v.sizeBytes(), v.path(), v.status(), v.previousStatus(), v.attachedTo(),
+            return new Object[] {v.id(), v.name(), v.driver(), v.sizeBytes(), v.path(), v.status().id, v.previousStatus() == null ? null : v.previousStatus().id, v.attachedTo(),
                     json(v.labels()), v.failReason(), time(v.createdAt()), time(v.updatedAt())};
         }
 
         @Override
         Volume read(ResultSet rs) throws SQLException {
             return new Volume(rs.getString("id"), rs.getString("name"), rs.getString("driver"), rs.getLong("size_bytes"), rs.getString("path"),
-                    rs.getString("status"), rs.getString("previous_status"), rs.getString("attached_to"), map(rs, "labels"),
+                    Volume.Status.of(rs.getString("status")), Volume.Status.of(rs.getString("previous_status")), rs.getString("attached_to"), map(rs, "labels"),
                     rs.getString("fail_reason"), time(rs, "created_at"), time(rs, "updated_at"));
         }
     };
@@ -94,13 +94,13 @@ abstract class Table<T> {
 
         @Override
         Object[] values(Snapshot s) {
-            return new Object[] {s.id(), s.name(), s.volumeId(), s.status(), s.method(), s.location(), s.consistency(), s.restoreSize(),
+            return new Object[] {s.id(), s.name(), s.volumeId(), s.status().id, s.method(), s.location(), s.consistency(), s.restoreSize(),
                     s.freezeMs(), s.durationMs(), json(s.labels()), s.failReason(), time(s.createdAt()), time(s.updatedAt())};
         }
 
         @Override
         Snapshot read(ResultSet rs) throws SQLException {
-            return new Snapshot(rs.getString("id"), rs.getString("name"), rs.getString("volume_id"), rs.getString("status"),
+            return new Snapshot(rs.getString("id"), rs.getString("name"), rs.getString("volume_id"), Snapshot.Status.of(rs.getString("status")),
                     rs.getString("method"), rs.getString("location"), rs.getString("consistency"), rs.getLong("restore_size"),
                     nullableLong(rs, "freeze_ms"), nullableLong(rs, "duration_ms"), map(rs, "labels"), rs.getString("fail_reason"),
                     time(rs, "created_at"), time(rs, "updated_at"));
@@ -119,7 +119,7 @@ abstract class Table<T> {
         @Override
         Object[] values(Backup b) {
             return new Object[] {b.id(), b.name(), b.description(), b.volumeId(), b.volumeName(), b.volumeSize(), b.volumeDriver(),
-                    b.snapshotId(), b.repository(), b.container(), b.status(), b.failReason(), b.incremental() ? 1 : 0, b.parentId(),
+                    b.snapshotId(), b.repository(), b.container(), b.status().id, b.failReason(), b.incremental() ? 1 : 0, b.parentId(),
                     b.manifestId(), b.objectCount(), b.logicalBytes(), b.storedBytes(), b.files(), b.durationMs(), time(b.dataTimestamp()),
                     json(b.metadata()), b.instanceId(), json(b.facts()), time(b.createdAt()), time(b.updatedAt())};
         }
@@ -128,7 +128,7 @@ abstract class Table<T> {
         Backup read(ResultSet rs) throws SQLException {
             return new Backup(rs.getString("id"), rs.getString("name"), rs.getString("description"), rs.getString("volume_id"),
                     rs.getString("volume_name"), rs.getLong("volume_size"), rs.getString("volume_driver"), rs.getString("snapshot_id"),
-                    rs.getString("repository"), rs.getString("container"), rs.getString("status"), rs.getString("fail_reason"),
+                    rs.getString("repository"), rs.getString("container"), Backup.Status.of(rs.getString("status")), rs.getString("fail_reason"),
                     rs.getInt("is_incremental") != 0, rs.getString("parent_id"), rs.getString("manifest_id"), rs.getLong("object_count"),
                     rs.getLong("logical_bytes"), rs.getLong("stored_bytes"), rs.getLong("files"), nullableLong(rs, "duration_ms"),
                     time(rs, "data_timestamp"), map(rs, "metadata"), rs.getString("instance_id"), map(rs, "facts"), time(rs, "created_at"),
@@ -146,7 +146,7 @@ abstract class Table<T> {
         @Override
         Object[] values(Instance i) {
             return new Object[] {i.id(), i.name(), i.engine(), i.volumeId(), i.dataSubdir(), i.host(), i.port(), i.socketDir(), i.user(),
-                    i.passwordRef(), i.status(), i.managed() ? 1 : 0, i.pid(), json(i.labels()), i.failReason(), time(i.createdAt()),
+                    i.passwordRef(), i.status().id, i.managed() ? 1 : 0, i.pid(), json(i.labels()), i.failReason(), time(i.createdAt()),
                     time(i.updatedAt())};
         }
 
@@ -155,7 +155,7 @@ abstract class Table<T> {
             Long port = nullableLong(rs, "port");
             return new Instance(rs.getString("id"), rs.getString("name"), rs.getString("engine"), rs.getString("volume_id"),
                     rs.getString("data_subdir"), rs.getString("host"), port == null ? null : port.intValue(), rs.getString("socket_dir"),
-                    rs.getString("db_user"), rs.getString("password_ref"), rs.getString("status"), rs.getInt("managed") != 0,
+                    rs.getString("db_user"), rs.getString("password_ref"), Instance.Status.of(rs.getString("status")), rs.getInt("managed") != 0,
                     nullableLong(rs, "pid"), map(rs, "labels"), rs.getString("fail_reason"), time(rs, "created_at"), time(rs, "updated_at"));
         }
     };

@@ -11,21 +11,45 @@ public record Volume(
         String driver,
         long sizeBytes,
         String path,
-        String status,
-        String previousStatus,
+        Status status,
+        Status previousStatus,
         String attachedTo,
         Map<String, String> labels,
         String failReason,
         Instant createdAt,
         Instant updatedAt) {
 
-    public static final String AVAILABLE = "available";
-    public static final String IN_USE = "in-use";
-    public static final String CREATING = "creating";
-    public static final String BACKING_UP = "backing-up";
-    public static final String RESTORING = "restoring-backup";
-    public static final String ERROR_RESTORING = "error_restoring";
-    public static final String ERROR = "error";
+    /** A volume's status; {@link #id} is its name in the catalog and the API (Cinder's names). What each allows: VolumeGuard. */
+    public enum Status {
+        AVAILABLE("available"),
+        IN_USE("in-use"),
+        CREATING("creating"),
+        BACKING_UP("backing-up"),
+        RESTORING("restoring-backup"),
+        ERROR_RESTORING("error_restoring"),
+        ERROR("error");
+
+        public final String id;
+
+        Status(String id) {
+            this.id = id;
+        }
+
+        /** The status named {@code id}; null for null. */
+        public static Status of(String id) {
+            return Names.parse(values(), s -> s.id, id, "volume status");
+        }
+
+        /** True while a job works on the volume. */
+        public boolean busy() {
+            return this == BACKING_UP || this == RESTORING || this == CREATING;
+        }
+
+        @Override
+        public String toString() {
+            return id;
+        }
+    }
 
     public Volume {
         Objects.requireNonNull(id, "id");
@@ -35,33 +59,33 @@ public record Volume(
     }
 
     /** This volume in {@code status}, remembering the status it leaves (for busy states). */
-    public Volume enter(String busyStatus, Instant now) {
+    public Volume enter(Status busyStatus, Instant now) {
         return new Volume(id, name, driver, sizeBytes, path, busyStatus, status, attachedTo, labels, failReason, createdAt, now);
     }
 
     /** Back to the status it had before {@link #enter}. */
     public Volume leave(Instant now) {
-        String back = previousStatus == null ? AVAILABLE : previousStatus;
+        Status back = previousStatus == null ? Status.AVAILABLE : previousStatus;
         return new Volume(id, name, driver, sizeBytes, path, back, null, attachedTo, labels, failReason, createdAt, now);
     }
 
     /** Holding a backup's data after a restore: available (attached as before), whatever it was before the restore. */
     public Volume restored(Instant now) {
-        String back = previousStatus != null && previousStatus.equals(IN_USE) ? IN_USE : AVAILABLE;
+        Status back = previousStatus == Status.IN_USE ? Status.IN_USE : Status.AVAILABLE;
         return new Volume(id, name, driver, sizeBytes, path, back, null, attachedTo, labels, null, createdAt, now);
     }
 
-    public Volume withStatus(String s, String reason, Instant now) {
+    public Volume withStatus(Status s, String reason, Instant now) {
         return new Volume(id, name, driver, sizeBytes, path, s, previousStatus, attachedTo, labels, reason, createdAt, now);
     }
 
     public Volume withAttachment(String instance, Instant now) {
-        String s = instance == null ? AVAILABLE : IN_USE;
+        Status s = instance == null ? Status.AVAILABLE : Status.IN_USE;
         return new Volume(id, name, driver, sizeBytes, path, s, null, instance, labels, failReason, createdAt, now);
     }
 
     /** True while a job works on this volume. */
     public boolean busy() {
-        return status.equals(BACKING_UP) || status.equals(RESTORING) || status.equals(CREATING);
+        return status.busy();
     }
 }

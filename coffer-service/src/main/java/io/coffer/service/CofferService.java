@@ -112,7 +112,7 @@ public final class CofferService implements AutoCloseable {
                 long size = r.size() == null ? s.restoreSize() : Validation.size(r.size());
                 if (size < s.restoreSize()) throw ServiceException.invalid("volume size " + size + " is smaller than snapshot " + s.id() + " (" + s.restoreSize() + " bytes)");
                 VolumeDriver d = ops.driver(src.driver());
-                Volume v = new Volume(id, name, src.driver(), size, d.pathOf(id).toString(), Volume.CREATING, null, null, labels, null, now, now);
+                Volume v = new Volume(id, name, src.driver(), size, d.pathOf(id).toString(), Volume.Status.CREATING, null, null, labels, null, now, now);
                 Job job = newJob(Job.Kind.VOLUME_FROM_SNAPSHOT, "volume", id, id, Map.of("snapshot", s.id()));
                 catalog.inTransaction(() -> {
                     catalog.insert(v);
@@ -124,7 +124,7 @@ public final class CofferService implements AutoCloseable {
             }
             long size = Validation.size(r.size());
             Path path = driver.create(id, size);
-            Volume v = new Volume(id, name, driver.name(), size, path.toString(), Volume.AVAILABLE, null, null, labels, null, now, now);
+            Volume v = new Volume(id, name, driver.name(), size, path.toString(), Volume.Status.AVAILABLE, null, null, labels, null, now, now);
             try {
                 catalog.insert(v);
             } catch (RuntimeException e) {
@@ -200,7 +200,7 @@ public final class CofferService implements AutoCloseable {
             String id = UUID.randomUUID().toString();
             String name = r.name() == null ? "snapshot-" + id.substring(0, 8) : Validation.name("snapshot", r.name());
             var now = clock.instant();
-            Snapshot s = new Snapshot(id, name, v.id(), Snapshot.CREATING, "pending", null, "crash", v.sizeBytes(), null, null, labels, null, now, now);
+            Snapshot s = new Snapshot(id, name, v.id(), Snapshot.Status.CREATING, "pending", null, "crash", v.sizeBytes(), null, null, labels, null, now, now);
             Job job = newJob(Job.Kind.SNAPSHOT, "snapshot", id, v.id(), Map.of());
             catalog.inTransaction(() -> {
                 catalog.insert(s);
@@ -225,9 +225,9 @@ public final class CofferService implements AutoCloseable {
     public void deleteSnapshot(String ref) throws IOException {
         synchronized (mutex) {
             Snapshot s = snapshot(ref);
-            if (s.status().equals(Snapshot.CREATING)) throw ServiceException.conflict("snapshot " + s.id() + " is still being created; wait for it");
+            if (s.status() == Snapshot.Status.CREATING) throw ServiceException.conflict("snapshot " + s.id() + " is still being created; wait for it");
             boolean used = catalog.backupsOf(s.volumeId()).stream()
-                    .anyMatch(b -> s.id().equals(b.snapshotId()) && b.status().equals(Backup.CREATING));
+                    .anyMatch(b -> s.id().equals(b.snapshotId()) && b.status() == Backup.Status.CREATING);
             if (used) throw ServiceException.conflict("snapshot " + s.id() + " is being backed up; wait for the backup to finish");
             boolean source = catalog.jobs().stream().anyMatch(j -> !j.finished() && s.id().equals(j.params().get("snapshot")));
             if (source) throw ServiceException.conflict("snapshot " + s.id() + " is the source of a volume being created; wait for it");
@@ -271,7 +271,7 @@ public final class CofferService implements AutoCloseable {
             String parent = null;
             if (r.incremental()) {
                 parent = catalog.backupsOf(v.id()).stream()
-                        .filter(b -> b.status().equals(Backup.AVAILABLE) && b.repository().equals(repository) && b.container().equals(container))
+                        .filter(b -> b.status() == Backup.Status.AVAILABLE && b.repository().equals(repository) && b.container().equals(container))
                         .max(Comparator.comparing(Backup::dataTimestamp).thenComparing(Backup::createdAt))
                         .map(Backup::id)
                         .orElseThrow(() -> ServiceException.invalid("Invalid backup: No backups available to do an incremental backup."));
@@ -279,9 +279,9 @@ public final class CofferService implements AutoCloseable {
             String id = UUID.randomUUID().toString();
             var now = clock.instant();
             Backup b = new Backup(id, name, description, v.id(), v.name(), v.sizeBytes(), v.driver(), snap == null ? null : snap.id(),
-                    repository, container, Backup.CREATING, null, r.incremental(), parent, null, 0, 0, 0, 0, null, null, metadata, instance == null ? null : instance.id(), null, now, now);
+                    repository, container, Backup.Status.CREATING, null, r.incremental(), parent, null, 0, 0, 0, 0, null, null, metadata, instance == null ? null : instance.id(), null, now, now);
             Job job = newJob(Job.Kind.BACKUP, "backup", id, v.id(), params);
-            Volume busy = v.enter(Volume.BACKING_UP, now);
+            Volume busy = v.enter(Volume.Status.BACKING_UP, now);
             catalog.inTransaction(() -> {
                 catalog.insert(b);
                 catalog.update(busy);
@@ -319,7 +319,7 @@ public final class CofferService implements AutoCloseable {
             Deque<Backup> todo = new ArrayDeque<>(List.of(b));
             while (!todo.isEmpty()) {
                 Backup x = todo.pop();
-                if (!x.status().equals(Backup.AVAILABLE) && !x.status().equals(Backup.ERROR)) {
+                if (x.status() != Backup.Status.AVAILABLE && x.status() != Backup.Status.ERROR) {
                     throw ServiceException.conflict("backup " + x.id() + " is " + x.status() + " and cannot be deleted until that job finishes; wait for it (`coffer job list`)");
                 }
                 chain.add(x);
@@ -335,7 +335,7 @@ public final class CofferService implements AutoCloseable {
             Job job = newJob(Job.Kind.DELETE_BACKUP, "backup", b.id(), null, Map.of("backups", ids));
             var now = clock.instant();
             catalog.inTransaction(() -> {
-                for (Backup x : order) catalog.update(x.withStatus(Backup.DELETING, null, now));
+                for (Backup x : order) catalog.update(x.withStatus(Backup.Status.DELETING, null, now));
                 catalog.insert(job);
                 return null;
             });
@@ -367,7 +367,7 @@ public final class CofferService implements AutoCloseable {
     private Requests.RestoreAccepted restore(Backup b, Requests.Restore r, Map<String, String> newVolumeLabels, Map<String, String> params, Runnable alsoInTransaction)
             throws IOException {
         synchronized (mutex) {
-            if (!b.status().equals(Backup.AVAILABLE)) throw ServiceException.invalid("Invalid backup: Backup status must be available (backup " + b.id() + " is " + b.status() + ")");
+            if (b.status() != Backup.Status.AVAILABLE) throw ServiceException.invalid("Invalid backup: Backup status must be available (backup " + b.id() + " is " + b.status() + ")");
             var now = clock.instant();
             Volume target;
             boolean created = false;
@@ -391,10 +391,10 @@ public final class CofferService implements AutoCloseable {
                 Path path = d.create(id, b.volumeSize());
                 var labels = new java.util.HashMap<>(newVolumeLabels);
                 labels.put("src_backup_id", b.id());
-                target = new Volume(id, name, d.name(), b.volumeSize(), path.toString(), Volume.AVAILABLE, null, null, labels, null, now, now);
+                target = new Volume(id, name, d.name(), b.volumeSize(), path.toString(), Volume.Status.AVAILABLE, null, null, labels, null, now, now);
                 created = true;
             }
-            Volume busy = target.enter(Volume.RESTORING, now);
+            Volume busy = target.enter(Volume.Status.RESTORING, now);
             var jobParams = new java.util.HashMap<>(params);
             jobParams.put("backup", b.id());
             jobParams.put("new_volume", Boolean.toString(created));
@@ -404,7 +404,7 @@ public final class CofferService implements AutoCloseable {
                 if (isNew) catalog.insert(busy);
                 else catalog.update(busy);
                 alsoInTransaction.run();
-                catalog.update(b.withStatus(Backup.RESTORING, null, now));
+                catalog.update(b.withStatus(Backup.Status.RESTORING, null, now));
                 catalog.insert(job);
                 return null;
             });
@@ -442,7 +442,7 @@ public final class CofferService implements AutoCloseable {
             if (!Files.isDirectory(dataDir)) throw ServiceException.invalid("the data directory " + dataDir + " does not exist on volume " + v.name() + "; check --data-subdir");
             var now = clock.instant();
             Instance i = new Instance(UUID.randomUUID().toString(), name, engine.id(), v.id(), sub, r.host(),
-                    r.port() == null ? engine.defaultPort() : r.port(), r.socketDir(), user, passwordRef, Instance.REGISTERED, false, null, labels, null, now, now);
+                    r.port() == null ? engine.defaultPort() : r.port(), r.socketDir(), user, passwordRef, Instance.Status.REGISTERED, false, null, labels, null, now, now);
             catalog.inTransaction(() -> {
                 catalog.insert(i);
                 catalog.update(v.withAttachment(name, now));
@@ -472,7 +472,7 @@ public final class CofferService implements AutoCloseable {
             Instance i = instance(ref);
             Volume v = catalog.volume(i.volumeId()).orElse(null);
             if (v != null && v.busy()) throw ServiceException.conflict("volume " + v.name() + " of instance " + i.name() + " is " + v.status() + "; wait for its job to finish");
-            if (i.status().equals(Instance.CREATING)) throw ServiceException.conflict("instance " + i.name() + " is being restored; wait for it");
+            if (i.status() == Instance.Status.CREATING) throw ServiceException.conflict("instance " + i.name() + " is being restored; wait for it");
             if (i.managed() && i.pid() != null) LocalRuntime.stop(DbEngine.parse(i.engine()), i.pid(), java.time.Duration.ofSeconds(60));
             var now = clock.instant();
             catalog.inTransaction(() -> {
@@ -487,7 +487,7 @@ public final class CofferService implements AutoCloseable {
     /** Backs up an instance's volume, application-consistent unless the caller asks for crash consistency. */
     public Backup backupInstance(String ref, Requests.InstanceBackup r) {
         Instance i = instance(ref);
-        if (!i.status().equals(Instance.REGISTERED) && !i.status().equals(Instance.RUNNING)) {
+        if (i.status() != Instance.Status.REGISTERED && i.status() != Instance.Status.RUNNING) {
             throw ServiceException.conflict("instance " + i.name() + " is " + i.status() + "; only a registered or running instance can be backed up");
         }
         String consistency = r.consistency() == null ? "application" : r.consistency();
@@ -536,7 +536,7 @@ public final class CofferService implements AutoCloseable {
             String instanceId = UUID.randomUUID().toString();
             var now = clock.instant();
             Instance fresh = new Instance(instanceId, name, src.engine(), "pending", src.dataSubdir(), null, null, null, src.user(), src.passwordRef(),
-                    Instance.CREATING, true, null, Instances.restoreLabels(b, src), null, now, now);
+                    Instance.Status.CREATING, true, null, Instances.restoreLabels(b, src), null, now, now);
             Requests.RestoreAccepted ra = restore(b, new Requests.Restore(null, volumeName), Instances.restoreLabels(b, src), Map.of("start_instance", instanceId),
                     () -> catalog.insert(new Instance(fresh.id(), fresh.name(), fresh.engine(), catalog.volumeNamed(volumeName).orElseThrow().id(),
                             fresh.dataSubdir(), null, null, null, fresh.user(), fresh.passwordRef(), fresh.status(), true, null, fresh.labels(), null, now, now)));
@@ -552,7 +552,7 @@ public final class CofferService implements AutoCloseable {
         Validation.text("query", r.query(), 4096);
         synchronized (mutex) {
             Backup b = backup(ref);
-            if (!b.status().equals(Backup.AVAILABLE)) throw ServiceException.invalid("Invalid backup: Backup status must be available (backup " + b.id() + " is " + b.status() + ")");
+            if (b.status() != Backup.Status.AVAILABLE) throw ServiceException.invalid("Invalid backup: Backup status must be available (backup " + b.id() + " is " + b.status() + ")");
             String engine = b.facts().get(Instances.ENGINE);
             if (engine == null) throw ServiceException.invalid("backup " + b.id() + " is not a backup of a database instance; verify starts the database it holds, so it needs one");
             Instances.checkInstalled(DbEngine.parse(engine));

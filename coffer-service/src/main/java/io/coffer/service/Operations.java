@@ -124,10 +124,10 @@ final class Operations {
                 source = materialize(s, v.driver(), stage, ctx);
                 dataTime = s.createdAt();
                 consistency = s.consistency();
-            } else if (Volume.IN_USE.equals(v.previousStatus()) && Reflinks.supported(config.dataDir())) {
+            } else if (Volume.Status.IN_USE == v.previousStatus() && Reflinks.supported(config.dataDir())) {
                 Clone c = cloneVolume(v, stage.resolve("clone"));
                 source = c.path();
-                consistency = consistency(Volume.IN_USE, c.freezeMs() != null, v.driver().equals("image"));
+                consistency = consistency(Volume.Status.IN_USE, c.freezeMs() != null, v.driver().equals("image"));
             } else {
                 source = Path.of(v.path());
                 consistency = consistency(v.previousStatus(), false, false);
@@ -164,7 +164,7 @@ final class Operations {
     }
 
     private void backupFailed(Job job, String reason) {
-        catalog.backup(job.resourceId()).ifPresent(b -> catalog.update(b.withStatus(Backup.ERROR, reason, clock.instant())));
+        catalog.backup(job.resourceId()).ifPresent(b -> catalog.update(b.withStatus(Backup.Status.ERROR, reason, clock.instant())));
         catalog.volume(job.volumeId()).filter(Volume::busy).ifPresent(v -> catalog.update(v.leave(clock.instant())));
     }
 
@@ -186,9 +186,9 @@ final class Operations {
      * when nothing had the volume attached, {@code none} when an attached volume was read while
      * it could change (files of a directory volume are cloned one by one).
      */
-    static String consistency(String status, boolean frozen, boolean atomicClone) {
+    static String consistency(Volume.Status status, boolean frozen, boolean atomicClone) {
         if (frozen || atomicClone) return "crash";
-        return Volume.IN_USE.equals(status) ? "none" : "quiescent";
+        return Volume.Status.IN_USE == status ? "none" : "quiescent";
     }
 
     /** A clone of a volume: where its data is, and how long its filesystems were frozen (null: nothing was). */
@@ -268,14 +268,14 @@ final class Operations {
             return () -> {
                 var now = clock.instant();
                 catalog.volume(v.id()).ifPresent(cur -> catalog.update(cur.restored(now).withAttachment(inst.name(), now)));
-                catalog.backup(b.id()).ifPresent(cur -> catalog.update(cur.withStatus(Backup.AVAILABLE, null, now)));
+                catalog.backup(b.id()).ifPresent(cur -> catalog.update(cur.withStatus(Backup.Status.AVAILABLE, null, now)));
                 catalog.instance(inst.id()).ifPresent(cur -> catalog.update(cur.running(run.host(), run.port(), run.socketDir().toString(), run.pid(), now)
                         .withFacts(Map.of("restore.coffer.io/time-to-ready-ms", Long.toString(run.timeToReadyMs())), now)));
             };
         }
         return () -> {
             catalog.volume(v.id()).ifPresent(cur -> catalog.update(cur.restored(clock.instant())));
-            catalog.backup(b.id()).ifPresent(cur -> catalog.update(cur.withStatus(Backup.AVAILABLE, null, clock.instant())));
+            catalog.backup(b.id()).ifPresent(cur -> catalog.update(cur.withStatus(Backup.Status.AVAILABLE, null, clock.instant())));
         };
     }
 
@@ -331,17 +331,17 @@ final class Operations {
         String backupId = job.params().get("backup");
         String startInstance = job.params().get("start_instance");
         if (startInstance != null) {
-            catalog.instance(startInstance).ifPresent(i -> catalog.update(i.withStatus(Instance.ERROR, reason, clock.instant())));
+            catalog.instance(startInstance).ifPresent(i -> catalog.update(i.withStatus(Instance.Status.ERROR, reason, clock.instant())));
         }
-        catalog.backup(backupId).filter(b -> b.status().equals(Backup.RESTORING))
-                .ifPresent(b -> catalog.update(b.withStatus(Backup.AVAILABLE, null, clock.instant())));
+        catalog.backup(backupId).filter(b -> b.status() == Backup.Status.RESTORING)
+                .ifPresent(b -> catalog.update(b.withStatus(Backup.Status.AVAILABLE, null, clock.instant())));
         // The data is swapped in only at the very end: before that, an existing volume still holds
         // what it held and returns to its previous state, and a volume made for the restore holds
         // nothing. After it (an instance that then failed to start), the volume holds the backup.
         boolean swapped = Files.exists(config.stagingDir().resolve(job.id()).resolve(SWAP_MARKER));
         boolean newVolume = Boolean.parseBoolean(job.params().get("new_volume"));
         catalog.volume(job.volumeId()).ifPresent(v -> catalog.update(newVolume && !swapped
-                ? v.withStatus(Volume.ERROR_RESTORING, "restore of backup " + backupId + " failed: " + reason, clock.instant())
+                ? v.withStatus(Volume.Status.ERROR_RESTORING, "restore of backup " + backupId + " failed: " + reason, clock.instant())
                 : v.leave(clock.instant())));
         if (swapped) restoreCommitted(job);
     }
@@ -383,7 +383,7 @@ final class Operations {
     }
 
     private void snapshotFailed(Job job, String reason) {
-        catalog.snapshot(job.resourceId()).ifPresent(s -> catalog.update(s.withStatus(Snapshot.ERROR, reason, clock.instant())));
+        catalog.snapshot(job.resourceId()).ifPresent(s -> catalog.update(s.withStatus(Snapshot.Status.ERROR, reason, clock.instant())));
         try {
             Trees.deleteRecursively(config.snapshotsDir().resolve(job.resourceId()));
         } catch (IOException e) {
@@ -422,11 +422,11 @@ final class Operations {
         } finally {
             Trees.deleteRecursively(stage);
         }
-        return () -> catalog.update(v.withStatus(Volume.AVAILABLE, null, clock.instant()));
+        return () -> catalog.update(v.withStatus(Volume.Status.AVAILABLE, null, clock.instant()));
     }
 
     private void volumeFailed(Job job, String reason) {
-        catalog.volume(job.resourceId()).ifPresent(v -> catalog.update(v.withStatus(Volume.ERROR, reason, clock.instant())));
+        catalog.volume(job.resourceId()).ifPresent(v -> catalog.update(v.withStatus(Volume.Status.ERROR, reason, clock.instant())));
     }
 
     // ---- verify ----
@@ -523,7 +523,7 @@ final class Operations {
 
     private void deleteFailed(Job job, String reason) {
         for (String id : split(job.params().get("backups"))) {
-            catalog.backup(id).ifPresent(b -> catalog.update(b.withStatus(Backup.ERROR, "delete failed: " + reason + "; delete it again", clock.instant())));
+            catalog.backup(id).ifPresent(b -> catalog.update(b.withStatus(Backup.Status.ERROR, "delete failed: " + reason + "; delete it again", clock.instant())));
         }
     }
 

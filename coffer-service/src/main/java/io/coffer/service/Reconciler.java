@@ -56,8 +56,8 @@ final class Reconciler {
                         j.id(), j.params().get("backup"), j.volumeId());
                 var now = clock.instant();
                 catalog.inTransaction(() -> {
-                    catalog.backup(j.params().get("backup")).filter(b -> b.status().equals(Backup.RESTORING))
-                            .ifPresent(b -> catalog.update(b.withStatus(Backup.AVAILABLE, null, now)));
+                    catalog.backup(j.params().get("backup")).filter(b -> b.status() == Backup.Status.RESTORING)
+                            .ifPresent(b -> catalog.update(b.withStatus(Backup.Status.AVAILABLE, null, now)));
                     catalog.volume(j.volumeId()).ifPresent(v -> catalog.update(v.restored(now)));
                     catalog.update(j.finish(Job.Status.SUCCEEDED, null, now));
                     return null;
@@ -75,9 +75,9 @@ final class Reconciler {
             });
         }
         for (var i : catalog.instances()) {
-            if (!i.status().equals(io.coffer.catalog.Instance.CREATING)) continue;
+            if (!i.status().equals(io.coffer.catalog.Instance.Status.CREATING)) continue;
             LOG.warn("instance {} was being restored when the server stopped; marking it error", i.name());
-            catalog.update(i.withStatus(io.coffer.catalog.Instance.ERROR, "interrupted: the server stopped while this instance was restored; unregister it", clock.instant()));
+            catalog.update(i.withStatus(io.coffer.catalog.Instance.Status.ERROR, "interrupted: the server stopped while this instance was restored; unregister it", clock.instant()));
         }
         Trees.deleteRecursively(config.stagingDir());
     }
@@ -86,25 +86,25 @@ final class Reconciler {
         var now = clock.instant();
         switch (j.kind()) {
             case BACKUP -> {
-                catalog.backup(j.resourceId()).ifPresent(b -> catalog.update(b.withStatus(Backup.ERROR,
+                catalog.backup(j.resourceId()).ifPresent(b -> catalog.update(b.withStatus(Backup.Status.ERROR,
                         "incomplete backup reset on restart (" + INTERRUPTED + "); its partial data is left for prune", now)));
                 catalog.volume(j.volumeId()).filter(Volume::busy).ifPresent(v -> catalog.update(v.leave(now)));
             }
             case RESTORE -> {
-                catalog.backup(j.params().get("backup")).filter(b -> b.status().equals(Backup.RESTORING))
-                        .ifPresent(b -> catalog.update(b.withStatus(Backup.AVAILABLE, null, now)));
+                catalog.backup(j.params().get("backup")).filter(b -> b.status() == Backup.Status.RESTORING)
+                        .ifPresent(b -> catalog.update(b.withStatus(Backup.Status.AVAILABLE, null, now)));
                 catalog.volume(j.volumeId()).ifPresent(v -> {
                     if ("true".equals(j.params().get("new_volume"))) {
-                        catalog.update(v.withStatus(Volume.ERROR_RESTORING, "restore interrupted by a server stop; the volume holds no data", now));
+                        catalog.update(v.withStatus(Volume.Status.ERROR_RESTORING, "restore interrupted by a server stop; the volume holds no data", now));
                     } else if (swapRepaired || Files.exists(Path.of(v.path()), LinkOption.NOFOLLOW_LINKS)) {
                         catalog.update(v.leave(now));
                     } else {
-                        catalog.update(v.withStatus(Volume.ERROR_RESTORING, "restore interrupted by a server stop while swapping data in", now));
+                        catalog.update(v.withStatus(Volume.Status.ERROR_RESTORING, "restore interrupted by a server stop while swapping data in", now));
                     }
                 });
             }
             case SNAPSHOT -> {
-                catalog.snapshot(j.resourceId()).ifPresent(s -> catalog.update(s.withStatus(Snapshot.ERROR, INTERRUPTED, now)));
+                catalog.snapshot(j.resourceId()).ifPresent(s -> catalog.update(s.withStatus(Snapshot.Status.ERROR, INTERRUPTED, now)));
                 try {
                     Trees.deleteRecursively(config.snapshotsDir().resolve(j.resourceId()));
                 } catch (IOException e) {
@@ -112,10 +112,10 @@ final class Reconciler {
                 }
             }
             case VOLUME_FROM_SNAPSHOT ->
-                    catalog.volume(j.resourceId()).ifPresent(v -> catalog.update(v.withStatus(Volume.ERROR, INTERRUPTED, now)));
+                    catalog.volume(j.resourceId()).ifPresent(v -> catalog.update(v.withStatus(Volume.Status.ERROR, INTERRUPTED, now)));
             case DELETE_BACKUP -> {
                 for (String id : Operations.split(j.params().get("backups"))) {
-                    catalog.backup(id).ifPresent(b -> catalog.update(b.withStatus(Backup.ERROR, "delete " + INTERRUPTED + "; delete it again", now)));
+                    catalog.backup(id).ifPresent(b -> catalog.update(b.withStatus(Backup.Status.ERROR, "delete " + INTERRUPTED + "; delete it again", now)));
                 }
             }
             case VERIFY -> catalog.backup(j.resourceId()).ifPresent(b -> catalog.update(b.withFacts(java.util.Map.of(

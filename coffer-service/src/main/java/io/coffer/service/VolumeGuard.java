@@ -34,12 +34,12 @@ final class VolumeGuard {
     }
 
     /** What each status allows; a status not listed (a job's busy state) allows nothing. */
-    private static final Map<String, Set<Action>> ALLOWED = Map.of(
-            Volume.AVAILABLE, EnumSet.of(Action.SNAPSHOT, Action.BACKUP, Action.RESTORE_INTO, Action.ATTACH, Action.DELETE, Action.REGISTER_INSTANCE),
-            Volume.IN_USE, EnumSet.of(Action.SNAPSHOT, Action.BACKUP, Action.DETACH),
+    private static final Map<Volume.Status, Set<Action>> ALLOWED = Map.of(
+            Volume.Status.AVAILABLE, EnumSet.of(Action.SNAPSHOT, Action.BACKUP, Action.RESTORE_INTO, Action.ATTACH, Action.DELETE, Action.REGISTER_INSTANCE),
+            Volume.Status.IN_USE, EnumSet.of(Action.SNAPSHOT, Action.BACKUP, Action.DETACH),
             // its data is not known to be whole: a restore into it or its deletion puts that right
-            Volume.ERROR, EnumSet.of(Action.RESTORE_INTO, Action.DELETE),
-            Volume.ERROR_RESTORING, EnumSet.of(Action.RESTORE_INTO, Action.DELETE));
+            Volume.Status.ERROR, EnumSet.of(Action.RESTORE_INTO, Action.DELETE),
+            Volume.Status.ERROR_RESTORING, EnumSet.of(Action.RESTORE_INTO, Action.DELETE));
 
     private final Catalog catalog;
 
@@ -47,7 +47,7 @@ final class VolumeGuard {
         this.catalog = catalog;
     }
 
-    static boolean allows(String status, Action a) {
+    static boolean allows(Volume.Status status, Action a) {
         return ALLOWED.getOrDefault(status, Set.of()).contains(a);
     }
 
@@ -56,7 +56,7 @@ final class VolumeGuard {
         if (allows(v.status(), a)) return;
         String is = "volume " + v.name() + " is " + v.status();
         if (v.busy()) throw ServiceException.conflict(is + " and cannot be " + a.passive + " until that job finishes; wait for it (`coffer job list`)");
-        if (v.status().equals(Volume.IN_USE)) {
+        if (v.status() == Volume.Status.IN_USE) {
             Optional<Instance> holder = instanceOn(v);
             if (holder.isPresent()) {
                 throw ServiceException.conflict(is + " (it holds instance " + holder.get().name() + ") and cannot be " + a.passive
@@ -71,7 +71,7 @@ final class VolumeGuard {
 
     /** A backup of an attached volume copies data that may be changing: it is taken only when asked for. */
     void requireForceIfAttached(Volume v, boolean force) {
-        if (!v.status().equals(Volume.IN_USE) || force) return;
+        if (v.status() != Volume.Status.IN_USE || force) return;
         throw ServiceException.conflict("volume " + v.name() + " is in-use (attached to " + v.attachedTo() + "): backing up an in-use volume must use the force flag;"
                 + " give --force (\"force\": true) for a crash-consistent copy, take a snapshot and back that up, or detach it first");
     }

@@ -33,13 +33,13 @@ abstract class AbstractCatalogTest {
     }
 
     static Volume volume(String name) {
-        return new Volume(UUID.randomUUID().toString(), name, "dir", 1L << 30, "/data/" + name, Volume.AVAILABLE, null, null,
+        return new Volume(UUID.randomUUID().toString(), name, "dir", 1L << 30, "/data/" + name, Volume.Status.AVAILABLE, null, null,
                 Map.of("app.kubernetes.io/managed-by", "coffer"), null, T0, T0);
     }
 
     static Backup backup(Volume v, String parent) {
         return new Backup(UUID.randomUUID().toString(), "b", "desc ü", v.id(), v.name(), v.sizeBytes(), v.driver(), null, "local", "backups",
-                Backup.CREATING, null, parent != null, parent, null, 0, 0, 0, 0, null, null, Map.of("k", "v"), null, Map.of("consistency", "crash"), T0, T0);
+                Backup.Status.CREATING, null, parent != null, parent, null, 0, 0, 0, 0, null, null, Map.of("k", "v"), null, Map.of("consistency", "crash"), T0, T0);
     }
 
     @Test
@@ -49,7 +49,7 @@ abstract class AbstractCatalogTest {
         assertThat(catalog.volume(v.id())).contains(v);
         assertThat(catalog.volumeNamed("pg-data")).contains(v);
 
-        Snapshot s = new Snapshot(UUID.randomUUID().toString(), "s1", v.id(), Snapshot.AVAILABLE, Snapshot.REFLINK, "/snap/1", "crash",
+        Snapshot s = new Snapshot(UUID.randomUUID().toString(), "s1", v.id(), Snapshot.Status.AVAILABLE, Snapshot.REFLINK, "/snap/1", "crash",
                 v.sizeBytes(), 3L, 40L, Map.of("a", "b"), null, T0, T0);
         catalog.insert(s);
         assertThat(catalog.snapshot(s.id())).contains(s);
@@ -83,7 +83,7 @@ abstract class AbstractCatalogTest {
         Volume v = volume("pg-vol");
         catalog.insert(v);
         Instance i = new Instance(UUID.randomUUID().toString(), "pg1", "postgresql", v.id(), "data", null, 5432, "/run/postgresql", "postgres",
-                "file:/etc/coffer/pg1.pw", Instance.REGISTERED, false, null, Map.of("team", "db"), null, T0, T0);
+                "file:/etc/coffer/pg1.pw", Instance.Status.REGISTERED, false, null, Map.of("team", "db"), null, T0, T0);
         catalog.insert(i);
         assertThat(catalog.instance(i.id())).contains(i);
         assertThat(catalog.instanceNamed("pg1")).contains(i);
@@ -111,13 +111,13 @@ abstract class AbstractCatalogTest {
         Volume b = volume("b");
         catalog.insert(a);
         catalog.insert(b);
-        Volume busy = a.enter(Volume.BACKING_UP, T0.plusSeconds(1));
+        Volume busy = a.enter(Volume.Status.BACKING_UP, T0.plusSeconds(1));
         catalog.update(busy);
-        assertThat(catalog.volume(a.id()).orElseThrow().status()).isEqualTo(Volume.BACKING_UP);
-        assertThat(catalog.volume(a.id()).orElseThrow().previousStatus()).isEqualTo(Volume.AVAILABLE);
+        assertThat(catalog.volume(a.id()).orElseThrow().status()).isEqualTo(Volume.Status.BACKING_UP);
+        assertThat(catalog.volume(a.id()).orElseThrow().previousStatus()).isEqualTo(Volume.Status.AVAILABLE);
         assertThat(catalog.volume(b.id())).contains(b);
         catalog.update(busy.leave(T0.plusSeconds(2)));
-        assertThat(catalog.volume(a.id()).orElseThrow().status()).isEqualTo(Volume.AVAILABLE);
+        assertThat(catalog.volume(a.id()).orElseThrow().status()).isEqualTo(Volume.Status.AVAILABLE);
         catalog.deleteVolume(a.id());
         assertThat(catalog.volumes()).containsExactly(b);
         assertThatThrownBy(() -> catalog.update(a)).isInstanceOf(CatalogException.class).hasMessageContaining(a.id());
@@ -137,11 +137,11 @@ abstract class AbstractCatalogTest {
         Backup b = backup(v, null);
         assertThatThrownBy(() -> catalog.inTransaction(() -> {
             catalog.insert(b);
-            catalog.update(v.enter(Volume.BACKING_UP, T0));
+            catalog.update(v.enter(Volume.Status.BACKING_UP, T0));
             throw new IllegalStateException("boom");
         })).hasMessageContaining("boom");
         assertThat(catalog.backups()).isEmpty();
-        assertThat(catalog.volume(v.id()).orElseThrow().status()).isEqualTo(Volume.AVAILABLE);
+        assertThat(catalog.volume(v.id()).orElseThrow().status()).isEqualTo(Volume.Status.AVAILABLE);
     }
 
     @Test

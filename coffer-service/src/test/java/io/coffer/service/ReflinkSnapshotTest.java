@@ -104,8 +104,8 @@ class ReflinkSnapshotTest {
         Files.delete(Path.of(v.path(), "hard2"));
         Map<String, String> before = TreeDigest.of(Path.of(v.path()), Set.of(""));
         Snapshot s = svc.createSnapshot(new Requests.CreateSnapshot("app", "s1", Map.of()));
-        Snapshot done = await(() -> svc.snapshot(s.id()), x -> !x.status().equals(Snapshot.CREATING));
-        assertThat(done.status()).as(done.toString()).isEqualTo(Snapshot.AVAILABLE);
+        Snapshot done = await(() -> svc.snapshot(s.id()), x -> x.status() != Snapshot.Status.CREATING);
+        assertThat(done.status()).as(done.toString()).isEqualTo(Snapshot.Status.AVAILABLE);
         assertThat(done.method()).isEqualTo(Snapshot.REFLINK);
         Files.write(Path.of(v.path()).resolve("after-snapshot"), new byte[] {1, 2, 3});
         assertThat(TreeDigest.diff(before, TreeDigest.of(Path.of(done.location()), Set.of("")))).isEmpty();
@@ -114,12 +114,12 @@ class ReflinkSnapshotTest {
         svc.attach("app", "db1");
         Map<String, String> live = TreeDigest.of(Path.of(v.path()), Set.of(""));
         Backup b = svc.createBackup(new Requests.CreateBackup("app", null, null, null, "b", null, false, true, Map.of()));
-        Backup stored = await(() -> svc.backup(b.id()), x -> !x.status().equals(Backup.CREATING));
-        assertThat(stored.status()).as(String.valueOf(stored.failReason())).isEqualTo(Backup.AVAILABLE);
-        assertThat(svc.volume("app").status()).isEqualTo(Volume.IN_USE);
+        Backup stored = await(() -> svc.backup(b.id()), x -> x.status() != Backup.Status.CREATING);
+        assertThat(stored.status()).as(String.valueOf(stored.failReason())).isEqualTo(Backup.Status.AVAILABLE);
+        assertThat(svc.volume("app").status()).isEqualTo(Volume.Status.IN_USE);
         var r = svc.restore(b.id(), new Requests.Restore(null, "app-copy"));
         Volume copy = await(() -> svc.volume(r.volumeId()), x -> !x.busy());
-        assertThat(copy.status()).isEqualTo(Volume.AVAILABLE);
+        assertThat(copy.status()).isEqualTo(Volume.Status.AVAILABLE);
         assertThat(TreeDigest.diff(live, TreeDigest.of(Path.of(copy.path()), Set.of("")))).isEmpty();
         assertThat(Files.list(data.resolve("staging")).count()).isZero();
     }
@@ -137,16 +137,16 @@ class ReflinkSnapshotTest {
         byte[] beforeBytes = Files.readAllBytes(inner.resolve("before.bin"));
 
         Snapshot s = svc.createSnapshot(new Requests.CreateSnapshot("disk", "s1", Map.of()));
-        Snapshot done = await(() -> svc.snapshot(s.id()), x -> !x.status().equals(Snapshot.CREATING));
-        assertThat(done.status()).as(done.toString()).isEqualTo(Snapshot.AVAILABLE);
+        Snapshot done = await(() -> svc.snapshot(s.id()), x -> x.status() != Snapshot.Status.CREATING);
+        assertThat(done.status()).as(done.toString()).isEqualTo(Snapshot.Status.AVAILABLE);
         assertThat(done.method()).isEqualTo(Snapshot.REFLINK);
         assertThat(done.freezeMs()).as("the mounted filesystem was frozen").isNotNull().isLessThan(5_000L);
         Files.write(inner.resolve("after.bin"), Fixtures.random(2, 1 << 20));
 
         // a volume made from the snapshot holds a clean filesystem with the data of that instant
         Volume copy = svc.createVolume(new Requests.CreateVolume("disk-copy", null, null, Map.of(), s.id()));
-        Volume ready = await(() -> svc.volume(copy.id()), x -> !x.status().equals(Volume.CREATING));
-        assertThat(ready.status()).as(String.valueOf(ready.failReason())).isEqualTo(Volume.AVAILABLE);
+        Volume ready = await(() -> svc.volume(copy.id()), x -> x.status() != Volume.Status.CREATING);
+        assertThat(ready.status()).as(String.valueOf(ready.failReason())).isEqualTo(Volume.Status.AVAILABLE);
         sh("e2fsck", "-fn", ready.path());
         String loop2 = sh("losetup", "-f", "--show", "-r", ready.path());
         cleanup.add(0, List.of("losetup", "-d", loop2));

@@ -22,7 +22,7 @@ class VolumeGuardTest {
     @TempDir
     Path dir;
 
-    static Volume volume(String name, String status, String attachedTo) {
+    static Volume volume(String name, Volume.Status status, String attachedTo) {
         return new Volume(UUID.randomUUID().toString(), name, "dir", 1L << 30, "/data/" + name, status, null, attachedTo, Map.of(), null, T0, T0);
     }
 
@@ -30,21 +30,21 @@ class VolumeGuardTest {
     void everyStatusAllowsWhatTheTableSaysAndEveryRefusalIsAConflictThatSaysWhatToDo() throws Exception {
         try (Catalog catalog = Catalog.open("jdbc:sqlite:" + dir.resolve("catalog.db"), null, null)) {
             VolumeGuard guard = new VolumeGuard(catalog);
-            Volume held = volume("pgvol", Volume.IN_USE, "pg1");
+            Volume held = volume("pgvol", Volume.Status.IN_USE, "pg1");
             catalog.insert(held);
             catalog.insert(new Instance(UUID.randomUUID().toString(), "pg1", "postgresql", held.id(), "", null, 5432, null, "postgres",
-                    null, Instance.REGISTERED, false, null, Map.of(), null, T0, T0));
+                    null, Instance.Status.REGISTERED, false, null, Map.of(), null, T0, T0));
             // the one table, spelled out: what each status allows
-            Map<String, Set<VolumeGuard.Action>> expected = Map.of(
-                    Volume.AVAILABLE, Set.of(VolumeGuard.Action.SNAPSHOT, VolumeGuard.Action.BACKUP, VolumeGuard.Action.RESTORE_INTO,
+            Map<Volume.Status, Set<VolumeGuard.Action>> expected = Map.of(
+                    Volume.Status.AVAILABLE, Set.of(VolumeGuard.Action.SNAPSHOT, VolumeGuard.Action.BACKUP, VolumeGuard.Action.RESTORE_INTO,
                             VolumeGuard.Action.ATTACH, VolumeGuard.Action.DELETE, VolumeGuard.Action.REGISTER_INSTANCE),
-                    Volume.IN_USE, Set.of(VolumeGuard.Action.SNAPSHOT, VolumeGuard.Action.BACKUP, VolumeGuard.Action.DETACH),
-                    Volume.CREATING, Set.of(), Volume.BACKING_UP, Set.of(), Volume.RESTORING, Set.of(),
-                    Volume.ERROR, Set.of(VolumeGuard.Action.RESTORE_INTO, VolumeGuard.Action.DELETE),
-                    Volume.ERROR_RESTORING, Set.of(VolumeGuard.Action.RESTORE_INTO, VolumeGuard.Action.DELETE));
+                    Volume.Status.IN_USE, Set.of(VolumeGuard.Action.SNAPSHOT, VolumeGuard.Action.BACKUP, VolumeGuard.Action.DETACH),
+                    Volume.Status.CREATING, Set.of(), Volume.Status.BACKING_UP, Set.of(), Volume.Status.RESTORING, Set.of(),
+                    Volume.Status.ERROR, Set.of(VolumeGuard.Action.RESTORE_INTO, VolumeGuard.Action.DELETE),
+                    Volume.Status.ERROR_RESTORING, Set.of(VolumeGuard.Action.RESTORE_INTO, VolumeGuard.Action.DELETE));
             for (var e : expected.entrySet()) {
                 for (VolumeGuard.Action a : VolumeGuard.Action.values()) {
-                    Volume v = volume("v1", e.getKey(), e.getKey().equals(Volume.IN_USE) ? "host-a" : null);
+                    Volume v = volume("v1", e.getKey(), e.getKey() == Volume.Status.IN_USE ? "host-a" : null);
                     String what = e.getKey() + " " + a;
                     if (e.getValue().contains(a)) {
                         assertThatCode(() -> guard.require(v, a)).as(what).doesNotThrowAnyException();
@@ -64,9 +64,9 @@ class VolumeGuardTest {
                 assertThat(x.getMessage()).contains("holds instance pg1").contains("coffer instance unregister pg1");
             }
             // an attached volume is backed up only when asked to be, and the refusal says how
-            Volume attached = volume("v2", Volume.IN_USE, "host-a");
+            Volume attached = volume("v2", Volume.Status.IN_USE, "host-a");
             assertThatCode(() -> guard.requireForceIfAttached(attached, true)).doesNotThrowAnyException();
-            assertThatCode(() -> guard.requireForceIfAttached(volume("v3", Volume.AVAILABLE, null), false)).doesNotThrowAnyException();
+            assertThatCode(() -> guard.requireForceIfAttached(volume("v3", Volume.Status.AVAILABLE, null), false)).doesNotThrowAnyException();
             ServiceException x = catchThrowableOfType(ServiceException.class, () -> guard.requireForceIfAttached(attached, false));
             assertThat(x.code()).isEqualTo(ServiceException.Code.CONFLICT);
             assertThat(x.getMessage()).contains("attached to host-a").contains("--force");
