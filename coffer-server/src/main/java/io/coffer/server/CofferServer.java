@@ -217,7 +217,7 @@ public final class CofferServer implements AutoCloseable {
         String name = ctx.queryParam("name");
         Stream<Backup> s = svc.backups().stream()
                 .filter(b -> volume == null || b.volumeId().equals(volume) || b.volumeName().equals(volume))
-                .filter(b -> status == null || b.status().equals(status))
+                .filter(b -> status == null || b.status().id.equals(status))
                 .filter(b -> name == null || name.equals(b.name()));
         ctx.json(Map.of("backups", s.map(b -> Views.backup(b, svc)).toList()));
     }
