@@ -292,6 +292,9 @@ class ServerEndToEndIT {
         var b = server.call("POST", "/api/v1/backups", "{\"volume_id\":\"src\"}");
         String id = b.body().path("backup").path("id").asText();
         server.await("/api/v1/backups/" + id, "backup", Set.of("available"));
+        // the list filters by status, by its name
+        assertThat(server.get("/api/v1/backups?status=available").path("backups")).anySatisfy(x -> assertThat(x.path("id").asText()).isEqualTo(id));
+        assertThat(server.get("/api/v1/backups?status=error").path("backups")).noneSatisfy(x -> assertThat(x.path("id").asText()).isEqualTo(id));
         var tooSmall = server.call("POST", "/api/v1/backups/" + id + "/restore", "{\"volume_id\":\"tiny\"}");
         assertThat(tooSmall.status()).isEqualTo(400);
         assertThat(tooSmall.body().toString()).contains("is too small to restore backup of size 2");

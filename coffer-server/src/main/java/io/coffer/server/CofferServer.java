@@ -2,6 +2,7 @@ package io.coffer.server;
 
 import io.coffer.catalog.Backup;
 import io.coffer.catalog.CatalogException;
+import io.coffer.server.cinder.CinderApi;
 import io.coffer.service.CofferService;
 import io.coffer.service.Requests;
 import io.coffer.service.ServiceException;
@@ -62,6 +63,7 @@ public final class CofferServer implements AutoCloseable {
 
     private void routes() {
         app.before(this::authenticate);
+        CinderApi.register(app, svc, CofferServer::body);
         app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
         app.get(API, ctx -> ctx.json(Map.of("version", "v1", "resources", List.of("volumes", "snapshots", "backups", "instances", "jobs"), "openapi", API + "/openapi.yaml")));
         app.get(API + "/openapi.yaml", this::openapi);
@@ -230,7 +232,7 @@ public final class CofferServer implements AutoCloseable {
     }
 
     private void authenticate(Context ctx) {
-        if (token == null || ctx.path().equals("/health")) return;
+        if (token == null || ctx.path().equals("/health") || CinderApi.serves(ctx.path())) return; // the Cinder API checks its own
         String given = ctx.header("X-Auth-Token");
         String auth = ctx.header("Authorization");
         if (given == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) given = auth.substring(7).trim();

@@ -1,0 +1,176 @@
+package io.coffer.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.coffer.testing.Fixtures;
+import io.coffer.testing.TreeDigest;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real {@code cinder} client (Debian's python3-cinderclient, installed by scripts/test) drives
+ * a real {@code coffer server} through its Cinder v3 API, with the noauth scheme it ships: volumes,
+ * full and incremental backups, restores into a new and an existing volume, bit for bit, and
+ * Cinder's own error lines for what Cinder refuses.
+ */
+class CinderCliIT {
+    static final String PROJECT = "6a1f9c5e0d2b4e8f9a7c3b1d5e2f4a6c";
+
+    @TempDir
+    Path tmp;
+
+    record Run(int code, String out, String err) {
+        /** What the client printed, both streams (a multi-delete reports each failure on stdout). */
+        String all() {
+            return out + err;
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + code + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
+        }
+    }
+
+    static Run cinder(ServerProcess server, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("cinder"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        Map<String, String> env = pb.environment();
+        env.put("OS_AUTH_TYPE", "noauth");
+        env.put("CINDER_ENDPOINT", server.url() + "/v3/" + PROJECT);
+        env.put("OS_PROJECT_ID", PROJECT);
+        env.put("OS_USER_ID", "u1");
+        Process p = pb.start();
+        p.getOutputStream().close();
+        var out = p.getInputStream().readAllBytes();
+        var err = p.getErrorStream().readAllBytes();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), new String(out), new String(err));
+    }
+
+    /** The value of a property in the client's two-column table. */
+    static String property(Run r, String name) {
+        for (String line : r.out().split("\n")) {
+            String[] cells = line.split("\\|");
+            if (cells.length >= 3 && cells[1].trim().equals(name)) return cells[2].trim();
+        }
+        throw new AssertionError("no " + name + " in\n" + r);
+    }
+
+    static Run ok(ServerProcess server, String... args) throws Exception {
+        Run r = cinder(server, args);
+        assertThat(r.code()).as(String.join(" ", args) + "\n" + r).isZero();
+        return r;
+    }
+
+    JsonNode awaitBackup(ServerProcess server, String id) throws Exception {
+        JsonNode b = server.await("/api/v1/backups/" + id, "backup", Set.of("available", "error"));
+        assertThat(b.path("status").asText()).as(b.toString()).isEqualTo("available");
+        return b;
+    }
+
+    @Test
+    void theCinderClientCreatesBacksUpAndRestoresVolumesBitForBit() throws Exception {
+        assertThat(new ProcessBuilder("sh", "-c", "command -v cinder").start().waitFor()).as("the cinder client (apt-get install python3-cinderclient)").isZero();
+        try (ServerProcess server = new ServerProcess(Files.createDirectories(tmp.resolve("data"))).start()) {
+            Run created = ok(server, "create", "1", "--name", "db");
+            String volumeId = property(created, "id");
+            assertThat(property(created, "size")).isEqualTo("1");
+            Path vol = Path.of(server.get("/api/v1/volumes/" + volumeId).path("volume").path("path").asText());
+            Fixtures.richTree(vol);
+            Files.write(vol.resolve("pages"), Fixtures.random(1, 4 << 20));
+            Map<String, String> atFull = TreeDigest.of(vol, RemoteRepositoryIT.ROOT);
+
+            // an incremental before any full: Cinder's refusal, word for word
+            Run early = cinder(server, "backup-create", "--incremental", "db");
+            assertThat(early.code()).isEqualTo(1);
+            assertThat(early.all()).contains("ERROR: Invalid backup: No backups available to do an incremental backup. (HTTP 400)");
+
+            String full = property(ok(server, "backup-create", "--name", "full1", "--container", "nightly", "db"), "id");
+            awaitBackup(server, full);
+            try (RandomAccessFile f = new RandomAccessFile(vol.resolve("pages").toFile(), "rw")) {
+                f.seek(1 << 20);
+                f.write(Fixtures.random(2, 8192));
+            }
+            Map<String, String> atIncr = TreeDigest.of(vol, RemoteRepositoryIT.ROOT);
+            String incr = property(ok(server, "backup-create", "--name", "incr1", "--incremental", "--container", "nightly", "db"), "id");
+            awaitBackup(server, incr);
+
+            Run show = ok(server, "backup-show", incr);
+            assertThat(property(show, "is_incremental")).isEqualTo("True");
+            assertThat(property(show, "container")).isEqualTo("nightly");
+            assertThat(property(show, "volume_id")).isEqualTo(volumeId);
+            assertThat(property(show, "status")).isEqualTo("available");
+            assertThat(property(ok(server, "backup-show", full), "has_dependent_backups")).isEqualTo("True");
+            Run list = ok(server, "backup-list", "--status", "available");
+            assertThat(list.out()).contains(full).contains(incr).contains("full1").contains("incr1");
+            assertThat(ok(server, "backup-list", "--name", "incr1").out()).contains(incr).doesNotContain(full);
+
+            // Cinder's refusals: a backup with incrementals, an attached volume, a volume too small, unknown ids
+            Run dependents = cinder(server, "backup-delete", full);
+            assertThat(dependents.code()).isEqualTo(1);
+            assertThat(dependents.all()).contains("Invalid backup: Incremental backups exist for this backup. (HTTP 400)");
+            assertThat(server.cli("volume", "attach", "db", "--instance", "host-a").code()).isZero();
+            Run inUse = cinder(server, "backup-restore", "--volume", volumeId, full);
+            assertThat(inUse.all()).contains("ERROR: Invalid volume: Volume to be restored to must be available (HTTP 400)");
+            Run noForce = cinder(server, "backup-create", "db");
+            assertThat(noForce.all()).contains("ERROR: Invalid volume: Backing up an in-use volume must use the force flag. (HTTP 400)");
+            assertThat(server.cli("volume", "detach", "db").code()).isZero();
+            Run unknown = cinder(server, "backup-show", "00000000-0000-0000-0000-000000000001");
+            assertThat(unknown.code()).isEqualTo(1);
+            assertThat(unknown.all()).contains("No volumebackup with a name or ID of '00000000-0000-0000-0000-000000000001' exists.");
+            // what the client asked for before saying so: Cinder's 404, and Cinder's 406 for a version out of range
+            Map<String, String> auth = Map.of("X-Auth-Token", "u1:" + PROJECT, "OpenStack-API-Version", "volume 3.70");
+            var missing = server.call("GET", "/v3/" + PROJECT + "/backups/00000000-0000-0000-0000-000000000001", null, auth);
+            assertThat(missing.status()).isEqualTo(404);
+            assertThat(missing.body().path("itemNotFound").path("message").asText()).isEqualTo("Backup 00000000-0000-0000-0000-000000000001 could not be found.");
+            var tooNew = server.call("GET", "/v3/" + PROJECT + "/backups", null, Map.of("X-Auth-Token", "u1:" + PROJECT, "OpenStack-API-Version", "volume 3.99"));
+            assertThat(tooNew.status()).isEqualTo(406);
+            assertThat(tooNew.body().path("notAcceptable").path("code").asInt()).isEqualTo(406);
+            var anonymous = server.call("GET", "/v3/" + PROJECT + "/backups", null);
+            assertThat(anonymous.status()).isEqualTo(401);
+            var versions = server.call("GET", "/", null);
+            assertThat(versions.status()).isEqualTo(300);
+            assertThat(versions.body().path("versions").get(0).path("version").asText()).isEqualTo("3.70");
+
+            // restore the incremental into a new volume, and the full into a volume made for it
+            Run restored = ok(server, "backup-restore", "--name", "copy", incr);
+            String copyId = property(restored, "volume_id");
+            assertThat(property(restored, "volume_name")).isEqualTo("copy");
+            server.await("/api/v1/volumes/" + copyId, "volume", Set.of("available", "error_restoring"));
+            Path copy = Path.of(server.get("/api/v1/volumes/" + copyId).path("volume").path("path").asText());
+            assertThat(TreeDigest.diff(atIncr, TreeDigest.of(copy, RemoteRepositoryIT.ROOT))).isEmpty();
+            String second = property(ok(server, "create", "1", "--name", "second"), "id");
+            ok(server, "backup-restore", "--volume", second, full);
+            server.await("/api/v1/volumes/" + second, "volume", Set.of("available", "error_restoring"));
+            Path secondPath = Path.of(server.get("/api/v1/volumes/" + second).path("volume").path("path").asText());
+            assertThat(TreeDigest.diff(atFull, TreeDigest.of(secondPath, RemoteRepositoryIT.ROOT))).isEmpty();
+            assertThat(property(ok(server, "show", "copy"), "status")).isEqualTo("available");
+
+            // the same backups through Coffer's own API, and their deletion newest first
+            assertThat(server.get("/api/v1/backups/" + incr).path("backup").path("parent_id").asText()).isEqualTo(full);
+            ok(server, "backup-delete", incr);
+            awaitGone(server, incr);
+            ok(server, "backup-delete", full);
+            awaitGone(server, full);
+            assertThat(ok(server, "backup-list").out()).doesNotContain(full).doesNotContain(incr);
+        }
+    }
+
+    static void awaitGone(ServerProcess server, String backup) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (server.call("GET", "/api/v1/backups/" + backup, null).status() != 404) {
+            assertThat(System.nanoTime()).as("backup " + backup + " deleted").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+}

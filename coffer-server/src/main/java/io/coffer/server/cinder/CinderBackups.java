@@ -1,0 +1,174 @@
+package io.coffer.server.cinder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.coffer.catalog.Backup;
+import io.coffer.catalog.Volume;
+import io.coffer.service.CofferService;
+import io.coffer.service.Requests;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/** Cinder's backup endpoints: create, list, show, delete, restore, with Cinder's checks and texts. */
+final class CinderBackups {
+    private final CofferService svc;
+
+    CinderBackups(CofferService svc) {
+        this.svc = svc;
+    }
+
+    void route(Context ctx, String method, String id, String sub, Request r, CinderApi.BodyOf body) throws IOException {
+        if (id == null || (id.equals("detail") && sub == null)) {
+            switch (method) {
+                case "GET" -> list(ctx, r, id != null);
+                case "POST" -> create(ctx, r, body);
+                default -> throw new CinderFault(405, "The method " + method + " is not allowed here.");
+            }
+            return;
+        }
+        if (sub == null) {
+            switch (method) {
+                case "GET" -> ctx.json(Map.of("backup", CinderViews.backupDetail(backup(id), svc.hasDependents(id), r)));
+                case "DELETE" -> delete(ctx, id);
+                default -> throw new CinderFault(405, "The method " + method + " is not allowed here.");
+            }
+            return;
+        }
+        if (sub.equals("restore") && method.equals("POST")) {
+            restore(ctx, id, r, body);
+            return;
+        }
+        throw CinderFault.notFound("The resource could not be found.");
+    }
+
+    Backup backup(String id) {
+        return svc.catalog().backup(id).orElseThrow(() -> CinderFault.notFound("Backup " + id + " could not be found."));
+    }
+
+    private static final Set<String> CREATE_FIELDS = Set.of("volume_id", "container", "name", "description", "incremental", "force", "snapshot_id");
+
+    private void create(Context ctx, Request r, CinderApi.BodyOf body) throws IOException {
+        Set<String> allowed = new HashSet<>(CREATE_FIELDS);
+        if (r.version().atLeast(43)) allowed.add("metadata");
+        if (r.version().atLeast(51)) allowed.add("availability_zone");
+        JsonNode b = body.of(ctx, "backup", allowed, true);
+        String volumeId = Fields.text(b, "backup", "volume_id", 255);
+        if (volumeId == null) throw CinderFault.badRequest("Invalid input for field/attribute backup. Value: " + b + ". 'volume_id' is a required property");
+        Volume v = CinderVolumes.volume(svc, volumeId);
+        String snapshot = Fields.text(b, "backup", "snapshot_id", 255);
+        boolean force = Fields.bool(b, "backup", "force");
+        if (v.status() != Volume.Status.AVAILABLE && v.status() != Volume.Status.IN_USE) {
+            throw CinderFault.badRequest("Invalid volume: Volume to be backed up must be available or in-use, but the current status is \"" + v.status().id + "\".");
+        }
+        if (v.status() == Volume.Status.IN_USE && !force && snapshot == null) {
+            throw CinderFault.badRequest("Invalid volume: Backing up an in-use volume must use the force flag.");
+        }
+        Backup created = svc.createBackup(new Requests.CreateBackup(v.id(), snapshot, null, Fields.text(b, "backup", "container", 255),
+                Fields.text(b, "backup", "name", 255), Fields.text(b, "backup", "description", 255), Fields.bool(b, "backup", "incremental"),
+                force, Fields.map(b, "backup", "metadata")));
+        ctx.status(202).json(Map.of("backup", CinderViews.backupSummary(created, r)));
+    }
+
+    private void delete(Context ctx, String id) {
+        Backup b = backup(id);
+        if (b.status() != Backup.Status.AVAILABLE && b.status() != Backup.Status.ERROR) {
+            throw CinderFault.badRequest("Invalid backup: Backup status must be available or error");
+        }
+        if (svc.hasDependents(b.id())) throw CinderFault.badRequest("Invalid backup: Incremental backups exist for this backup.");
+        svc.deleteBackup(b.id(), false);
+        ctx.status(202);
+    }
+
+    private void restore(Context ctx, String id, Request r, CinderApi.BodyOf body) throws IOException {
+        JsonNode b = body.of(ctx, "restore", Set.of("volume_id", "name"), true);
+        Backup backup = backup(id);
+        if (backup.status() != Backup.Status.AVAILABLE) throw CinderFault.badRequest("Invalid backup: Backup status must be available");
+        String volumeId = Fields.text(b, "restore", "volume_id", 255);
+        String name = Fields.text(b, "restore", "name", 255);
+        if (volumeId != null) {
+            Volume v = CinderVolumes.volume(svc, volumeId);
+            if (v.status() != Volume.Status.AVAILABLE) throw CinderFault.badRequest("Invalid volume: Volume to be restored to must be available");
+            long have = CinderViews.gib(v.sizeBytes()), need = CinderViews.gib(backup.volumeSize());
+            if (v.sizeBytes() < backup.volumeSize()) {
+                throw CinderFault.badRequest("Invalid volume: volume size " + have + " is too small to restore backup of size " + need + ".");
+            }
+            name = null;
+        }
+        Requests.RestoreAccepted a = svc.restore(backup.id(), new Requests.Restore(volumeId, name));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("backup_id", a.backupId());
+        out.put("volume_id", a.volumeId());
+        out.put("volume_name", a.volumeName());
+        ctx.status(202).json(Map.of("restore", out));
+    }
+
+    /** Cinder's list: filters name, status, volume_id; sort; limit and marker; with_count from 3.45. */
+    private void list(Context ctx, Request r, boolean detail) {
+        List<Backup> all = new ArrayList<>(svc.backups());
+        String name = ctx.queryParam("name"), status = ctx.queryParam("status"), volume = ctx.queryParam("volume_id");
+        all.removeIf(b -> (name != null && !name.equals(b.name())) || (status != null && !status.equals(b.status().id))
+                || (volume != null && !volume.equals(b.volumeId())));
+        all.sort(order(ctx.queryParam("sort") != null ? ctx.queryParam("sort") : sortOf(ctx)));
+        int total = all.size();
+        String marker = ctx.queryParam("marker");
+        if (marker != null) {
+            int at = -1;
+            for (int i = 0; i < all.size(); i++) if (all.get(i).id().equals(marker)) at = i;
+            if (at < 0) throw CinderFault.badRequest("marker [" + marker + "] not found");
+            all = all.subList(at + 1, all.size());
+        }
+        Integer limit = null;
+        if (ctx.queryParam("limit") != null) {
+            try {
+                limit = Integer.parseInt(ctx.queryParam("limit"));
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 0) throw CinderFault.badRequest("limit param must be an integer");
+            if (all.size() > limit) all = all.subList(0, limit);
+        }
+        Function<Backup, Map<String, Object>> view = detail ? b -> CinderViews.backupDetail(b, svc.hasDependents(b.id()), r) : b -> CinderViews.backupSummary(b, r);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("backups", all.stream().map(view).toList());
+        if (limit != null && limit > 0 && all.size() == limit) {
+            String href = r.base() + "/v3/" + r.project() + "/backups" + (detail ? "/detail" : "") + "?limit=" + limit + "&marker=" + all.get(all.size() - 1).id();
+            out.put("backups_links", List.of(Map.of("rel", "next", "href", href)));
+        }
+        if (r.version().atLeast(45) && "true".equalsIgnoreCase(ctx.queryParam("with_count"))) out.put("count", total);
+        ctx.json(out);
+    }
+
+    private static String sortOf(Context ctx) {
+        String key = ctx.queryParam("sort_key"), dir = ctx.queryParam("sort_dir");
+        return (key == null ? "created_at" : key) + ":" + (dir == null ? "desc" : dir);
+    }
+
+    private static Comparator<Backup> order(String sort) {
+        Comparator<Backup> c = null;
+        for (String part : sort.split(",")) {
+            String[] kd = part.split(":", 2);
+            Comparator<Backup> one = switch (kd[0]) {
+                case "created_at" -> Comparator.comparing(Backup::createdAt);
+                case "updated_at" -> Comparator.comparing(Backup::updatedAt);
+                case "name" -> Comparator.comparing(b -> b.name() == null ? "" : b.name());
+                case "status" -> Comparator.comparing(b -> b.status().id);
+                case "size" -> Comparator.comparingLong(Backup::volumeSize);
+                case "id" -> Comparator.comparing(Backup::id);
+                default -> throw CinderFault.badRequest("Invalid input received: Invalid sort key " + kd[0]);
+            };
+            String dir = kd.length > 1 ? kd[1] : "desc";
+            if (!dir.equals("asc") && !dir.equals("desc")) throw CinderFault.badRequest("Invalid input received: Unknown sort direction, must be 'desc' or 'asc'");
+            if (dir.equals("desc")) one = one.reversed();
+            c = c == null ? one : c.thenComparing(one);
+        }
+        return c.thenComparing(Backup::id);
+    }
+
+}
