@@ -156,6 +156,40 @@ class CinderCliIT {
             assertThat(TreeDigest.diff(atFull, TreeDigest.of(secondPath, RemoteRepositoryIT.ROOT))).isEmpty();
             assertThat(property(ok(server, "show", "copy"), "status")).isEqualTo("available");
 
+            // rename and describe (3.9, metadata 3.43), reset to error and back (the manifest is there)
+            ok(server, "backup-update", "--name", "incr-renamed", "--description", "after the page write", "--metadata", "team=db", "--", incr);
+            Run updated = ok(server, "backup-show", "incr-renamed");
+            assertThat(property(updated, "description")).isEqualTo("after the page write");
+            assertThat(property(updated, "metadata")).contains("'team': 'db'");
+            ok(server, "backup-reset-state", "--state", "error", incr);
+            assertThat(property(ok(server, "backup-show", incr), "status")).isEqualTo("error");
+            ok(server, "backup-reset-state", incr);
+            assertThat(property(ok(server, "backup-show", incr), "status")).isEqualTo("available");
+            Run badState = cinder(server, "backup-reset-state", "--state", "creating", incr);
+            assertThat(badState.all()).contains("Backup status: creating is invalid, valid statuses are: ['available', 'error']. (HTTP 400)");
+
+            // the same through Coffer's own API
+            var described = server.call("PUT", "/api/v1/backups/" + full, "{\"description\":\"the first\"}");
+            assertThat(described.status()).as(described.toString()).isEqualTo(200);
+            assertThat(described.body().path("backup").path("description").asText()).isEqualTo("the first");
+            assertThat(described.body().path("backup").path("name").asText()).isEqualTo("full1");
+            var reset = server.call("POST", "/api/v1/backups/" + full + "/reset-status", "{\"status\":\"deleted\"}");
+            assertThat(reset.status()).isEqualTo(400);
+
+            // a backup whose manifest is gone from the repository is never called available again
+            String lost = property(ok(server, "backup-create", "--name", "lost", "--container", "scratch", "db"), "id");
+            String manifest = awaitBackup(server, lost).path("manifest_id").asText();
+            try (var files = Files.walk(server.dataDir)) {
+                Path m = files.filter(p -> p.getFileName().toString().equals(manifest)).findFirst().orElseThrow();
+                Files.delete(m);
+            }
+            ok(server, "backup-reset-state", "--state", "error", lost);
+            Run notAvailable = cinder(server, "backup-reset-state", lost);
+            assertThat(notAvailable.all()).contains("cannot be called available: its manifest is not in repository").contains("(HTTP 400)");
+            assertThat(property(ok(server, "backup-show", lost), "status")).isEqualTo("error");
+            ok(server, "backup-delete", "--force", lost);
+            awaitGone(server, lost);
+
             // the same backups through Coffer's own API, and their deletion newest first
             assertThat(server.get("/api/v1/backups/" + incr).path("backup").path("parent_id").asText()).isEqualTo(full);
             ok(server, "backup-delete", incr);

@@ -18,6 +18,10 @@ final class Bodies {
 
     record ImportBackups(String repository, String container) {}
 
+    record UpdateBackup(String name, String description, Map<String, String> metadata) {}
+
+    record ResetStatus(String status) {}
+
     record Restore(@JsonProperty("volume_id") String volumeId, String name) {}
 
     record RegisterInstance(String name, String engine, @JsonProperty("volume_id") String volumeId, @JsonProperty("data_subdir") String dataSubdir,

@@ -119,6 +119,19 @@ public final class CofferServer implements AutoCloseable {
             ctx.json(Map.of("import", out));
         });
         app.get(API + "/backups/{id}", ctx -> ctx.json(Map.of("backup", Views.backup(svc.backup(ctx.pathParam("id")), svc))));
+        app.put(API + "/backups/{id}", ctx -> {
+            var b = Json.parse(body(ctx), Bodies.UpdateBackup.class);
+            ctx.json(Map.of("backup", Views.backup(svc.updateBackup(ctx.pathParam("id"), b.name(), b.description(), b.metadata()), svc)));
+        });
+        app.post(API + "/backups/{id}/reset-status", ctx -> {
+            var b = Json.parse(body(ctx), Bodies.ResetStatus.class);
+            Backup.Status to = switch (b.status() == null ? "" : b.status()) {
+                case "available" -> Backup.Status.AVAILABLE;
+                case "error" -> Backup.Status.ERROR;
+                default -> throw new ServiceException(ServiceException.Code.INVALID_REQUEST, "status must be available or error, not '" + b.status() + "'");
+            };
+            ctx.json(Map.of("backup", Views.backup(svc.resetBackupStatus(ctx.pathParam("id"), to), svc)));
+        });
         app.delete(API + "/backups/{id}", ctx -> {
             boolean cascade = bool(ctx, "cascade");
             var job = svc.deleteBackup(ctx.pathParam("id"), cascade);

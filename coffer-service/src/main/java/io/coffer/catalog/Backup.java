@@ -70,6 +70,12 @@ public record Backup(
                 incremental, parentId, manifestId, objectCount, logicalBytes, storedBytes, files, durationMs, dataTimestamp, metadata, instanceId, facts, createdAt, now);
     }
 
+    /** This backup under a new name, description and metadata (what a user may change). */
+    public Backup withDescription(String n, String d, Map<String, String> m, Instant now) {
+        return new Backup(id, n, d, volumeId, volumeName, volumeSize, volumeDriver, snapshotId, repository, container, status, failReason,
+                incremental, parentId, manifestId, objectCount, logicalBytes, storedBytes, files, durationMs, dataTimestamp, m, instanceId, facts, createdAt, now);
+    }
+
     /** This backup with {@code more} facts added (replacing those of the same key). */
     public Backup withFacts(Map<String, String> more, Instant now) {
         var f = new java.util.HashMap<>(facts);

@@ -304,6 +304,56 @@ public final class CofferService implements AutoCloseable {
                 .orElseThrow(() -> ServiceException.notFound("Backup " + Validation.printable(ref) + " could not be found."));
     }
 
+    /**
+     * Renames a backup, or changes its description or its metadata (null: unchanged). The
+     * repository keeps the name it was made with, which an import on another host takes.
+     */
+    public Backup updateBackup(String ref, String name, String description, Map<String, String> metadata) {
+        String n = name == null ? null : Validation.name("backup", name);
+        String d = Validation.text("description", description, 1024);
+        var m = metadata == null ? null : Validation.labels("metadata", metadata);
+        if (m != null) {
+            for (String k : m.keySet()) {
+                if (k.startsWith(BackupTags.PREFIX)) throw ServiceException.invalid("metadata key '" + Validation.printable(k) + "' is reserved: keys starting with '" + BackupTags.PREFIX + "' are Coffer's own");
+            }
+        }
+        synchronized (mutex) {
+            Backup b = backup(ref);
+            Backup u = b.withDescription(name == null ? b.name() : n, description == null ? b.description() : d, m == null ? b.metadata() : m, clock.instant());
+            catalog.update(u);
+            return u;
+        }
+    }
+
+    /**
+     * Sets a backup's status by hand (Cinder's reset-status): to {@code error}, or to
+     * {@code available} only when its manifest is in its repository, so that no backup is
+     * called available that cannot be restored. Refused while a job works on it (cancel that).
+     */
+    public Backup resetBackupStatus(String ref, Backup.Status to) throws IOException {
+        if (to != Backup.Status.AVAILABLE && to != Backup.Status.ERROR) {
+            throw ServiceException.invalid("Backup status: " + to + " is invalid, valid statuses are: ['available', 'error'].");
+        }
+        synchronized (mutex) {
+            Backup b = backup(ref);
+            // a restore's job is the volume's; the backup is in its parameters
+            var job = catalog.jobs().stream().filter(j -> !j.finished() && (b.id().equals(j.resourceId()) || b.id().equals(j.params().get("backup")))).findFirst();
+            if (job.isPresent()) {
+                throw ServiceException.conflict("backup " + b.id() + " is being worked on by job " + job.get().id() + " (" + job.get().kind()
+                        + "); cancel it first (`coffer job cancel " + job.get().id() + "`)");
+            }
+            if (to == Backup.Status.AVAILABLE && b.status() != Backup.Status.AVAILABLE) {
+                if (b.manifestId() == null || !repositories.hasManifest(b.repository(), b.container(), b.manifestId())) {
+                    throw ServiceException.conflict("backup " + b.id() + " cannot be called available: its manifest is not in repository "
+                            + b.repository() + " (container " + b.container() + "); it cannot be restored. Delete it instead");
+                }
+            }
+            Backup u = b.withStatus(to, to == Backup.Status.ERROR ? "status reset to error by request" : null, clock.instant());
+            catalog.update(u);
+            return u;
+        }
+    }
+
     public boolean hasDependents(String backupId) {
         return !catalog.childrenOf(backupId).isEmpty();
     }

@@ -100,6 +100,17 @@ final class Repositories {
         return create ? openOrInit(store) : Repository.open(store, null);
     }
 
+    /** True when the container's repository holds manifest {@code id} and it reads whole. */
+    boolean hasManifest(String repository, String container, String id) throws IOException {
+        try (Repository repo = open(repository, container, false)) {
+            repo.loadManifest(id);
+            return true;
+        } catch (RepositoryException e) {
+            if (e.kind() == RepositoryException.Kind.NOT_FOUND || e.kind() == RepositoryException.Kind.CORRUPT) return false;
+            throw e;
+        }
+    }
+
     /** Opens the unencrypted repository in {@code store}, creating it first when it does not exist. */
     static Repository openOrInit(ObjectStore store) throws IOException {
         try {

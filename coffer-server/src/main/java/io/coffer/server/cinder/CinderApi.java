@@ -214,16 +214,24 @@ public final class CinderApi {
         }).toList();
     }
 
-    /** The request body's object under {@code key}; only {@code allowed} keys (Cinder's schemas allow no others). */
+    /**
+     * The request body's object under {@code key} (null: the body itself); only {@code allowed}
+     * keys (Cinder's schemas allow no others).
+     */
     JsonNode body(Context ctx, String key, Set<String> allowed, boolean required) throws IOException {
-        String text = bodies.read(ctx);
+        String text = ctx.attribute(BODY);
+        if (text == null) {
+            text = bodies.read(ctx); // once: the stream is gone after
+            ctx.attribute(BODY, text);
+        }
         JsonNode root;
         try {
             root = text.isBlank() ? null : JSON.readTree(text);
         } catch (IOException e) {
             throw CinderFault.badRequest("Malformed request body");
         }
-        JsonNode node = root == null ? null : root.get(key);
+        JsonNode node = root == null || key == null ? root : root.get(key);
+        if (key == null) key = "body";
         if (root == null || !root.isObject() || (node == null && required)) {
             throw CinderFault.badRequest("Invalid input for field/attribute " + key + ". Value: " + text.strip() + ". '" + key + "' is a required property");
         }
@@ -237,6 +245,8 @@ public final class CinderApi {
         }
         return node;
     }
+
+    private static final String BODY = "cinder.body";
 
     /** Reads a request's body object. */
     interface BodyOf {

@@ -36,6 +36,7 @@ final class CinderBackups {
         if (sub == null) {
             switch (method) {
                 case "GET" -> ctx.json(Map.of("backup", CinderViews.backupDetail(backup(id), svc.hasDependents(id), r)));
+                case "PUT" -> update(ctx, id, r, body);
                 case "DELETE" -> delete(ctx, id);
                 default -> throw new CinderFault(405, "The method " + method + " is not allowed here.");
             }
@@ -43,6 +44,10 @@ final class CinderBackups {
         }
         if (sub.equals("restore") && method.equals("POST")) {
             restore(ctx, id, r, body);
+            return;
+        }
+        if (sub.equals("action") && method.equals("POST")) {
+            action(ctx, id, body);
             return;
         }
         throw CinderFault.notFound("The resource could not be found.");
@@ -74,6 +79,45 @@ final class CinderBackups {
                 Fields.text(b, "backup", "name", 255), Fields.text(b, "backup", "description", 255), Fields.bool(b, "backup", "incremental"),
                 force, Fields.map(b, "backup", "metadata")));
         ctx.status(202).json(Map.of("backup", CinderViews.backupSummary(created, r)));
+    }
+
+    /** Renames a backup, or changes its description or metadata (3.9; metadata 3.43): 200 with the summary. */
+    private void update(Context ctx, String id, Request r, CinderApi.BodyOf body) throws IOException {
+        if (!r.version().atLeast(9)) throw CinderFault.notFound("API version " + r.version() + " is not supported on this method.");
+        Set<String> allowed = r.version().atLeast(43) ? Set.of("name", "description", "metadata") : Set.of("name", "description");
+        JsonNode b = body.of(ctx, "backup", allowed, true);
+        Backup backup = backup(id);
+        Backup u = svc.updateBackup(backup.id(), Fields.text(b, "backup", "name", 255), Fields.text(b, "backup", "description", 255),
+                b.has("metadata") ? Fields.map(b, "backup", "metadata") : null);
+        ctx.json(Map.of("backup", CinderViews.backupSummary(u, r)));
+    }
+
+    /** {@code os-reset_status} ({@code available} or {@code error}) and {@code os-force_delete}: 202. */
+    private void action(Context ctx, String id, CinderApi.BodyOf body) throws IOException {
+        JsonNode root = body.of(ctx, null, Set.of("os-reset_status", "os-force_delete"), true);
+        if (root.has("os-reset_status")) {
+            JsonNode b = body.of(ctx, "os-reset_status", Set.of("status"), true);
+            String to = Fields.text(b, "os-reset_status", "status", 255);
+            Backup.Status status = to == null ? null : switch (to.toLowerCase(java.util.Locale.ROOT)) {
+                case "available" -> Backup.Status.AVAILABLE;
+                case "error" -> Backup.Status.ERROR;
+                default -> null;
+            };
+            if (status == null) throw CinderFault.badRequest("Backup status: " + to + " is invalid, valid statuses are: ['available', 'error'].");
+            svc.resetBackupStatus(backup(id).id(), status);
+            ctx.status(202);
+            return;
+        }
+        if (root.has("os-force_delete")) {
+            Backup backup = backup(id);
+            if (backup.status() != Backup.Status.AVAILABLE && backup.status() != Backup.Status.ERROR) {
+                throw new CinderFault(405, "Operation not supported: force delete of a backup that is " + backup.status()
+                        + " (cancel its job, or reset its status to error, then delete it).");
+            }
+            delete(ctx, id);
+            return;
+        }
+        throw CinderFault.badRequest("Invalid input received: no action given (os-reset_status or os-force_delete)");
     }
 
     private void delete(Context ctx, String id) {
