@@ -156,6 +156,26 @@ class CinderCliIT {
             assertThat(TreeDigest.diff(atFull, TreeDigest.of(secondPath, RemoteRepositoryIT.ROOT))).isEmpty();
             assertThat(property(ok(server, "show", "copy"), "status")).isEqualTo("available");
 
+            // exported here, imported by another server that reaches the same repository under another name, restored there
+            Run exported = ok(server, "backup-export", full);
+            assertThat(property(exported, "backup_service")).isEqualTo("coffer");
+            String url = property(exported, "backup_url");
+            Path data2 = Files.createDirectories(tmp.resolve("data2"));
+            Files.writeString(data2.resolve("coffer.properties"), "repository.offsite=" + server.dataDir.resolve("repository") + "\nrepository.default=offsite\n");
+            try (ServerProcess other = new ServerProcess(data2).start()) {
+                Run wrong = cinder(other, "backup-import", "cinder.backup.drivers.swift.SwiftBackupDriver", url);
+                assertThat(wrong.all()).contains("this server imports records of coffer only").contains("(HTTP 400)");
+                Run imported = ok(other, "backup-import", "coffer", url);
+                assertThat(property(imported, "id")).isEqualTo(full);
+                Run again = cinder(other, "backup-import", "coffer", url);
+                assertThat(again.all()).contains("is in this catalog already").contains("(HTTP 400)");
+                assertThat(property(ok(other, "backup-show", full), "status")).isEqualTo("available");
+                String there = property(ok(other, "backup-restore", "--name", "imported-copy", full), "volume_id");
+                other.await("/api/v1/volumes/" + there, "volume", Set.of("available", "error_restoring"));
+                Path therePath = Path.of(other.get("/api/v1/volumes/" + there).path("volume").path("path").asText());
+                assertThat(TreeDigest.diff(atFull, TreeDigest.of(therePath, RemoteRepositoryIT.ROOT))).isEmpty();
+            }
+
             // rename and describe (3.9, metadata 3.43), reset to error and back (the manifest is there)
             ok(server, "backup-update", "--name", "incr-renamed", "--description", "after the page write", "--metadata", "team=db", "--", incr);
             Run updated = ok(server, "backup-show", "incr-renamed");

@@ -408,6 +408,49 @@ public final class CofferService implements AutoCloseable {
         }
     }
 
+    /**
+     * What another Coffer server needs to import this backup (Cinder's export_record): its id,
+     * its manifest, and its repository by name, container and location URL.
+     */
+    public Map<String, String> exportRecord(String ref) {
+        Backup b = backup(ref);
+        if (b.status() != Backup.Status.AVAILABLE) throw ServiceException.invalid("Invalid backup: Backup status must be available and not " + b.status() + ".");
+        return Map.of("backup_id", b.id(), "manifest_id", b.manifestId(), "repository", b.repository(), "container", b.container(),
+                "location", repositories.location(b.repository(), b.container()));
+    }
+
+    /**
+     * Imports the one backup an exported record names (Cinder's import_record), from the
+     * repository its location URL points to (or, failing that, the one of its name): checked as
+     * {@link #importBackups} checks, available once imported.
+     */
+    public Backup importRecord(Map<String, String> record) throws IOException {
+        for (String k : List.of("backup_id", "manifest_id", "repository", "container")) {
+            if (record.get(k) == null || record.get(k).isBlank()) throw ServiceException.invalid("the backup record lacks its " + k);
+        }
+        String id = record.get("backup_id");
+        if (catalog.backup(id).isPresent()) throw ServiceException.conflict("backup " + id + " is in this catalog already");
+        Repositories.Target t;
+        try {
+            t = repositories.resolve(record.getOrDefault("location", record.get("repository")), null, record.get("container"));
+        } catch (ServiceException e) {
+            if (!repositories.exists(record.get("repository"))) {
+                throw ServiceException.invalid("the record's repository (" + record.get("repository") + " at " + record.get("location")
+                        + ") is not configured here: add it (repository.NAME=" + record.get("location") + " without the container) and import again");
+            }
+            t = new Repositories.Target(record.get("repository"), Validation.container(record.get("container")));
+        }
+        Importer.Result found = importer.read(t, Validation.text("manifest_id", record.get("manifest_id"), 128));
+        Importer.Result done;
+        synchronized (mutex) {
+            done = importer.insert(found);
+        }
+        for (Backup b : done.imported()) if (b.id().equals(id)) return b;
+        String why = done.skipped().isEmpty() ? "its manifest " + record.get("manifest_id") + " is not in " + t.repository() + " (container " + t.container() + ")"
+                : done.skipped().get(0).reason();
+        throw ServiceException.invalid("backup " + id + " cannot be imported: " + why);
+    }
+
     public Requests.RestoreAccepted restore(String backupRef, Requests.Restore r) throws IOException {
         synchronized (mutex) {
             return restore(backup(backupRef), r, Map.of(), Map.of(), () -> {});

@@ -44,12 +44,17 @@ public final class Importer {
 
     /** Reads the container's manifests into backups not yet in the catalog; {@code insert} stores them. */
     Result read(Repositories.Target t) throws IOException {
+        return read(t, null);
+    }
+
+    /** The same for one manifest ({@code only}), or all when null. */
+    Result read(Repositories.Target t, String only) throws IOException {
         List<Backup> found = new ArrayList<>();
         List<Skipped> skipped = new ArrayList<>();
         Lock lock = repositories.lock(t.repository(), t.container()).readLock();
         lock.lock();
         try (Repository repo = open(t)) {
-            for (String mid : repo.manifestIds()) {
+            for (String mid : only == null ? repo.manifestIds() : List.of(only)) {
                 Manifest m;
                 try {
                     m = repo.loadManifest(mid);

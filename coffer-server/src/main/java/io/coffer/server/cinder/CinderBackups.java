@@ -8,6 +8,7 @@ import io.coffer.service.Requests;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -33,6 +34,10 @@ final class CinderBackups {
             }
             return;
         }
+        if (id.equals("import_record") && sub == null && method.equals("POST")) {
+            importRecord(ctx, r, body);
+            return;
+        }
         if (sub == null) {
             switch (method) {
                 case "GET" -> ctx.json(Map.of("backup", CinderViews.backupDetail(backup(id), svc.hasDependents(id), r)));
@@ -44,6 +49,13 @@ final class CinderBackups {
         }
         if (sub.equals("restore") && method.equals("POST")) {
             restore(ctx, id, r, body);
+            return;
+        }
+        if (sub.equals("export_record") && method.equals("GET")) {
+            Backup b = backup(id);
+            if (b.status() != Backup.Status.AVAILABLE) throw CinderFault.badRequest("Invalid backup: Backup status must be available and not " + b.status().id + ".");
+            byte[] record = JSON.writeValueAsBytes(svc.exportRecord(b.id()));
+            ctx.json(Map.of("backup-record", Map.of("backup_service", SERVICE, "backup_url", Base64.getEncoder().encodeToString(record))));
             return;
         }
         if (sub.equals("action") && method.equals("POST")) {
@@ -118,6 +130,29 @@ final class CinderBackups {
             return;
         }
         throw CinderFault.badRequest("Invalid input received: no action given (os-reset_status or os-force_delete)");
+    }
+
+    /** What export_record names as the backup service: a record only a Coffer server imports. */
+    static final String SERVICE = "coffer";
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** import_record: the one backup an exported record names, from its repository; 201 with the summary. */
+    private void importRecord(Context ctx, Request r, CinderApi.BodyOf body) throws IOException {
+        JsonNode b = body.of(ctx, "backup-record", Set.of("backup_service", "backup_url"), true);
+        String service = Fields.text(b, "backup-record", "backup_service", 255);
+        String url = Fields.text(b, "backup-record", "backup_url", 1 << 16);
+        if (service == null || url == null) throw CinderFault.badRequest("Invalid input received: backup_service and backup_url are required");
+        if (!service.equals(SERVICE)) {
+            throw CinderFault.badRequest("Invalid input received: the record is of backup service " + service + "; this server imports records of " + SERVICE + " only");
+        }
+        Map<String, String> record = new LinkedHashMap<>();
+        try {
+            JSON.readTree(Base64.getDecoder().decode(url)).fields().forEachRemaining(e -> record.put(e.getKey(), e.getValue().asText()));
+        } catch (IllegalArgumentException | IOException e) {
+            throw CinderFault.badRequest("Invalid input received: the backup_url is not a record this server exported (" + e.getMessage() + ")");
+        }
+        Backup imported = svc.importRecord(record);
+        ctx.status(201).json(Map.of("backup", CinderViews.backupSummary(imported, r)));
     }
 
     private void delete(Context ctx, String id) {
