@@ -85,7 +85,7 @@ final class Metadata {
         if (mtime != NO_TIME && special) {
             // the JDK opens a file to set its times, which blocks on a fifo: use touch(1) instead
             long s = Math.floorDiv(mtime, 1_000_000_000L), ns = Math.floorMod(mtime, 1_000_000_000L);
-            RestoreRunner.run("touch", "--no-dereference", "-m", "-d", "@" + s + "." + String.format("%09d", ns), p.toString());
+            SpecialEntries.run("touch", "--no-dereference", "-m", "-d", "@" + s + "." + String.format("%09d", ns), p.toString());
         } else if (mtime != NO_TIME) {
             FileTime t = FileTime.from(mtime, TimeUnit.NANOSECONDS);
             // the access time is set too (to now, as the restore just wrote the file): with only

@@ -18,7 +18,6 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -516,7 +515,8 @@ public final class RestoreRunner {
     /** After the data: failed files removed, then links, then directory metadata, deepest first. */
     private void finishAll() throws IOException {
         for (FileJob f : failed) Files.deleteIfExists(f.path);
-        for (Entry e : links) restoreLink(e);
+        SpecialEntries special = new SpecialEntries(createdDirs, linkGroups, errors, warnings);
+        for (Entry e : links) special.restore(e.path(), e.node());
         dirs.sort(Comparator.comparingInt(DirJob::depth).reversed());
         for (DirJob d : dirs) {
             try {
@@ -623,7 +623,7 @@ public final class RestoreRunner {
      * segment must not fail a later write for want of space). False when the file failed for it.
      */
     private boolean allocate(FileJob f) {
-        int rc = io.coffer.sys.Posix.allocate(f.path, f.size);
+        int rc = Posix.allocate(f.path, f.size);
         if (rc == 0) return true;
         if (rc == NO_SPACE) {
             fail(f, "no space left to allocate its " + f.size + " bytes (its zero runs were allocated in the backup's source; --sparse leaves them holes)");
@@ -633,86 +633,5 @@ public final class RestoreRunner {
             warnings.add("zero runs of files that had no holes are restored as holes here (" + (rc < 0 ? "this runtime cannot allocate them; Java 22 or later on Linux can" : "the file system refused, error " + rc) + "), beginning with " + f.path);
         }
         return true;
-    }
-
-    private void restoreLink(Entry e) {
-        Path p = e.path();
-        Node n = e.node();
-        boolean fresh = createdDirs.contains(p.getParent()); // nothing can be in the way there
-        try {
-            if (!fresh && Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) Files.delete(p);
-            switch (n.type()) {
-                case Node.FILE -> {
-                    FileJob first = linkGroups.get(n.link());
-                    if (first.failed) {
-                        errors.add(p + ": hard link to " + first.path + ", which could not be restored");
-                        return;
-                    }
-                    Files.createLink(p, first.path);
-                    return;
-                }
-                case Node.SYMLINK -> symlink(p, n.target());
-                case Node.FIFO -> special(p, n.name(), tmp -> run("mkfifo", tmp.toString()));
-                case Node.CHARDEV, Node.BLOCKDEV -> {
-                    if (!Metadata.ROOT) {
-                        warnings.add("device " + p + " not restored (needs root)");
-                        return;
-                    }
-                    long rdev = n.rdev() == null ? 0 : n.rdev();
-                    long major = ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
-                    long minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
-                    special(p, n.name(), tmp -> run("mknod", tmp.toString(), n.type().equals(Node.CHARDEV) ? "c" : "b", Long.toString(major), Long.toString(minor)));
-                }
-                default -> {
-                    warnings.add("unknown node type " + n.type() + " at " + p + " skipped");
-                    return;
-                }
-            }
-            Metadata.apply(p, n, fresh);
-        } catch (IOException ex) {
-            errors.add(p + ": cannot create " + n.type() + ": " + ex.getMessage());
-        }
-    }
-
-    /**
-     * A symlink with its exact target. The JDK's {@code createSymbolicLink} takes the target as a
-     * path, which cannot hold bytes that are not UTF-8 and drops a doubled or trailing '/'; such a
-     * target is made with symlink(2) itself.
-     */
-    private void symlink(Path p, String target) throws IOException {
-        boolean jdk = FileNames.jdkTakes(target) && Path.of(target).toString().equals(target);
-        if (!jdk && Posix.symlink(FileNames.encode(target), p)) return;
-        Path t = FileNames.logical(target);
-        if (!jdk && !t.toString().equals(target)) warnings.add("symlink " + p + ": this Java cannot write its target's bytes; made as " + t);
-        Files.createSymbolicLink(p, t);
-    }
-
-    private interface Maker {
-        void make(Path p) throws IOException;
-    }
-
-    /**
-     * A fifo or device node, made by a command: at {@code p}, or, when its name is not UTF-8 (which a
-     * command line cannot carry), beside it under a made-up name and then renamed.
-     */
-    private static void special(Path p, String name, Maker maker) throws IOException {
-        if (!FileNames.escaped(name)) {
-            maker.make(p);
-            return;
-        }
-        Path tmp = p.resolveSibling(".coffer-special-" + Long.toHexString(System.nanoTime()));
-        maker.make(tmp);
-        Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    static void run(String... cmd) throws IOException {
-        Process pr = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try {
-            String out = new String(pr.getInputStream().readAllBytes()).trim();
-            if (pr.waitFor() != 0) throw new IOException(String.join(" ", cmd) + " failed: " + out);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException();
-        }
     }
 }
