@@ -125,6 +125,19 @@ class CinderCliIT {
             Run noForce = cinder(server, "backup-create", "db");
             assertThat(noForce.all()).contains("ERROR: Invalid volume: Backing up an in-use volume must use the force flag. (HTTP 400)");
             assertThat(server.cli("volume", "detach", "db").code()).isZero();
+            // attach and detach through Cinder's volume actions; a body over the limit is Cinder's 413
+            Map<String, String> admin = Map.of("X-Auth-Token", "u1:" + PROJECT, "OpenStack-API-Version", "volume 3.70");
+            String actions = "/v3/" + PROJECT + "/volumes/" + volumeId + "/action";
+            var attach = server.call("POST", actions, "{\"os-attach\":{\"instance_uuid\":\"4e3a9a6c-0000-4000-8000-000000000001\",\"mountpoint\":\"/dev/vdb\"}}", admin);
+            assertThat(attach.status()).as(attach.toString()).isEqualTo(202);
+            assertThat(property(ok(server, "show", volumeId), "status")).isEqualTo("in-use");
+            assertThat(server.call("POST", actions, "{\"os-attach\":{\"host_name\":\"h2\"}}", admin).status()).isEqualTo(400);
+            var detach = server.call("POST", actions, "{\"os-detach\":{}}", admin);
+            assertThat(detach.status()).as(detach.toString()).isEqualTo(202);
+            assertThat(property(ok(server, "show", volumeId), "status")).isEqualTo("available");
+            var huge = server.call("POST", "/v3/" + PROJECT + "/backups", "{\"backup\":{\"name\":\"" + "x".repeat(2 << 20) + "\"}}", admin);
+            assertThat(huge.status()).isEqualTo(413);
+            assertThat(huge.body().path("overLimit").path("code").asInt()).isEqualTo(413);
             Run unknown = cinder(server, "backup-show", "00000000-0000-0000-0000-000000000001");
             assertThat(unknown.code()).isEqualTo(1);
             assertThat(unknown.all()).contains("No volumebackup with a name or ID of '00000000-0000-0000-0000-000000000001' exists.");

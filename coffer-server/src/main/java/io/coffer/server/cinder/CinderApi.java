@@ -29,9 +29,13 @@ import java.util.regex.Pattern;
  * user:project}), accepted from the loopback interface only.
  */
 public final class CinderApi {
-    /** Reads a request body within the server's limit. */
+    /** How large a request body may be. */
     public interface Bodies {
-        String read(Context ctx) throws IOException;
+        int limit();
+    }
+
+    private static CinderFault tooLarge(int limit) {
+        return new CinderFault(413, "Request is too large: at most " + limit + " bytes");
     }
 
     /** A project id in a URL, as Cinder accepts them: hexadecimal and dashes. */
@@ -221,7 +225,11 @@ public final class CinderApi {
     JsonNode body(Context ctx, String key, Set<String> allowed, boolean required) throws IOException {
         String text = ctx.attribute(BODY);
         if (text == null) {
-            text = bodies.read(ctx); // once: the stream is gone after
+            long declared = ctx.req().getContentLengthLong();
+            if (declared > bodies.limit()) throw tooLarge(bodies.limit());
+            byte[] raw = ctx.req().getInputStream().readNBytes(bodies.limit() + 1); // once: the stream is gone after
+            if (raw.length > bodies.limit()) throw tooLarge(bodies.limit());
+            text = new String(raw, java.nio.charset.StandardCharsets.UTF_8);
             ctx.attribute(BODY, text);
         }
         JsonNode root;

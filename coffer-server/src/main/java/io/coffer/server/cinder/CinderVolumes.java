@@ -35,6 +35,10 @@ final class CinderVolumes {
 
     void route(Context ctx, String kind, String method, String id, String sub, Request r, CinderApi.BodyOf body) throws IOException {
         boolean volumes = kind.equals("volumes");
+        if (volumes && "action".equals(sub) && method.equals("POST")) {
+            action(ctx, id, body);
+            return;
+        }
         if (sub != null) throw CinderFault.notFound("The resource could not be found.");
         if (id == null || id.equals("detail")) {
             switch (method) {
@@ -80,6 +84,24 @@ final class CinderVolumes {
             }
             default -> throw new CinderFault(405, "The method " + method + " is not allowed here.");
         }
+    }
+
+    /** {@code os-attach} (to the instance or host named) and {@code os-detach}: 202. */
+    private void action(Context ctx, String id, CinderApi.BodyOf body) throws IOException {
+        JsonNode root = body.of(ctx, null, Set.of("os-attach", "os-detach"), true);
+        Volume v = volume(svc, id);
+        if (root.has("os-attach")) {
+            JsonNode a = body.of(ctx, "os-attach", Set.of("instance_uuid", "host_name", "mountpoint", "mode"), true);
+            String to = Fields.text(a, "os-attach", "instance_uuid", 255);
+            if (to == null) to = Fields.text(a, "os-attach", "host_name", 255);
+            if (to == null) throw CinderFault.badRequest("Invalid request to attach volume to an invalid target");
+            if (v.status() != Volume.Status.AVAILABLE) throw CinderFault.badRequest("Invalid volume: Volume status must be available to reserve, but the status is " + v.status().id + ".");
+            svc.attach(v.id(), to);
+        } else {
+            if (v.status() != Volume.Status.IN_USE) throw CinderFault.badRequest("Invalid volume: Unable to detach volume. Volume status must be 'in-use' and attach_status must be 'attached' to detach.");
+            svc.detach(v.id());
+        }
+        ctx.status(202);
     }
 
     private static final Set<String> VOLUME_FIELDS = Set.of("size", "name", "description", "metadata", "snapshot_id", "availability_zone",
