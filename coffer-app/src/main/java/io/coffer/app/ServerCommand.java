@@ -1,6 +1,7 @@
 package io.coffer.app;
 
 import io.coffer.server.CofferServer;
+import io.coffer.server.cinder.KeystoneTokens;
 import io.coffer.service.CofferService;
 import io.coffer.service.ServiceConfig;
 import java.io.IOException;
@@ -96,7 +97,7 @@ final class ServerCommand implements Callable<Integer> {
         CofferService svc = CofferService.start(cfg, Clock.systemUTC());
         CofferServer server;
         try {
-            server = CofferServer.start(svc, host, port, token);
+            server = CofferServer.start(svc, host, port, token, keystone(env, file));
         } catch (RuntimeException e) {
             svc.close();
             throw new IOException("cannot listen on " + addr + ": " + rootMessage(e), e);
@@ -113,6 +114,26 @@ final class ServerCommand implements Callable<Integer> {
         System.err.flush();
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Keystone for the Cinder API's tokens: {@code keystone.url} (or COFFER_KEYSTONE_URL), with the
+     * service's {@code keystone.user}, {@code keystone.password} (or {@code keystone.password_file},
+     * COFFER_KEYSTONE_PASSWORD), {@code keystone.project} and {@code keystone.domain} (default
+     * {@code default}); null when no URL is configured.
+     */
+    private static KeystoneTokens keystone(Map<String, String> env, Properties file) throws IOException {
+        String url = first(null, env.get("COFFER_KEYSTONE_URL"), file.getProperty("keystone.url"), null);
+        if (url == null || url.isBlank()) return null;
+        String password = first(null, env.get("COFFER_KEYSTONE_PASSWORD"), file.getProperty("keystone.password"), null);
+        if (password == null && file.getProperty("keystone.password_file") != null) password = Files.readString(Path.of(file.getProperty("keystone.password_file"))).trim();
+        String user = file.getProperty("keystone.user");
+        String project = file.getProperty("keystone.project");
+        if (user == null || password == null || project == null) {
+            throw new IllegalArgumentException("keystone.url is set: also set keystone.user, keystone.password (or keystone.password_file) and keystone.project,"
+                    + " the credentials Coffer validates tokens with (a user with the admin or service role)");
+        }
+        return new KeystoneTokens(new KeystoneTokens.Credentials(url.trim(), user.trim(), password, project.trim(), file.getProperty("keystone.domain", "default").trim()));
     }
 
     private static String token(Path data, String host, Map<String, String> env, Properties file) throws IOException {

@@ -3,6 +3,7 @@ package io.coffer.server;
 import io.coffer.catalog.Backup;
 import io.coffer.catalog.CatalogException;
 import io.coffer.server.cinder.CinderApi;
+import io.coffer.server.cinder.KeystoneTokens;
 import io.coffer.service.CofferService;
 import io.coffer.service.Requests;
 import io.coffer.service.ServiceException;
@@ -34,9 +35,12 @@ public final class CofferServer implements AutoCloseable {
     private final String token;
     private final Javalin app;
 
-    private CofferServer(CofferService svc, String token) {
+    private final KeystoneTokens keystone;
+
+    private CofferServer(CofferService svc, String token, KeystoneTokens keystone) {
         this.svc = svc;
         this.token = token;
+        this.keystone = keystone;
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
@@ -52,7 +56,12 @@ public final class CofferServer implements AutoCloseable {
      * @param token the API token every request but {@code /health} must carry, or null for none
      */
     public static CofferServer start(CofferService svc, String host, int port, String token) {
-        CofferServer s = new CofferServer(svc, token);
+        return start(svc, host, port, token, null);
+    }
+
+    /** The same, with Keystone validating the Cinder API's tokens (null: noauth from this host only). */
+    public static CofferServer start(CofferService svc, String host, int port, String token, KeystoneTokens keystone) {
+        CofferServer s = new CofferServer(svc, token, keystone);
         s.app.start(host, port);
         return s;
     }
@@ -63,7 +72,7 @@ public final class CofferServer implements AutoCloseable {
 
     private void routes() {
         app.before(this::authenticate);
-        CinderApi.register(app, svc, () -> MAX_BODY);
+        CinderApi.register(app, svc, () -> MAX_BODY, keystone);
         app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
         app.get(API, ctx -> ctx.json(Map.of("version", "v1", "resources", List.of("volumes", "snapshots", "backups", "instances", "jobs"), "openapi", API + "/openapi.yaml")));
         app.get(API + "/openapi.yaml", this::openapi);

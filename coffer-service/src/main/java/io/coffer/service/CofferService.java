@@ -452,8 +452,13 @@ public final class CofferService implements AutoCloseable {
     }
 
     public Requests.RestoreAccepted restore(String backupRef, Requests.Restore r) throws IOException {
+        return restore(backupRef, r, Map.of());
+    }
+
+    /** A restore; a volume it makes gets {@code newVolumeLabels}. */
+    public Requests.RestoreAccepted restore(String backupRef, Requests.Restore r, Map<String, String> newVolumeLabels) throws IOException {
         synchronized (mutex) {
-            return restore(backup(backupRef), r, Map.of(), Map.of(), () -> {});
+            return restore(backup(backupRef), r, newVolumeLabels, Map.of(), () -> {});
         }
     }
 

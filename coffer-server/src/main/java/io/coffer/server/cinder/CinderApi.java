@@ -48,16 +48,19 @@ public final class CinderApi {
     private final CinderBackups backups;
     private final CinderVolumes volumes;
 
-    private CinderApi(CofferService svc, Bodies bodies) {
+    private final KeystoneTokens keystone;
+
+    private CinderApi(CofferService svc, Bodies bodies, KeystoneTokens keystone) {
         this.svc = svc;
         this.bodies = bodies;
+        this.keystone = keystone;
         this.backups = new CinderBackups(svc);
         this.volumes = new CinderVolumes(svc);
     }
 
-    /** Registers the facade's routes on {@code app}. */
-    public static void register(Javalin app, CofferService svc, Bodies bodies) {
-        CinderApi api = new CinderApi(svc, bodies);
+    /** Registers the facade's routes on {@code app}; {@code keystone} validates tokens (null: noauth only). */
+    public static void register(Javalin app, CofferService svc, Bodies bodies, KeystoneTokens keystone) {
+        CinderApi api = new CinderApi(svc, bodies, keystone);
         app.get("/", api::versions);
         for (HandlerType t : List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.DELETE)) {
             app.addHttpHandler(t, "/v3", api::handle);
@@ -106,11 +109,11 @@ public final class CinderApi {
                 ctx.json(Map.of("versions", List.of(version(base(ctx)))));
                 return;
             }
-            String[] who = authenticate(ctx, project);
+            KeystoneTokens.Identity who = authenticate(ctx, project);
             if (project == null && !version.atLeast(67)) {
                 throw CinderFault.notFound("The resource could not be found.");
             }
-            Request r = new Request(base(ctx), project == null ? who[1] : project, who[0], version);
+            Request r = new Request(base(ctx), who.project(), who.user(), who.admin(), version);
             route(ctx, ctx.method().name(), seg, r);
         } catch (CinderFault f) {
             answerVersion(ctx, version);
@@ -142,21 +145,29 @@ public final class CinderApi {
         }, e.getMessage());
     }
 
-    /** The user and project of a {@code noauth} token, accepted from this host only. */
-    private static String[] authenticate(Context ctx, String urlProject) {
+    /**
+     * Who sends a request: a Keystone token, validated by Keystone when one is configured, or a
+     * {@code noauth} token ({@code USER:PROJECT}, an admin as in Cinder) from this host only.
+     */
+    private KeystoneTokens.Identity authenticate(Context ctx, String urlProject) {
         String token = ctx.header("X-Auth-Token");
-        if (token == null || token.indexOf(':') < 0) {
-            throw new CinderFault(401, "The request you have made requires authentication: send X-Auth-Token USER:PROJECT"
-                    + " (the cinder client's noauth scheme: --os-auth-type noauth)");
+        if (token == null || token.isBlank()) {
+            throw new CinderFault(401, "The request you have made requires authentication: send a Keystone token as X-Auth-Token"
+                    + (keystone == null ? " (none is configured here: keystone.url)" : "") + ", or USER:PROJECT from this host (the client's --os-auth-type noauth)");
         }
-        if (!loopback(ctx.req().getRemoteAddr())) {
-            throw new CinderFault(401, "noauth tokens are accepted from this host only; Keystone tokens are not supported by this Coffer server yet");
+        KeystoneTokens.Identity who;
+        if (token.indexOf(':') > 0 && loopback(ctx.req().getRemoteAddr())) {
+            String project = token.substring(token.indexOf(':') + 1);
+            if (project.isEmpty()) throw new CinderFault(401, "the noauth token names no project: send USER:PROJECT");
+            who = new KeystoneTokens.Identity(token.substring(0, token.indexOf(':')), project, true, null);
+        } else if (keystone != null) {
+            who = keystone.validate(token);
+        } else {
+            throw new CinderFault(401, "The request you have made requires authentication: no Keystone is configured here (keystone.url),"
+                    + " and noauth tokens (USER:PROJECT) are accepted from this host only");
         }
-        String user = token.substring(0, token.indexOf(':'));
-        String project = token.substring(token.indexOf(':') + 1);
-        if (project.isEmpty()) throw new CinderFault(401, "the noauth token names no project: send USER:PROJECT");
-        if (urlProject != null && !urlProject.equals(project)) throw CinderFault.badRequest("Malformed request url");
-        return new String[] {user, project};
+        if (urlProject != null && !urlProject.equals(who.project())) throw CinderFault.badRequest("Malformed request url");
+        return who;
     }
 
     private static boolean loopback(String address) {

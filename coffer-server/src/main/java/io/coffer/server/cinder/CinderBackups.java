@@ -40,9 +40,9 @@ final class CinderBackups {
         }
         if (sub == null) {
             switch (method) {
-                case "GET" -> ctx.json(Map.of("backup", CinderViews.backupDetail(backup(id), svc.hasDependents(id), r)));
+                case "GET" -> ctx.json(Map.of("backup", CinderViews.backupDetail(backup(id, r), svc.hasDependents(id), r)));
                 case "PUT" -> update(ctx, id, r, body);
-                case "DELETE" -> delete(ctx, id);
+                case "DELETE" -> delete(ctx, id, r);
                 default -> throw new CinderFault(405, "The method " + method + " is not allowed here.");
             }
             return;
@@ -52,21 +52,22 @@ final class CinderBackups {
             return;
         }
         if (sub.equals("export_record") && method.equals("GET")) {
-            Backup b = backup(id);
+            Backup b = backup(id, r);
             if (b.status() != Backup.Status.AVAILABLE) throw CinderFault.badRequest("Invalid backup: Backup status must be available and not " + b.status().id + ".");
             byte[] record = JSON.writeValueAsBytes(svc.exportRecord(b.id()));
             ctx.json(Map.of("backup-record", Map.of("backup_service", SERVICE, "backup_url", Base64.getEncoder().encodeToString(record))));
             return;
         }
         if (sub.equals("action") && method.equals("POST")) {
-            action(ctx, id, body);
+            action(ctx, id, r, body);
             return;
         }
         throw CinderFault.notFound("The resource could not be found.");
     }
 
-    Backup backup(String id) {
-        return svc.catalog().backup(id).orElseThrow(() -> CinderFault.notFound("Backup " + id + " could not be found."));
+    /** A backup this caller may see (another project's is not found, as in Cinder). */
+    Backup backup(String id, Request r) {
+        return svc.catalog().backup(id).filter(b -> r.sees(b.metadata())).orElseThrow(() -> CinderFault.notFound("Backup " + id + " could not be found."));
     }
 
     private static final Set<String> CREATE_FIELDS = Set.of("volume_id", "container", "name", "description", "incremental", "force", "snapshot_id");
@@ -78,7 +79,7 @@ final class CinderBackups {
         JsonNode b = body.of(ctx, "backup", allowed, true);
         String volumeId = Fields.text(b, "backup", "volume_id", 255);
         if (volumeId == null) throw CinderFault.badRequest("Invalid input for field/attribute backup. Value: " + b + ". 'volume_id' is a required property");
-        Volume v = CinderVolumes.volume(svc, volumeId);
+        Volume v = CinderVolumes.volume(svc, volumeId, r);
         String snapshot = Fields.text(b, "backup", "snapshot_id", 255);
         boolean force = Fields.bool(b, "backup", "force");
         if (v.status() != Volume.Status.AVAILABLE && v.status() != Volume.Status.IN_USE) {
@@ -89,8 +90,23 @@ final class CinderBackups {
         }
         Backup created = svc.createBackup(new Requests.CreateBackup(v.id(), snapshot, null, Fields.text(b, "backup", "container", 255),
                 Fields.text(b, "backup", "name", 255), Fields.text(b, "backup", "description", 255), Fields.bool(b, "backup", "incremental"),
-                force, Fields.map(b, "backup", "metadata")));
+                force, tagged(Fields.map(b, "backup", "metadata"), r)));
         ctx.status(202).json(Map.of("backup", CinderViews.backupSummary(created, r)));
+    }
+
+    /** {@code m} with the caller's project recorded in it. */
+    static Map<String, String> tagged(Map<String, String> m, Request r) {
+        Map<String, String> out = keepProject(m, Map.of());
+        out.put(Request.PROJECT, r.project());
+        return out;
+    }
+
+    /** New metadata for a backup, with the project it belongs to kept. */
+    private static Map<String, String> keepProject(Map<String, String> m, Map<String, String> old) {
+        if (m.containsKey(Request.PROJECT)) throw CinderFault.badRequest("Invalid input received: metadata key " + Request.PROJECT + " is reserved");
+        Map<String, String> out = new LinkedHashMap<>(m);
+        if (old.containsKey(Request.PROJECT)) out.put(Request.PROJECT, old.get(Request.PROJECT));
+        return out;
     }
 
     /** Renames a backup, or changes its description or metadata (3.9; metadata 3.43): 200 with the summary. */
@@ -98,14 +114,14 @@ final class CinderBackups {
         if (!r.version().atLeast(9)) throw CinderFault.notFound("API version " + r.version() + " is not supported on this method.");
         Set<String> allowed = r.version().atLeast(43) ? Set.of("name", "description", "metadata") : Set.of("name", "description");
         JsonNode b = body.of(ctx, "backup", allowed, true);
-        Backup backup = backup(id);
+        Backup backup = backup(id, r);
         Backup u = svc.updateBackup(backup.id(), Fields.text(b, "backup", "name", 255), Fields.text(b, "backup", "description", 255),
-                b.has("metadata") ? Fields.map(b, "backup", "metadata") : null);
+                b.has("metadata") ? keepProject(Fields.map(b, "backup", "metadata"), backup.metadata()) : null);
         ctx.json(Map.of("backup", CinderViews.backupSummary(u, r)));
     }
 
     /** {@code os-reset_status} ({@code available} or {@code error}) and {@code os-force_delete}: 202. */
-    private void action(Context ctx, String id, CinderApi.BodyOf body) throws IOException {
+    private void action(Context ctx, String id, Request r, CinderApi.BodyOf body) throws IOException {
         JsonNode root = body.of(ctx, null, Set.of("os-reset_status", "os-force_delete"), true);
         if (root.has("os-reset_status")) {
             JsonNode b = body.of(ctx, "os-reset_status", Set.of("status"), true);
@@ -116,17 +132,17 @@ final class CinderBackups {
                 default -> null;
             };
             if (status == null) throw CinderFault.badRequest("Backup status: " + to + " is invalid, valid statuses are: ['available', 'error'].");
-            svc.resetBackupStatus(backup(id).id(), status);
+            svc.resetBackupStatus(backup(id, r).id(), status);
             ctx.status(202);
             return;
         }
         if (root.has("os-force_delete")) {
-            Backup backup = backup(id);
+            Backup backup = backup(id, r);
             if (backup.status() != Backup.Status.AVAILABLE && backup.status() != Backup.Status.ERROR) {
                 throw new CinderFault(405, "Operation not supported: force delete of a backup that is " + backup.status()
                         + " (cancel its job, or reset its status to error, then delete it).");
             }
-            delete(ctx, id);
+            delete(ctx, id, r);
             return;
         }
         throw CinderFault.badRequest("Invalid input received: no action given (os-reset_status or os-force_delete)");
@@ -155,8 +171,8 @@ final class CinderBackups {
         ctx.status(201).json(Map.of("backup", CinderViews.backupSummary(imported, r)));
     }
 
-    private void delete(Context ctx, String id) {
-        Backup b = backup(id);
+    private void delete(Context ctx, String id, Request r) {
+        Backup b = backup(id, r);
         if (b.status() != Backup.Status.AVAILABLE && b.status() != Backup.Status.ERROR) {
             throw CinderFault.badRequest("Invalid backup: Backup status must be available or error");
         }
@@ -167,12 +183,12 @@ final class CinderBackups {
 
     private void restore(Context ctx, String id, Request r, CinderApi.BodyOf body) throws IOException {
         JsonNode b = body.of(ctx, "restore", Set.of("volume_id", "name"), true);
-        Backup backup = backup(id);
+        Backup backup = backup(id, r);
         if (backup.status() != Backup.Status.AVAILABLE) throw CinderFault.badRequest("Invalid backup: Backup status must be available");
         String volumeId = Fields.text(b, "restore", "volume_id", 255);
         String name = Fields.text(b, "restore", "name", 255);
         if (volumeId != null) {
-            Volume v = CinderVolumes.volume(svc, volumeId);
+            Volume v = CinderVolumes.volume(svc, volumeId, r);
             if (v.status() != Volume.Status.AVAILABLE) throw CinderFault.badRequest("Invalid volume: Volume to be restored to must be available");
             long have = CinderViews.gib(v.sizeBytes()), need = CinderViews.gib(backup.volumeSize());
             if (v.sizeBytes() < backup.volumeSize()) {
@@ -180,7 +196,7 @@ final class CinderBackups {
             }
             name = null;
         }
-        Requests.RestoreAccepted a = svc.restore(backup.id(), new Requests.Restore(volumeId, name));
+        Requests.RestoreAccepted a = svc.restore(backup.id(), new Requests.Restore(volumeId, name), Map.of(Request.PROJECT, r.project()));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("backup_id", a.backupId());
         out.put("volume_id", a.volumeId());
@@ -192,7 +208,7 @@ final class CinderBackups {
     private void list(Context ctx, Request r, boolean detail) {
         List<Backup> all = new ArrayList<>(svc.backups());
         String name = ctx.queryParam("name"), status = ctx.queryParam("status"), volume = ctx.queryParam("volume_id");
-        all.removeIf(b -> (name != null && !name.equals(b.name())) || (status != null && !status.equals(b.status().id))
+        all.removeIf(b -> !r.sees(b.metadata()) || (name != null && !name.equals(b.name())) || (status != null && !status.equals(b.status().id))
                 || (volume != null && !volume.equals(b.volumeId())));
         all.sort(order(ctx.queryParam("sort") != null ? ctx.queryParam("sort") : sortOf(ctx)));
         int total = all.size();

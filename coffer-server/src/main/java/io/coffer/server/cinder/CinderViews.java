@@ -54,16 +54,23 @@ final class CinderViews {
         m.put("id", b.id());
         m.put("is_incremental", b.incremental());
         m.put("links", links(r.base(), r.project(), "backups", b.id()));
-        if (r.version().atLeast(43)) m.put("metadata", new TreeMap<>(b.metadata()));
+        if (r.version().atLeast(43)) m.put("metadata", shown(b.metadata()));
         m.put("name", b.name());
         m.put("object_count", b.objectCount());
-        if (r.version().atLeast(18)) m.put("os-backup-project-attr:project_id", r.project());
+        if (r.version().atLeast(18)) m.put("os-backup-project-attr:project_id", r.projectOf(b.metadata()));
         m.put("size", gib(b.volumeSize()));
         m.put("snapshot_id", b.snapshotId());
         m.put("status", b.status().id);
         m.put("updated_at", time(b.updatedAt()));
         if (r.version().atLeast(56)) m.put("user_id", r.user());
         m.put("volume_id", b.volumeId());
+        return m;
+    }
+
+    /** A resource's metadata as its owner gave it: without the project Coffer records in it. */
+    static Map<String, String> shown(Map<String, String> tags) {
+        Map<String, String> m = new TreeMap<>(tags);
+        m.remove(Request.PROJECT);
         return m;
     }
 
@@ -86,7 +93,7 @@ final class CinderViews {
         m.put("encrypted", false);
         m.put("id", v.id());
         m.put("links", links(r.base(), r.project(), "volumes", v.id()));
-        Map<String, String> metadata = new TreeMap<>(v.labels());
+        Map<String, String> metadata = shown(v.labels());
         metadata.remove(DESCRIPTION);
         m.put("metadata", metadata);
         m.put("migration_status", null);
@@ -95,7 +102,7 @@ final class CinderViews {
         m.put("os-vol-host-attr:host", "coffer@" + v.driver() + "#" + v.driver());
         m.put("os-vol-mig-status-attr:migstat", null);
         m.put("os-vol-mig-status-attr:name_id", null);
-        m.put("os-vol-tenant-attr:tenant_id", r.project());
+        m.put("os-vol-tenant-attr:tenant_id", r.projectOf(v.labels()));
         m.put("replication_status", null);
         m.put("size", gib(v.sizeBytes()));
         m.put("snapshot_id", null);
@@ -135,12 +142,12 @@ final class CinderViews {
         m.put("created_at", time(s.createdAt()));
         m.put("description", s.labels().get(DESCRIPTION));
         m.put("id", s.id());
-        Map<String, String> metadata = new TreeMap<>(s.labels());
+        Map<String, String> metadata = shown(s.labels());
         metadata.remove(DESCRIPTION);
         m.put("metadata", metadata);
         m.put("name", s.name());
         m.put("os-extended-snapshot-attributes:progress", s.status() == Snapshot.Status.AVAILABLE ? "100%" : "0%");
-        m.put("os-extended-snapshot-attributes:project_id", r.project());
+        m.put("os-extended-snapshot-attributes:project_id", r.projectOf(s.labels()));
         m.put("size", gib(s.restoreSize()));
         m.put("status", s.status().id);
         m.put("updated_at", time(s.updatedAt()));

@@ -25,18 +25,19 @@ final class CinderVolumes {
         this.svc = svc;
     }
 
-    static Volume volume(CofferService svc, String id) {
-        return svc.catalog().volume(id).orElseThrow(() -> CinderFault.notFound("Volume " + id + " could not be found."));
+    /** A volume this caller may see (another project's is not found, as in Cinder). */
+    static Volume volume(CofferService svc, String id, Request r) {
+        return svc.catalog().volume(id).filter(v -> r.sees(v.labels())).orElseThrow(() -> CinderFault.notFound("Volume " + id + " could not be found."));
     }
 
-    private Snapshot snapshot(String id) {
-        return svc.catalog().snapshot(id).orElseThrow(() -> CinderFault.notFound("Snapshot " + id + " could not be found."));
+    private Snapshot snapshot(String id, Request r) {
+        return svc.catalog().snapshot(id).filter(s -> r.sees(s.labels())).orElseThrow(() -> CinderFault.notFound("Snapshot " + id + " could not be found."));
     }
 
     void route(Context ctx, String kind, String method, String id, String sub, Request r, CinderApi.BodyOf body) throws IOException {
         boolean volumes = kind.equals("volumes");
         if (volumes && "action".equals(sub) && method.equals("POST")) {
-            action(ctx, id, body);
+            action(ctx, id, r, body);
             return;
         }
         if (sub != null) throw CinderFault.notFound("The resource could not be found.");
@@ -45,11 +46,11 @@ final class CinderVolumes {
                 case "GET" -> {
                     boolean detail = id != null;
                     if (volumes) {
-                        var list = svc.volumes().stream().sorted(Comparator.comparing(Volume::createdAt).reversed())
+                        var list = svc.volumes().stream().filter(v -> r.sees(v.labels())).sorted(Comparator.comparing(Volume::createdAt).reversed())
                                 .map(v -> detail ? CinderViews.volumeDetail(v, r) : CinderViews.volumeSummary(v, r)).toList();
                         ctx.json(Map.of("volumes", list));
                     } else {
-                        var list = svc.snapshots().stream().sorted(Comparator.comparing(Snapshot::createdAt).reversed())
+                        var list = svc.snapshots().stream().filter(s -> r.sees(s.labels())).sorted(Comparator.comparing(Snapshot::createdAt).reversed())
                                 .map(s -> CinderViews.snapshotDetail(s, r)).toList();
                         ctx.json(Map.of("snapshots", list));
                     }
@@ -65,12 +66,12 @@ final class CinderVolumes {
         }
         switch (method) {
             case "GET" -> {
-                if (volumes) ctx.json(Map.of("volume", CinderViews.volumeDetail(volume(svc, id), r)));
-                else ctx.json(Map.of("snapshot", CinderViews.snapshotDetail(snapshot(id), r)));
+                if (volumes) ctx.json(Map.of("volume", CinderViews.volumeDetail(volume(svc, id, r), r)));
+                else ctx.json(Map.of("snapshot", CinderViews.snapshotDetail(snapshot(id, r), r)));
             }
             case "DELETE" -> {
                 if (volumes) {
-                    Volume v = volume(svc, id);
+                    Volume v = volume(svc, id, r);
                     if (v.attachedTo() != null || v.busy()) {
                         throw CinderFault.badRequest("Invalid volume: Volume status must be available or error or error_restoring or error_extending or"
                                 + " error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer,"
@@ -78,7 +79,7 @@ final class CinderVolumes {
                     }
                     svc.deleteVolume(v.id(), "true".equalsIgnoreCase(ctx.queryParam("cascade")));
                 } else {
-                    svc.deleteSnapshot(snapshot(id).id());
+                    svc.deleteSnapshot(snapshot(id, r).id());
                 }
                 ctx.status(202);
             }
@@ -87,9 +88,9 @@ final class CinderVolumes {
     }
 
     /** {@code os-attach} (to the instance or host named) and {@code os-detach}: 202. */
-    private void action(Context ctx, String id, CinderApi.BodyOf body) throws IOException {
+    private void action(Context ctx, String id, Request r, CinderApi.BodyOf body) throws IOException {
         JsonNode root = body.of(ctx, null, Set.of("os-attach", "os-detach"), true);
-        Volume v = volume(svc, id);
+        Volume v = volume(svc, id, r);
         if (root.has("os-attach")) {
             JsonNode a = body.of(ctx, "os-attach", Set.of("instance_uuid", "host_name", "mountpoint", "mode"), true);
             String to = Fields.text(a, "os-attach", "instance_uuid", 255);
@@ -117,18 +118,21 @@ final class CinderVolumes {
         String type = Fields.text(b, "volume", "volume_type", 255);
         String driver = type == null || type.equals("__DEFAULT__") ? "dir" : type;
         String name = Fields.text(b, "volume", "name", 255);
-        Map<String, String> labels = new HashMap<>(Fields.map(b, "volume", "metadata"));
+        Map<String, String> labels = CinderBackups.tagged(Fields.map(b, "volume", "metadata"), r);
         String description = Fields.text(b, "volume", "description", 255);
         if (description != null) labels.put(CinderViews.DESCRIPTION, description);
         String backupId = Fields.text(b, "volume", "backup_id", 255);
         if (backupId != null) {
             // a volume made from a backup is a restore into a new volume
-            var a = svc.restore(backupId, new Requests.Restore(null, name));
-            ctx.status(202).json(Map.of("volume", CinderViews.volumeDetail(volume(svc, a.volumeId()), r)));
+            var backup = svc.catalog().backup(backupId).filter(x -> r.sees(x.metadata()))
+                    .orElseThrow(() -> CinderFault.notFound("Backup " + backupId + " could not be found."));
+            var a = svc.restore(backup.id(), new Requests.Restore(null, name), Map.of(Request.PROJECT, r.project()));
+            ctx.status(202).json(Map.of("volume", CinderViews.volumeDetail(volume(svc, a.volumeId(), r), r)));
             return;
         }
         JsonNode size = b.get("size");
         String snapshotId = Fields.text(b, "volume", "snapshot_id", 255);
+        if (snapshotId != null) snapshotId = snapshot(snapshotId, r).id();
         String sizeText;
         if (size == null || size.isNull()) {
             if (snapshotId == null) throw CinderFault.badRequest("Invalid input received: Size must be specified when not creating from a snapshot or a backup");
@@ -147,8 +151,8 @@ final class CinderVolumes {
         JsonNode b = body.of(ctx, "snapshot", Set.of("volume_id", "name", "description", "metadata", "force"), true);
         String volumeId = Fields.text(b, "snapshot", "volume_id", 255);
         if (volumeId == null) throw CinderFault.badRequest("Invalid input for field/attribute snapshot. Value: " + b + ". 'volume_id' is a required property");
-        Volume v = volume(svc, volumeId);
-        Map<String, String> labels = new HashMap<>(Fields.map(b, "snapshot", "metadata"));
+        Volume v = volume(svc, volumeId, r);
+        Map<String, String> labels = CinderBackups.tagged(Fields.map(b, "snapshot", "metadata"), r);
         String description = Fields.text(b, "snapshot", "description", 255);
         if (description != null) labels.put(CinderViews.DESCRIPTION, description);
         Snapshot s = svc.createSnapshot(new Requests.CreateSnapshot(v.id(), Fields.text(b, "snapshot", "name", 255), labels));
