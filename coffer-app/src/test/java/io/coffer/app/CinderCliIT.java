@@ -30,7 +30,7 @@ class CinderCliIT {
 
     record Run(int code, String out, String err) {
         /** What the client printed, both streams (a multi-delete reports each failure on stdout). */
-        String all() {
+        public String all() {
             return out + err;
         }
 

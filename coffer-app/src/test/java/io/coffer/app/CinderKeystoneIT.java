@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.coffer.testing.Fixtures;
+import io.coffer.testing.TreeDigest;
+import java.io.RandomAccessFile;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -125,6 +130,70 @@ class CinderKeystoneIT {
         } finally {
             keystone("DELETE", "/users/" + userB, null, admin);
             keystone("DELETE", "/projects/" + projectB, null, admin);
+        }
+    }
+
+    /** The real openstack client with a Keystone token, the volume endpoint given (the test Keystone's catalog cannot take one). */
+    static CinderCliIT.Run openstack(ServerProcess server, String project, String token, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("openstack", "--os-auth-type", "admin_token", "--os-endpoint", server.url() + "/v3/" + project,
+                "--os-token", token, "--os-volume-api-version", "3.70"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).start();
+        p.getOutputStream().close();
+        var out = p.getInputStream().readAllBytes();
+        var err = p.getErrorStream().readAllBytes();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new CinderCliIT.Run(p.exitValue(), new String(out).trim(), new String(err));
+    }
+
+    static String ok(CinderCliIT.Run r) {
+        assertThat(r.code()).as(r.toString()).isZero();
+        return r.out();
+    }
+
+    @Test
+    void theOpenstackClientBacksUpAndRestoresWithAKeystoneToken() throws Exception {
+        assertThat(new ProcessBuilder("sh", "-c", "command -v openstack").start().waitFor()).as("the openstack client (apt-get install python3-openstackclient)").isZero();
+        String project = env("KEYSTONE_PROJECT_ID");
+        String token = token(env("KEYSTONE_USERNAME"), env("KEYSTONE_PASSWORD"), env("KEYSTONE_PROJECT_NAME"));
+        Path data = Files.createDirectories(tmp.resolve("data"));
+        Files.writeString(data.resolve("coffer.properties"), String.join("\n", "keystone.url=" + env("KEYSTONE_AUTH_URL"),
+                "keystone.user=" + env("KEYSTONE_ADMIN_USERNAME"), "keystone.password=" + env("KEYSTONE_ADMIN_PASSWORD"), "keystone.project=admin", ""));
+        try (ServerProcess server = new ServerProcess(data).start()) {
+            String volume = ok(openstack(server, project, token, "volume", "create", "--size", "1", "osc-db", "-f", "value", "-c", "id"));
+            Path vol = Path.of(server.get("/api/v1/volumes/" + volume).path("volume").path("path").asText());
+            Fixtures.richTree(vol);
+            Files.write(vol.resolve("pages"), Fixtures.random(7, 2 << 20));
+            String full = ok(openstack(server, project, token, "volume", "backup", "create", "--name", "osc-full", "osc-db", "-f", "value", "-c", "id"));
+            server.await("/api/v1/backups/" + full, "backup", Set.of("available"));
+            try (RandomAccessFile f = new RandomAccessFile(vol.resolve("pages").toFile(), "rw")) {
+                f.seek(1 << 20);
+                f.write(Fixtures.random(8, 8192));
+            }
+            Map<String, String> atIncr = TreeDigest.of(vol, RemoteRepositoryIT.ROOT);
+            String incr = ok(openstack(server, project, token, "volume", "backup", "create", "--incremental", "--name", "osc-incr", "osc-db", "-f", "value", "-c", "id"));
+            server.await("/api/v1/backups/" + incr, "backup", Set.of("available"));
+            assertThat(ok(openstack(server, project, token, "volume", "backup", "show", "osc-incr", "-f", "value", "-c", "is_incremental"))).isEqualTo("True");
+            assertThat(ok(openstack(server, project, token, "volume", "backup", "list", "-f", "value", "-c", "ID"))).contains(full).contains(incr);
+
+            String copy = ok(openstack(server, project, token, "volume", "create", "--size", "1", "osc-copy", "-f", "value", "-c", "id"));
+            CinderCliIT.Run restore = openstack(server, project, token, "volume", "backup", "restore", "--force", "osc-incr", "osc-copy");
+            // Debian's openstackclient 6.0.0 fails to print the accepted restore (its bug 2025277, against Cinder too): the restore runs
+            if (restore.code() != 0) assertThat(restore.err()).as(restore.toString()).contains("cannot unpack non-iterable VolumeBackupsRestore object");
+            server.await("/api/v1/volumes/" + copy, "volume", Set.of("available", "error_restoring"));
+            Path copyPath = Path.of(server.get("/api/v1/volumes/" + copy).path("volume").path("path").asText());
+            assertThat(TreeDigest.diff(atIncr, TreeDigest.of(copyPath, RemoteRepositoryIT.ROOT))).isEmpty();
+
+            CinderCliIT.Run refused = openstack(server, project, token, "volume", "backup", "delete", "osc-full");
+            assertThat(refused.code()).isEqualTo(1);
+            assertThat(refused.all()).contains("Invalid backup: Incremental backups exist for this backup. (HTTP 400)");
+            ok(openstack(server, project, token, "volume", "backup", "delete", "osc-incr"));
+            CinderCliIT.awaitGone(server, incr);
+            ok(openstack(server, project, token, "volume", "backup", "delete", "osc-full"));
+            CinderCliIT.awaitGone(server, full);
+            CinderCliIT.Run forged = openstack(server, project, "gAAAAABnotatoken", "volume", "backup", "list");
+            assertThat(forged.code()).isEqualTo(1);
+            assertThat(forged.all()).contains("HTTP 401");
         }
     }
 }
