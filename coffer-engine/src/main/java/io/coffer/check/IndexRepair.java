@@ -56,11 +56,14 @@ public final class IndexRepair {
                 // removed meanwhile
             }
         }
-        List<String> removed = new ArrayList<>(damaged.keySet());
+        List<String> removed = new ArrayList<>(damaged.keySet()); // named as removed: their damaged bytes are gone either way
         if (!dryRun) {
-            if (!found.isEmpty()) repo.writeIndex(found);
-            // every pack they could have listed is indexed again now (or named as unreadable)
+            List<String> written = found.isEmpty() ? List.of() : repo.writeIndex(found);
+            // every pack they could have listed is indexed again now (or named as unreadable); a
+            // rebuilt index object can have a damaged one's name (the same packs, the same bytes):
+            // it replaced the damaged bytes and stays
             for (String key : removed) {
+                if (written.contains(key)) continue;
                 try {
                     repo.store().delete(key);
                 } catch (ObjectNotFoundException gone) {

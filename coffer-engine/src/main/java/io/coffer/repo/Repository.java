@@ -233,7 +233,12 @@ public final class Repository implements Closeable {
         try {
             store.put(key, ByteBuffer.wrap(obj));
         } catch (ObjectExistsException same) {
-            // identical content
+            // the same content, unless the object there is damaged: an index rebuilt from the packs
+            // a damaged index object listed is byte for byte what that object held, under its name
+            if (!java.util.Arrays.equals(store.get(key), obj)) {
+                store.delete(key);
+                store.put(key, ByteBuffer.wrap(obj));
+            }
         }
         for (PackInfo p : packs) index.add(p);
         indexKeys.add(key);
