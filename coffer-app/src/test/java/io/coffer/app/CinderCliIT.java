@@ -208,6 +208,13 @@ class CinderCliIT {
             assertThat(described.body().path("backup").path("name").asText()).isEqualTo("full1");
             var reset = server.call("POST", "/api/v1/backups/" + full + "/reset-status", "{\"status\":\"deleted\"}");
             assertThat(reset.status()).isEqualTo(400);
+            var cliUpdate = server.cli("backup", "update", full, "--name", "full1", "--metadata", "tier=gold", "-o", "json");
+            assertThat(cliUpdate.code()).as(cliUpdate.toString()).isZero();
+            assertThat(ServerProcess.json(cliUpdate).path("metadata").path("tier").asText()).isEqualTo("gold");
+            var cliReset = server.cli("backup", "reset-status", full, "--state", "error");
+            assertThat(cliReset.code()).as(cliReset.toString()).isZero();
+            assertThat(server.cli("backup", "reset-status", full).code()).isZero();
+            assertThat(server.cli("backup", "reset-status", full, "--state", "bogus").code()).isEqualTo(2);
 
             // a backup whose manifest is gone from the repository is never called available again
             String lost = property(ok(server, "backup-create", "--name", "lost", "--container", "scratch", "db"), "id");

@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "backup", description = "Create, list, show, delete and restore backups (through the server).")
 final class BackupCommand {
     /** The subcommands, in help order; {@link Cli} adds only the one a run names (see there). */
-    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Create.class, ListCmd.class, Show.class, Delete.class, Restore.class, Import.class, Verify.class);
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Create.class, ListCmd.class, Show.class, Update.class, ResetStatus.class, Delete.class,
+            Restore.class, Import.class, Verify.class);
     static final String[] COLUMNS = {"id", "name", "volume_name", "status", "is_incremental", "logical_bytes", "stored_bytes", "created_at"};
     static final Set<String> SETTLED = Set.of("available");
     static final Set<String> FAILED = Set.of("error");
@@ -83,6 +84,38 @@ final class BackupCommand {
         @Override
         public Integer call() {
             o.printOne(o.client().get("/backups/" + ApiClient.enc(ref)).path("backup"));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "update", description = "Rename a backup, or change its description or metadata.")
+    static final class Update implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "ID") String ref;
+        @Option(names = "--name") String name;
+        @Option(names = "--description") String description;
+        @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "The metadata, all of it (repeatable).") java.util.Map<String, String> metadata;
+
+        @Override
+        public Integer call() {
+            var body = new java.util.LinkedHashMap<String, Object>();
+            if (name != null) body.put("name", name);
+            if (description != null) body.put("description", description);
+            if (metadata != null) body.put("metadata", metadata);
+            o.printOne(o.client().put("/backups/" + ApiClient.enc(ref), body).path("backup"));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "reset-status", description = "Set a backup's status by hand: error, or available when its manifest is in its repository.")
+    static final class ResetStatus implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "ID") String ref;
+        @Option(names = "--state", defaultValue = "available", description = "available (default) or error.") String state;
+
+        @Override
+        public Integer call() {
+            o.printOne(o.client().post("/backups/" + ApiClient.enc(ref) + "/reset-status", java.util.Map.of("status", state)).path("backup"));
             return ExitCodes.OK;
         }
     }
