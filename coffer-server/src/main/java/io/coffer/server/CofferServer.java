@@ -72,7 +72,7 @@ public final class CofferServer implements AutoCloseable {
 
     private void routes() {
         app.before(this::authenticate);
-        CinderApi.register(app, svc, () -> MAX_BODY, keystone);
+        CinderApi.register(app, svc, MAX_BODY, keystone);
         app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
         app.get(API, ctx -> ctx.json(Map.of("version", "v1", "resources", List.of("volumes", "snapshots", "backups", "instances", "jobs"), "openapi", API + "/openapi.yaml")));
         app.get(API + "/openapi.yaml", this::openapi);

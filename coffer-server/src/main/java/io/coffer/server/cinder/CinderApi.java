@@ -29,11 +29,6 @@ import java.util.regex.Pattern;
  * user:project}), accepted from the loopback interface only.
  */
 public final class CinderApi {
-    /** How large a request body may be. */
-    public interface Bodies {
-        int limit();
-    }
-
     private static CinderFault tooLarge(int limit) {
         return new CinderFault(413, "Request is too large: at most " + limit + " bytes");
     }
@@ -44,23 +39,26 @@ public final class CinderApi {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final CofferService svc;
-    private final Bodies bodies;
+    private final int maxBody;
     private final CinderBackups backups;
     private final CinderVolumes volumes;
 
     private final KeystoneTokens keystone;
 
-    private CinderApi(CofferService svc, Bodies bodies, KeystoneTokens keystone) {
+    private CinderApi(CofferService svc, int maxBody, KeystoneTokens keystone) {
         this.svc = svc;
-        this.bodies = bodies;
+        this.maxBody = maxBody;
         this.keystone = keystone;
         this.backups = new CinderBackups(svc);
         this.volumes = new CinderVolumes(svc);
     }
 
-    /** Registers the facade's routes on {@code app}; {@code keystone} validates tokens (null: noauth only). */
-    public static void register(Javalin app, CofferService svc, Bodies bodies, KeystoneTokens keystone) {
-        CinderApi api = new CinderApi(svc, bodies, keystone);
+    /**
+     * Registers the facade's routes on {@code app}: bodies of at most {@code maxBody} bytes;
+     * {@code keystone} validates tokens (null: noauth only).
+     */
+    public static void register(Javalin app, CofferService svc, int maxBody, KeystoneTokens keystone) {
+        CinderApi api = new CinderApi(svc, maxBody, keystone);
         app.get("/", api::versions);
         for (HandlerType t : List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.DELETE)) {
             app.addHttpHandler(t, "/v3", api::handle);
@@ -237,9 +235,9 @@ public final class CinderApi {
         String text = ctx.attribute(BODY);
         if (text == null) {
             long declared = ctx.req().getContentLengthLong();
-            if (declared > bodies.limit()) throw tooLarge(bodies.limit());
-            byte[] raw = ctx.req().getInputStream().readNBytes(bodies.limit() + 1); // once: the stream is gone after
-            if (raw.length > bodies.limit()) throw tooLarge(bodies.limit());
+            if (declared > maxBody) throw tooLarge(maxBody);
+            byte[] raw = ctx.req().getInputStream().readNBytes(maxBody + 1); // once: the stream is gone after
+            if (raw.length > maxBody) throw tooLarge(maxBody);
             text = new String(raw, java.nio.charset.StandardCharsets.UTF_8);
             ctx.attribute(BODY, text);
         }

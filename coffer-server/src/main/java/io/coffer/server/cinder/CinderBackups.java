@@ -90,23 +90,8 @@ final class CinderBackups {
         }
         Backup created = svc.createBackup(new Requests.CreateBackup(v.id(), snapshot, null, Fields.text(b, "backup", "container", 255),
                 Fields.text(b, "backup", "name", 255), Fields.text(b, "backup", "description", 255), Fields.bool(b, "backup", "incremental"),
-                force, tagged(Fields.map(b, "backup", "metadata"), r)));
+                force, r.tagged(Fields.map(b, "backup", "metadata"))));
         ctx.status(202).json(Map.of("backup", CinderViews.backupSummary(created, r)));
-    }
-
-    /** {@code m} with the caller's project recorded in it. */
-    static Map<String, String> tagged(Map<String, String> m, Request r) {
-        Map<String, String> out = keepProject(m, Map.of());
-        out.put(Request.PROJECT, r.project());
-        return out;
-    }
-
-    /** New metadata for a backup, with the project it belongs to kept. */
-    private static Map<String, String> keepProject(Map<String, String> m, Map<String, String> old) {
-        if (m.containsKey(Request.PROJECT)) throw CinderFault.badRequest("Invalid input received: metadata key " + Request.PROJECT + " is reserved");
-        Map<String, String> out = new LinkedHashMap<>(m);
-        if (old.containsKey(Request.PROJECT)) out.put(Request.PROJECT, old.get(Request.PROJECT));
-        return out;
     }
 
     /** Renames a backup, or changes its description or metadata (3.9; metadata 3.43): 200 with the summary. */
@@ -116,7 +101,7 @@ final class CinderBackups {
         JsonNode b = body.of(ctx, "backup", allowed, true);
         Backup backup = backup(id, r);
         Backup u = svc.updateBackup(backup.id(), Fields.text(b, "backup", "name", 255), Fields.text(b, "backup", "description", 255),
-                b.has("metadata") ? keepProject(Fields.map(b, "backup", "metadata"), backup.metadata()) : null);
+                b.has("metadata") ? Request.keepProject(Fields.map(b, "backup", "metadata"), backup.metadata()) : null);
         ctx.json(Map.of("backup", CinderViews.backupSummary(u, r)));
     }
 

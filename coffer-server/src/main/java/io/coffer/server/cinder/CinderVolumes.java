@@ -8,7 +8,6 @@ import io.coffer.service.Requests;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -118,7 +117,7 @@ final class CinderVolumes {
         String type = Fields.text(b, "volume", "volume_type", 255);
         String driver = type == null || type.equals("__DEFAULT__") ? "dir" : type;
         String name = Fields.text(b, "volume", "name", 255);
-        Map<String, String> labels = CinderBackups.tagged(Fields.map(b, "volume", "metadata"), r);
+        Map<String, String> labels = r.tagged(Fields.map(b, "volume", "metadata"));
         String description = Fields.text(b, "volume", "description", 255);
         if (description != null) labels.put(CinderViews.DESCRIPTION, description);
         String backupId = Fields.text(b, "volume", "backup_id", 255);
@@ -152,7 +151,7 @@ final class CinderVolumes {
         String volumeId = Fields.text(b, "snapshot", "volume_id", 255);
         if (volumeId == null) throw CinderFault.badRequest("Invalid input for field/attribute snapshot. Value: " + b + ". 'volume_id' is a required property");
         Volume v = volume(svc, volumeId, r);
-        Map<String, String> labels = CinderBackups.tagged(Fields.map(b, "snapshot", "metadata"), r);
+        Map<String, String> labels = r.tagged(Fields.map(b, "snapshot", "metadata"));
         String description = Fields.text(b, "snapshot", "description", 255);
         if (description != null) labels.put(CinderViews.DESCRIPTION, description);
         Snapshot s = svc.createSnapshot(new Requests.CreateSnapshot(v.id(), Fields.text(b, "snapshot", "name", 255), labels));

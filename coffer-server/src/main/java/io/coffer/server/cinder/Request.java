@@ -15,6 +15,21 @@ record Request(String base, String project, String user, boolean admin, Microver
         return admin || project.equals(tags.get(PROJECT));
     }
 
+    /** {@code m} (the user's labels or metadata) with this caller's project recorded in it. */
+    java.util.Map<String, String> tagged(java.util.Map<String, String> m) {
+        java.util.Map<String, String> out = keepProject(m, java.util.Map.of());
+        out.put(PROJECT, project);
+        return out;
+    }
+
+    /** New labels or metadata from the user, with the project {@code old} records kept; the key itself is refused. */
+    static java.util.Map<String, String> keepProject(java.util.Map<String, String> m, java.util.Map<String, String> old) {
+        if (m.containsKey(PROJECT)) throw CinderFault.badRequest("Invalid input received: metadata key " + PROJECT + " is reserved");
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>(m);
+        if (old.containsKey(PROJECT)) out.put(PROJECT, old.get(PROJECT));
+        return out;
+    }
+
     /** The project a resource belongs to: the one recorded, else (made outside this API) the caller's. */
     String projectOf(java.util.Map<String, String> tags) {
         return tags.getOrDefault(PROJECT, project);
