@@ -128,6 +128,22 @@ final class RegionReader {
             }
         }
 
+        /**
+         * The data extents of a file with holes, start and end pairs, when it was asked and has
+         * at most {@link Node#MAX_EXTENTS} of them; else null.
+         */
+        List<Long> extents() {
+            askOnce();
+            DataExtents.Map m = map;
+            if (m == null || m.data().size() > Node.MAX_EXTENTS) return null;
+            List<Long> out = new ArrayList<>(2 * m.data().size());
+            for (long[] d : m.data()) {
+                out.add(d[0]);
+                out.add(d[1]);
+            }
+            return out;
+        }
+
         private synchronized void askOnce() {
             if (asked) return;
             asked = true;

@@ -316,7 +316,7 @@ final class TreeWalk implements AutoCloseable {
             progress.filesUnchanged.incrementAndGet();
             progress.filesDone.incrementAndGet();
             progress.bytesDone.addAndGet(meta.size());
-            return CompletableFuture.completedFuture(node.withContent(prev.chunking(), prev.content(), prev.size()).withAllocated(prev.allocated()));
+            return CompletableFuture.completedFuture(node.withContent(prev.chunking(), prev.content(), prev.size()).withAllocation(prev.allocated(), prev.extents()));
         }
         if (dryRun) { // a plan: this file would be read
             toRead.add(new BackupPlan.Entry(rel.toString(), meta.size(), prev == null || !prev.isFile() ? BackupPlan.NEW : BackupPlan.CHANGED));
@@ -334,7 +334,7 @@ final class TreeWalk implements AutoCloseable {
             CompletableFuture<Node> first = hardLinks.putIfAbsent(node.link(), mine);
             if (first != null) {
                 progress.filesDone.incrementAndGet();
-                return first.thenApply(n -> n == null ? null : base.withContent(n.chunking(), n.content(), n.size()).withAllocated(n.allocated()));
+                return first.thenApply(n -> n == null ? null : base.withContent(n.chunking(), n.content(), n.size()).withAllocation(n.allocated(), n.extents()));
             }
             chunkFile(p, base, blk, chunking, parentRefs, regular ? meta.size() : -1).whenComplete((n, t) -> {
                 if (t != null) mine.completeExceptionally(t);
@@ -380,7 +380,8 @@ final class TreeWalk implements AutoCloseable {
             progress.filesDone.incrementAndGet();
             // zero runs are stored as references: whether they were holes or allocated zeros is recorded
             Boolean allocated = zeroRuns.get() && size >= 0 ? holes.allocated() : null;
-            return node.withContent(chunking, mergeZeros(refs), total).withAllocated(allocated);
+            List<Long> extents = zeroRuns.get() && size >= 0 && allocated == null ? holes.extents() : null;
+            return node.withContent(chunking, mergeZeros(refs), total).withAllocation(allocated, extents);
         });
     }
 

@@ -18,7 +18,11 @@ import java.util.TreeMap;
  * holes: every byte of it was allocated on disk (PostgreSQL's zero-filled WAL segments and
  * {@code pg_subtrans} pages are so, that a later write cannot fail for want of space), and a
  * restore allocates its zero runs again instead of leaving them as holes; null for a file with
- * holes, one without zero runs, and in backups made before it was recorded.
+ * holes, one without zero runs, and in backups made before it was recorded. {@code extents} is
+ * the allocation of a file that has holes and zero runs: its data extents as the file system
+ * reported them, start and end offsets in pairs, in order; a restore allocates them again, so
+ * that a file with both holes and allocated zeros comes back with both. Null for every other
+ * file, and for a file of more than {@link #MAX_EXTENTS} extents (its zero runs restore as holes).
  */
 public record Node(
         String name,
@@ -37,7 +41,11 @@ public record Node(
         Long rdev,
         String link,
         Map<String, String> xattrs,
-        Boolean allocated) {
+        Boolean allocated,
+        List<Long> extents) {
+
+    /** The most extents recorded for one file: a file cut into more restores its zero runs as holes. */
+    public static final int MAX_EXTENTS = 4096;
 
     public static final String FILE = "file";
     public static final String DIR = "dir";
@@ -48,19 +56,20 @@ public record Node(
 
     public Node {
         if (content != null) content = List.copyOf(content);
+        if (extents != null) extents = List.copyOf(extents);
         xattrs = xattrs == null || xattrs.isEmpty() ? null : Collections.unmodifiableSortedMap(new TreeMap<>(xattrs));
     }
 
     /** A node without extended attributes, as most are. */
     public Node(String name, String type, Integer mode, Integer uid, Integer gid, Long mtime, Long ctime, Long inode, Long size,
             String chunking, List<String> content, String subtree, String target, Long rdev, String link) {
-        this(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, null, null);
+        this(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, null, null, null);
     }
 
     /** A node with extended attributes, allocation not recorded. */
     public Node(String name, String type, Integer mode, Integer uid, Integer gid, Long mtime, Long ctime, Long inode, Long size,
             String chunking, List<String> content, String subtree, String target, Long rdev, String link, Map<String, String> xattrs) {
-        this(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, xattrs, null);
+        this(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, xattrs, null, null);
     }
 
     /**
@@ -75,7 +84,7 @@ public record Node(
                 && Objects.equals(chunking, o.chunking) && Objects.equals(content, o.content)
                 && Objects.equals(subtree, o.subtree) && Objects.equals(target, o.target)
                 && Objects.equals(rdev, o.rdev) && Objects.equals(link, o.link) && Objects.equals(xattrs, o.xattrs)
-                && Objects.equals(allocated, o.allocated);
+                && Objects.equals(allocated, o.allocated) && Objects.equals(extents, o.extents);
     }
 
     @JsonIgnore
@@ -89,20 +98,23 @@ public record Node(
     }
 
     public Node withSubtree(String id) {
-        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, id, target, rdev, link, xattrs, allocated);
+        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, id, target, rdev, link, xattrs, allocated, extents);
     }
 
     public Node withXattrs(Map<String, String> x) {
-        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, x, allocated);
+        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, x, allocated, extents);
     }
 
     public Node withContent(String chunking, List<String> content, long size) {
-        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, xattrs, allocated);
+        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, xattrs, allocated, extents);
     }
 
-    /** This file with its allocation recorded (true: no holes, zero runs allocated), or not (null). */
-    public Node withAllocated(Boolean a) {
-        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, xattrs, a);
+    /**
+     * This file with its allocation recorded: {@code a} true when it had no holes, or the data
+     * {@code e}xtents of a file with holes; both null when there is nothing to record.
+     */
+    public Node withAllocation(Boolean a, List<Long> e) {
+        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, xattrs, a, e);
     }
 
     /** True when a chunk reference denotes a zero run; {@link #zeroLength} gives its length. */

@@ -62,6 +62,11 @@ final class TreeCodec {
             g.writeEndObject();
         }
         if (n.allocated() != null) g.writeBooleanField("allocated", n.allocated());
+        if (n.extents() != null) {
+            g.writeArrayFieldStart("extents");
+            for (long x : n.extents()) g.writeNumber(x);
+            g.writeEndArray();
+        }
         g.writeEndObject();
     }
 
@@ -131,6 +136,7 @@ final class TreeCodec {
         List<String> content = null;
         Map<String, String> xattrs = null;
         Boolean allocated = null;
+        List<Long> extents = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String f = p.currentName();
             JsonToken t = p.nextToken();
@@ -154,12 +160,13 @@ final class TreeCodec {
                 case "link" -> link = text(p, t);
                 case "xattrs" -> xattrs = xattrs(p, t);
                 case "allocated" -> allocated = t == JsonToken.VALUE_NULL ? null : p.getBooleanValue();
+                case "extents" -> extents = array(p, t, JsonStream::longOr0);
                 default -> p.skipChildren();
             }
         }
         expect(p.currentToken(), JsonToken.END_OBJECT);
         if (nameBytes != null) name = nameBytes;
         if (targetBytes != null) target = targetBytes;
-        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, xattrs, allocated);
+        return new Node(name, type, mode, uid, gid, mtime, ctime, inode, size, chunking, content, subtree, target, rdev, link, xattrs, allocated, extents);
     }
 }

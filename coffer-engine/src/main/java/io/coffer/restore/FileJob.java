@@ -21,6 +21,8 @@ final class FileJob {
     final boolean endsWithHole;
     /** The file had no holes (its zero runs were allocated zeros): they are allocated again. */
     final boolean allocated;
+    /** The data extents of a file that had holes (start and end pairs), allocated again; null when not recorded. */
+    final long[] extents;
     final Map<String, String> xattrs;
     /** Blobs still to be written, plus one while the file is being planned. */
     volatile int remaining;
@@ -50,6 +52,22 @@ final class FileJob {
                 || !n.content().isEmpty() && Node.isZero(n.content().get(n.content().size() - 1));
         this.xattrs = n.xattrs();
         this.allocated = Boolean.TRUE.equals(n.allocated());
+        this.extents = extents(n.extents(), size);
+    }
+
+    /** Recorded extents as pairs in order within the file, or null when there are none or they make no sense. */
+    static long[] extents(java.util.List<Long> e, long size) {
+        if (e == null || e.isEmpty() || e.size() % 2 != 0) return null;
+        long[] out = new long[e.size()];
+        long last = 0;
+        for (int i = 0; i < out.length; i += 2) {
+            long from = e.get(i), to = e.get(i + 1);
+            if (from < last || to <= from || to > size) return null;
+            out[i] = from;
+            out[i + 1] = to;
+            last = to;
+        }
+        return out;
     }
 
     /** Counts down {@code n} written blobs; true when that was the last of them. */

@@ -606,7 +606,7 @@ public final class RestoreRunner {
             filesDone.incrementAndGet();
             return;
         }
-        if (f.allocated && !opts.sparse() && !allocate(f)) return;
+        if ((f.allocated || f.extents != null) && !opts.sparse() && !allocate(f)) return;
         try {
             boolean created = createdDirs.contains(f.path.getParent());
             // a file this restore created already has the mode its creation gives: no chmod then
@@ -619,18 +619,19 @@ public final class RestoreRunner {
     }
 
     /**
-     * Allocates the zero runs of a file that had no holes, as they were (a database's zero-filled
-     * segment must not fail a later write for want of space). False when the file failed for it.
+     * Allocates the zero runs of a file as they were: all of a file that had no holes (a
+     * database's zero-filled segment must not fail a later write for want of space), the data
+     * extents of one that had holes. False when the file failed for it.
      */
     private boolean allocate(FileJob f) {
-        int rc = Posix.allocate(f.path, f.size);
+        int rc = f.allocated ? Posix.allocate(f.path, f.size) : Posix.allocate(f.path, f.extents);
         if (rc == 0) return true;
         if (rc == NO_SPACE) {
             fail(f, "no space left to allocate its " + f.size + " bytes (its zero runs were allocated in the backup's source; --sparse leaves them holes)");
             return false;
         }
         if (!unallocated.getAndSet(true)) {
-            warnings.add("zero runs of files that had no holes are restored as holes here (" + (rc < 0 ? "this runtime cannot allocate them; Java 22 or later on Linux can" : "the file system refused, error " + rc) + "), beginning with " + f.path);
+            warnings.add("allocated zero runs are restored as holes here (" + (rc < 0 ? "this runtime cannot allocate them; Java 22 or later on Linux can" : "the file system refused, error " + rc) + "), beginning with " + f.path);
         }
         return true;
     }

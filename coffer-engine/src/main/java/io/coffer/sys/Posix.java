@@ -196,6 +196,11 @@ public final class Posix {
      * the error number when refused (28: no space left), -1 when it cannot be asked here.
      */
     public static int allocate(Path p, long length) {
+        return allocate(p, new long[] {0, length});
+    }
+
+    /** As {@link #allocate(Path, long)}, for each range of {@code startEnd} (start and end offsets in pairs). */
+    public static int allocate(Path p, long[] startEnd) {
         if (Allocate.H == null || Open.H == null || Close.H == null) return -1;
         int fd;
         try {
@@ -204,12 +209,14 @@ public final class Posix {
             return -1;
         }
         if (fd < 0) return -1;
-        if (length <= 0) {
-            close(fd);
-            return 0;
-        }
         try {
-            return (int) Allocate.H.invokeExact(fd, 0L, length);
+            for (int i = 0; i + 1 < startEnd.length; i += 2) {
+                long length = startEnd[i + 1] - startEnd[i];
+                if (length <= 0) continue;
+                int rc = (int) Allocate.H.invokeExact(fd, startEnd[i], length);
+                if (rc != 0) return rc;
+            }
+            return 0;
         } catch (Throwable e) {
             return -1;
         } finally {

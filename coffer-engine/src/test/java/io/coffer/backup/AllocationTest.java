@@ -17,6 +17,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -122,5 +123,50 @@ class AllocationTest {
         assertThat(TreeDigest.diff(after, TreeDigest.of(out2))).isEmpty();
         assertThat(TreeDigest.allocated(out2.resolve("pg_wal/000000010000000000000002"))).isGreaterThanOrEqualTo(16L * MIB);
         assertThat(TreeDigest.allocated(out2.resolve("disk.img"))).isLessThan(4L * MIB);
+    }
+
+    /**
+     * A file with both holes and allocated zeros (a preallocated table file with a hole punched
+     * in it; a VM image) comes back with both, each where it was, and with {@code --sparse} all holes.
+     */
+    @Test
+    void aFileWithHolesAndAllocatedZerosComesBackWithBoth() throws IOException {
+        assertThat(Posix.available()).as("needs the foreign-function API (Java 22+)").isTrue();
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Path mixed = src.resolve("mixed.img");
+        // [0, 1 MiB) data, [1, 9) allocated zeros, [9, 41) a hole, [41, 42) data, [42, 50) allocated zeros, [50, 64) a hole
+        try (RandomAccessFile f = new RandomAccessFile(mixed.toFile(), "rw")) {
+            f.write(Fixtures.random(5, MIB));
+            f.write(new byte[8 * MIB]);
+            f.seek(41L * MIB);
+            f.write(Fixtures.random(6, MIB));
+            f.write(new byte[8 * MIB]);
+            f.setLength(64L * MIB);
+        }
+        long sourceAllocated = TreeDigest.allocated(mixed);
+        assertThat(sourceAllocated).isBetween(18L * MIB, 20L * MIB);
+        Map<String, String> before = TreeDigest.of(src);
+
+        for (String chunking : new String[] {"cdc", "fixed"}) {
+            Repository repo = Repository.init(LocalObjectStore.open(tmp.resolve("repo-" + chunking)), InitOptions.defaults(), null);
+            BackupOptions opts = chunking.equals("cdc") ? BackupOptions.defaults() : BackupOptions.defaults().withDatabaseGlobs(List.of("mixed.img"));
+            BackupResult full = new BackupRunner(repo, opts).run(src);
+            Node n = files(repo, full.id()).get("mixed.img");
+            assertThat(n.allocated()).as(chunking).isNull();
+            assertThat(n.extents()).as(chunking).isNotNull().hasSizeGreaterThanOrEqualTo(4);
+
+            Path out = tmp.resolve("out-" + chunking);
+            RestoreResult r = new RestoreRunner(repo, RestoreOptions.defaults()).run(full.id(), out);
+            assertThat(r.errors()).isEmpty();
+            assertThat(r.warnings()).isEmpty();
+            assertThat(TreeDigest.diff(before, TreeDigest.of(out))).isEmpty();
+            // allocated where the source was, holes where it had holes
+            assertThat(TreeDigest.allocated(out.resolve("mixed.img"))).as(chunking).isBetween(18L * MIB, 20L * MIB);
+
+            Path sparse = tmp.resolve("sparse-" + chunking);
+            assertThat(new RestoreRunner(repo, RestoreOptions.defaults().withSparse(true)).run(full.id(), sparse).errors()).isEmpty();
+            assertThat(TreeDigest.diff(before, TreeDigest.of(sparse))).isEmpty();
+            assertThat(TreeDigest.allocated(sparse.resolve("mixed.img"))).as(chunking).isLessThan(3L * MIB);
+        }
     }
 }

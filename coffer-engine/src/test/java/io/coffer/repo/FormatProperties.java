@@ -65,7 +65,8 @@ class FormatProperties {
                     maybe(r, r.nextBoolean() ? "cdc" : "fixed:16384"), content, maybe(r, Hex.of(data(r.nextLong(), 32, false))),
                     maybe(r, text(r, 30)), maybe(r, r.nextLong()), maybe(r, r.nextInt(9) + ":" + r.nextLong()),
                     maybe(r, java.util.Map.of("user." + text(r, 8), java.util.Base64.getEncoder().encodeToString(data(r.nextLong(), r.nextInt(40), false)),
-                            "security.selinux", "c3lzdGVtX3U6b2JqZWN0X3I6ZXRjX3Q6czAA"))));
+                            "security.selinux", "c3lzdGVtX3U6b2JqZWN0X3I6ZXRjX3Q6czAA")),
+                    maybe(r, r.nextBoolean()), maybe(r, java.util.List.of(0L, (long) r.nextInt(1 << 20), 1L << 21, r.nextLong() & Long.MAX_VALUE))));
         }
         return new Tree(Tree.VERSION, nodes);
     }

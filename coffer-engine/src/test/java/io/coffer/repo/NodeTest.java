@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /** A backup reuses the parent's tree when every node is {@code sameAs} the parent's: no field may be left out. */
 class NodeTest {
     private static final Node BASE = new Node("f", Node.FILE, 0644, 1000, 1000, 5L, 6L, 7L, 8L, "cdc",
-            List.of("z8"), "ab", "t", 9L, "1:2", Map.of("user.a", "YQ=="), Boolean.TRUE);
+            List.of("z8"), "ab", "t", 9L, "1:2", Map.of("user.a", "YQ=="), Boolean.TRUE, List.of(0L, 8L));
 
     @Test
     void nodesThatDifferInAnyOneFieldAreNotTheSame() throws Exception {
