@@ -247,4 +247,72 @@ class CinderCliIT {
             Thread.sleep(100);
         }
     }
+
+    /** Rename, extend and reset-state of volumes through the client, Coffer's own CLI seeing the same; lists scoped by project. */
+    @Test
+    void theCinderClientRenamesExtendsAndResetsVolumes() throws Exception {
+        try (ServerProcess server = new ServerProcess(Files.createDirectories(tmp.resolve("data"))).start()) {
+            String id = property(ok(server, "create", "1", "--name", "disk", "--volume-type", "image"), "id");
+            Path image = Path.of(server.get("/api/v1/volumes/" + id).path("volume").path("path").asText());
+            byte[] head = Fixtures.random(7, 1 << 20);
+            Files.write(image, head, java.nio.file.StandardOpenOption.WRITE);
+
+            ok(server, "extend", "disk", "3");
+            assertThat(property(ok(server, "show", id), "size")).isEqualTo("3");
+            assertThat(Files.size(image)).isEqualTo(3L << 30); // the image grew, its data stayed
+            try (var in = Files.newInputStream(image)) {
+                assertThat(in.readNBytes(1 << 20)).isEqualTo(head);
+            }
+            Run shrink = cinder(server, "extend", "disk", "2");
+            assertThat(shrink.all()).contains("New size for extend must be greater than current size. (current: 3, extended: 2).").contains("(HTTP 400)");
+
+            ok(server, "rename", "--description", "the data disk", "disk", "data");
+            Run shown = ok(server, "show", id);
+            assertThat(property(shown, "name")).isEqualTo("data");
+            assertThat(property(shown, "description")).isEqualTo("the data disk");
+            assertThat(server.get("/api/v1/volumes/data").path("volume").path("id").asText()).isEqualTo(id);
+            ok(server, "create", "1", "--name", "other");
+            Run taken = cinder(server, "rename", "data", "other");
+            assertThat(taken.all()).contains("a volume named 'other' exists already").contains("(HTTP 400)");
+
+            // reset-state: error and back; attached, available detaches it; other states are refused
+            ok(server, "reset-state", "--state", "error", "data");
+            assertThat(property(ok(server, "show", id), "status")).isEqualTo("error");
+            ok(server, "reset-state", "--state", "available", "data");
+            assertThat(server.cli("volume", "attach", "data", "--instance", "host-a").code()).isZero();
+            Run inUseExtend = cinder(server, "--os-volume-api-version", "3.0", "extend", "data", "4");
+            assertThat(inUseExtend.all()).contains("status must be 'available' to extend, but current status is: in-use.").contains("(HTTP 400)");
+            ok(server, "extend", "data", "4"); // 3.42 and later extend in-use volumes
+            ok(server, "reset-state", "--state", "available", "--attach-status", "detached", "data");
+            JsonNode native_ = server.get("/api/v1/volumes/" + id).path("volume");
+            assertThat(native_.path("status").asText()).isEqualTo("available");
+            assertThat(native_.path("attached_to").isMissingNode() || native_.path("attached_to").isNull()).as(native_.toString()).isTrue();
+            Run creating = cinder(server, "reset-state", "--state", "creating", "data");
+            assertThat(creating.all()).contains("to available or error only, not 'creating'").contains("(HTTP 400)");
+
+            // Coffer's own CLI: update, extend, reset-status
+            var renamed = server.cli("volume", "update", "data", "--name", "data2", "--label", "tier=gold", "-o", "json");
+            assertThat(renamed.code()).as(renamed.toString()).isZero();
+            assertThat(ServerProcess.json(renamed).path("labels").path("tier").asText()).isEqualTo("gold");
+            var grown = server.cli("volume", "extend", "data2", "5GiB", "-o", "json");
+            assertThat(grown.code()).as(grown.toString()).isZero();
+            assertThat(ServerProcess.json(grown).path("size_bytes").asLong()).isEqualTo(5L << 30);
+            assertThat(server.cli("volume", "extend", "data2", "1GiB").code()).isEqualTo(2);
+            assertThat(server.cli("volume", "reset-status", "data2", "--state", "error").code()).isZero();
+            assertThat(server.cli("volume", "reset-status", "data2", "--state", "bogus").code()).isEqualTo(2);
+            assertThat(server.cli("volume", "reset-status", "data2").code()).isZero();
+            assertThat(property(ok(server, "show", id), "name")).isEqualTo("data2");
+
+            // another project's volume: not in this project's list, in an admin's list with --all-tenants
+            String other = "9b6e2c1a0f8d4e7b9c3a2d1e0f4b5a6c";
+            var theirs = server.call("POST", "/v3/" + other + "/volumes", "{\"volume\":{\"size\":1,\"name\":\"theirs\"}}",
+                    Map.of("X-Auth-Token", "u2:" + other));
+            assertThat(theirs.status()).as(theirs.toString()).isEqualTo(202);
+            String theirsId = theirs.body().path("volume").path("id").asText();
+            assertThat(ok(server, "list").out()).contains(id).doesNotContain(theirsId);
+            assertThat(ok(server, "list", "--all-tenants").out()).contains(id).contains(theirsId);
+            var theirList = server.call("GET", "/v3/" + other + "/volumes/detail?all_tenants=1", null, Map.of("X-Auth-Token", "u2:" + other));
+            assertThat(theirList.body().toString()).contains(theirsId);
+        }
+    }
 }

@@ -11,10 +11,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code coffer volume ...}: volumes on the server. */
-@Command(name = "volume", description = "Create, list, show, attach and delete volumes (through the server).")
+@Command(name = "volume", description = "Create, list, show, rename, extend, attach and delete volumes (through the server).")
 final class VolumeCommand {
     /** The subcommands, in help order; {@link Cli} adds only the one a run names (see there). */
-    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Create.class, ListCmd.class, Show.class, Delete.class, Attach.class, Detach.class);
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Create.class, ListCmd.class, Show.class, Update.class, Extend.class,
+            ResetStatus.class, Delete.class, Attach.class, Detach.class);
     static final String[] COLUMNS = {"id", "name", "status", "driver", "size_bytes", "path"};
 
     static Map<String, String> pairs(List<String> kv, String what) {
@@ -115,6 +116,50 @@ final class VolumeCommand {
         @Override
         public Integer call() {
             o.printOne(o.client().post("/volumes/" + ApiClient.enc(ref) + "/detach", Map.of()).path("volume"));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "update", description = "Rename a volume, or replace its labels.")
+    static final class Update implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "NAME_OR_ID") String ref;
+        @Option(names = "--name", paramLabel = "NEW", description = "The new name.") String name;
+        @Option(names = "--label", paramLabel = "KEY=VALUE", description = "The labels, all of them (repeatable); --label '' clears them.") List<String> labels;
+
+        @Override
+        public Integer call() {
+            Map<String, Object> body = new LinkedHashMap<>();
+            if (name != null) body.put("name", name);
+            if (labels != null) body.put("labels", pairs(labels.stream().filter(l -> !l.isEmpty()).toList(), "label"));
+            if (body.isEmpty()) throw new ApiException(ExitCodes.USAGE, "nothing to change: give --name or --label");
+            o.printOne(o.client().put("/volumes/" + ApiClient.enc(ref), body).path("volume"));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "extend", description = "Grow a volume to a new, larger size (an image volume's file grows; volumes never shrink).")
+    static final class Extend implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "NAME_OR_ID") String ref;
+        @Parameters(index = "1", paramLabel = "SIZE", description = "The new size, like 20GiB.") String size;
+
+        @Override
+        public Integer call() {
+            o.printOne(o.client().post("/volumes/" + ApiClient.enc(ref) + "/extend", Map.of("size", size)).path("volume"));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "reset-status", description = "Set a volume's status by hand: available (detached) or error; refused while a job works on it.")
+    static final class ResetStatus implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "NAME_OR_ID") String ref;
+        @Option(names = "--state", defaultValue = "available", description = "available (default) or error.") String state;
+
+        @Override
+        public Integer call() {
+            o.printOne(o.client().post("/volumes/" + ApiClient.enc(ref) + "/reset-status", Map.of("status", state)).path("volume"));
             return ExitCodes.OK;
         }
     }

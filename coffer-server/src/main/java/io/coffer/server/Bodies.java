@@ -11,6 +11,10 @@ final class Bodies {
 
     record Attach(String instance) {}
 
+    record UpdateVolume(String name, Map<String, String> labels) {}
+
+    record ExtendVolume(String size) {}
+
     record CreateSnapshot(@JsonProperty("volume_id") String volumeId, String name, Map<String, String> labels) {}
 
     record CreateBackup(@JsonProperty("volume_id") String volumeId, @JsonProperty("snapshot_id") String snapshotId, String repository,

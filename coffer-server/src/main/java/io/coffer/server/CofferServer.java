@@ -1,6 +1,7 @@
 package io.coffer.server;
 
 import io.coffer.catalog.Backup;
+import io.coffer.catalog.Volume;
 import io.coffer.catalog.CatalogException;
 import io.coffer.server.cinder.CinderApi;
 import io.coffer.server.cinder.KeystoneTokens;
@@ -93,6 +94,24 @@ public final class CofferServer implements AutoCloseable {
             ctx.json(Map.of("volume", Views.volume(svc.attach(ctx.pathParam("id"), b.instance()))));
         });
         app.post(API + "/volumes/{id}/detach", ctx -> ctx.json(Map.of("volume", Views.volume(svc.detach(ctx.pathParam("id"))))));
+        app.put(API + "/volumes/{id}", ctx -> {
+            var b = Json.parse(body(ctx), Bodies.UpdateVolume.class);
+            ctx.json(Map.of("volume", Views.volume(svc.updateVolume(ctx.pathParam("id"), b.name(), b.labels()))));
+        });
+        app.post(API + "/volumes/{id}/extend", ctx -> {
+            var b = Json.parse(body(ctx), Bodies.ExtendVolume.class);
+            if (b.size() == null) throw new ServiceException(ServiceException.Code.INVALID_REQUEST, "give the new size, as {\"size\": \"20GiB\"}");
+            ctx.json(Map.of("volume", Views.volume(svc.extendVolume(ctx.pathParam("id"), b.size()))));
+        });
+        app.post(API + "/volumes/{id}/reset-status", ctx -> {
+            var b = Json.parse(body(ctx), Bodies.ResetStatus.class);
+            Volume.Status to = switch (b.status() == null ? "" : b.status()) {
+                case "available" -> Volume.Status.AVAILABLE;
+                case "error" -> Volume.Status.ERROR;
+                default -> throw new ServiceException(ServiceException.Code.INVALID_REQUEST, "status must be available or error, not '" + b.status() + "'");
+            };
+            ctx.json(Map.of("volume", Views.volume(svc.resetVolumeStatus(ctx.pathParam("id"), to))));
+        });
 
         app.get(API + "/snapshots", ctx -> {
             String volume = ctx.queryParam("volume_id");

@@ -46,6 +46,7 @@ public final class CofferService implements AutoCloseable {
     private final Object mutex = new Object();
     private final DataDirLock lock;
     private final VolumeGuard guard;
+    private final VolumeChanges volumeChanges;
 
     private CofferService(ServiceConfig config, Catalog catalog, Clock clock, DataDirLock lock) {
         this.lock = lock;
@@ -57,6 +58,7 @@ public final class CofferService implements AutoCloseable {
         this.jobs = new JobRunner(catalog, clock, config.workers(), ops.handlers());
         this.importer = new Importer(catalog, repositories, clock);
         this.guard = new VolumeGuard(catalog);
+        this.volumeChanges = new VolumeChanges(catalog, ops, guard, clock);
     }
 
     /** Opens the catalog, reconciles what a crash interrupted, and starts the job workers. */
@@ -160,6 +162,28 @@ public final class CofferService implements AutoCloseable {
             ops.driver(v.driver()).delete(v.id());
             catalog.deleteVolume(v.id());
             LOG.info("volume {} ({}) deleted", v.name(), v.id());
+        }
+    }
+
+    /** Renames a volume or replaces its labels (null: unchanged). */
+    public Volume updateVolume(String ref, String name, Map<String, String> labels) {
+        synchronized (mutex) {
+            return volumeChanges.update(volume(ref), name, labels);
+        }
+    }
+
+    /** Grows a volume to {@code size} (a size as {@code volume create} takes it). */
+    public Volume extendVolume(String ref, String size) throws IOException {
+        long bytes = Validation.size(size);
+        synchronized (mutex) {
+            return volumeChanges.extend(volume(ref), bytes);
+        }
+    }
+
+    /** Sets a volume's status by hand: {@code available} or {@code error} (Cinder's reset-state). */
+    public Volume resetVolumeStatus(String ref, Volume.Status to) {
+        synchronized (mutex) {
+            return volumeChanges.resetStatus(volume(ref), to);
         }
     }
 

@@ -24,6 +24,7 @@ final class VolumeGuard {
         ATTACH("attached"),
         DETACH("detached"),
         DELETE("deleted"),
+        EXTEND("extended"),
         REGISTER_INSTANCE("given to an instance");
 
         final String passive;
@@ -35,8 +36,9 @@ final class VolumeGuard {
 
     /** What each status allows; a status not listed (a job's busy state) allows nothing. */
     private static final Map<Volume.Status, Set<Action>> ALLOWED = Map.of(
-            Volume.Status.AVAILABLE, EnumSet.of(Action.SNAPSHOT, Action.BACKUP, Action.RESTORE_INTO, Action.ATTACH, Action.DELETE, Action.REGISTER_INSTANCE),
-            Volume.Status.IN_USE, EnumSet.of(Action.SNAPSHOT, Action.BACKUP, Action.DETACH),
+            Volume.Status.AVAILABLE, EnumSet.of(Action.SNAPSHOT, Action.BACKUP, Action.RESTORE_INTO, Action.ATTACH, Action.DELETE, Action.EXTEND,
+                    Action.REGISTER_INSTANCE),
+            Volume.Status.IN_USE, EnumSet.of(Action.SNAPSHOT, Action.BACKUP, Action.DETACH, Action.EXTEND),
             // its data is not known to be whole: a restore into it or its deletion puts that right
             Volume.Status.ERROR, EnumSet.of(Action.RESTORE_INTO, Action.DELETE),
             Volume.Status.ERROR_RESTORING, EnumSet.of(Action.RESTORE_INTO, Action.DELETE));

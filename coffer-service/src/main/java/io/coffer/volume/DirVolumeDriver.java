@@ -37,6 +37,11 @@ public final class DirVolumeDriver implements VolumeDriver {
     }
 
     @Override
+    public void extend(String id, long sizeBytes) {
+        // a directory holds what fits on its file system: its size is the catalog's record alone
+    }
+
+    @Override
     public boolean singleFile() {
         return false;
     }

@@ -49,6 +49,14 @@ public final class ImageVolumeDriver implements VolumeDriver {
     }
 
     @Override
+    public void extend(String id, long sizeBytes) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(pathOf(id).toFile(), "rw")) {
+            if (f.length() < sizeBytes) f.setLength(sizeBytes); // the new end is a hole
+            f.getFD().sync();
+        }
+    }
+
+    @Override
     public boolean singleFile() {
         return true;
     }

@@ -17,6 +17,9 @@ public sealed interface VolumeDriver permits DirVolumeDriver, ImageVolumeDriver 
     /** Removes the volume's storage; a volume that is already gone is not an error. */
     void delete(String id) throws IOException;
 
+    /** Grows volume {@code id} to {@code sizeBytes} (larger than it is): an image gets longer, a directory's size is only a record. */
+    void extend(String id, long sizeBytes) throws IOException;
+
     /** True when the volume is one file (backed up and restored as a raw image). */
     boolean singleFile();
 

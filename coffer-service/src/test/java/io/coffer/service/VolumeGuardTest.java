@@ -37,8 +37,8 @@ class VolumeGuardTest {
             // the one table, spelled out: what each status allows
             Map<Volume.Status, Set<VolumeGuard.Action>> expected = Map.of(
                     Volume.Status.AVAILABLE, Set.of(VolumeGuard.Action.SNAPSHOT, VolumeGuard.Action.BACKUP, VolumeGuard.Action.RESTORE_INTO,
-                            VolumeGuard.Action.ATTACH, VolumeGuard.Action.DELETE, VolumeGuard.Action.REGISTER_INSTANCE),
-                    Volume.Status.IN_USE, Set.of(VolumeGuard.Action.SNAPSHOT, VolumeGuard.Action.BACKUP, VolumeGuard.Action.DETACH),
+                            VolumeGuard.Action.ATTACH, VolumeGuard.Action.DELETE, VolumeGuard.Action.EXTEND, VolumeGuard.Action.REGISTER_INSTANCE),
+                    Volume.Status.IN_USE, Set.of(VolumeGuard.Action.SNAPSHOT, VolumeGuard.Action.BACKUP, VolumeGuard.Action.DETACH, VolumeGuard.Action.EXTEND),
                     Volume.Status.CREATING, Set.of(), Volume.Status.BACKING_UP, Set.of(), Volume.Status.RESTORING, Set.of(),
                     Volume.Status.ERROR, Set.of(VolumeGuard.Action.RESTORE_INTO, VolumeGuard.Action.DELETE),
                     Volume.Status.ERROR_RESTORING, Set.of(VolumeGuard.Action.RESTORE_INTO, VolumeGuard.Action.DELETE));

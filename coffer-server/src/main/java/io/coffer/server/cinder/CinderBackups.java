@@ -193,7 +193,8 @@ final class CinderBackups {
     private void list(Context ctx, Request r, boolean detail) {
         List<Backup> all = new ArrayList<>(svc.backups());
         String name = ctx.queryParam("name"), status = ctx.queryParam("status"), volume = ctx.queryParam("volume_id");
-        all.removeIf(b -> !r.sees(b.metadata()) || (name != null && !name.equals(b.name())) || (status != null && !status.equals(b.status().id))
+        boolean allTenants = Request.allTenants(ctx.queryParam("all_tenants"));
+        all.removeIf(b -> !r.lists(b.metadata(), allTenants) || (name != null && !name.equals(b.name())) || (status != null && !status.equals(b.status().id))
                 || (volume != null && !volume.equals(b.volumeId())));
         all.sort(order(ctx.queryParam("sort") != null ? ctx.queryParam("sort") : sortOf(ctx)));
         int total = all.size();

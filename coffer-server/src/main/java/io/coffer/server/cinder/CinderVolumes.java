@@ -15,7 +15,8 @@ import java.util.Set;
 
 /**
  * Cinder's volume and snapshot endpoints, as far as the backup workflow and the clients need
- * them: create (a size in GiB, from a snapshot, from a backup), list, show, delete.
+ * them: create (a size in GiB, from a snapshot, from a backup), list, show, update, delete, and
+ * the actions attach, detach, extend and reset-status.
  */
 final class CinderVolumes {
     private final CofferService svc;
@@ -44,12 +45,13 @@ final class CinderVolumes {
             switch (method) {
                 case "GET" -> {
                     boolean detail = id != null;
+                    boolean allTenants = Request.allTenants(ctx.queryParam("all_tenants"));
                     if (volumes) {
-                        var list = svc.volumes().stream().filter(v -> r.sees(v.labels())).sorted(Comparator.comparing(Volume::createdAt).reversed())
+                        var list = svc.volumes().stream().filter(v -> r.lists(v.labels(), allTenants)).sorted(Comparator.comparing(Volume::createdAt).reversed())
                                 .map(v -> detail ? CinderViews.volumeDetail(v, r) : CinderViews.volumeSummary(v, r)).toList();
                         ctx.json(Map.of("volumes", list));
                     } else {
-                        var list = svc.snapshots().stream().filter(s -> r.sees(s.labels())).sorted(Comparator.comparing(Snapshot::createdAt).reversed())
+                        var list = svc.snapshots().stream().filter(s -> r.lists(s.labels(), allTenants)).sorted(Comparator.comparing(Snapshot::createdAt).reversed())
                                 .map(s -> CinderViews.snapshotDetail(s, r)).toList();
                         ctx.json(Map.of("snapshots", list));
                     }
@@ -67,6 +69,10 @@ final class CinderVolumes {
             case "GET" -> {
                 if (volumes) ctx.json(Map.of("volume", CinderViews.volumeDetail(volume(svc, id, r), r)));
                 else ctx.json(Map.of("snapshot", CinderViews.snapshotDetail(snapshot(id, r), r)));
+            }
+            case "PUT" -> {
+                if (!volumes) throw new CinderFault(405, "The method PUT is not allowed here.");
+                update(ctx, id, r, body);
             }
             case "DELETE" -> {
                 if (volumes) {
@@ -86,9 +92,29 @@ final class CinderVolumes {
         }
     }
 
-    /** {@code os-attach} (to the instance or host named) and {@code os-detach}: 202. */
+    /** {@code PUT /volumes/{id}}: name, description, metadata (all of it); 200 with the volume. */
+    private void update(Context ctx, String id, Request r, CinderApi.BodyOf body) throws IOException {
+        JsonNode b = body.of(ctx, "volume", Set.of("name", "description", "display_name", "display_description", "metadata"), true);
+        Volume v = volume(svc, id, r);
+        String name = Fields.text(b, "volume", "name", 255);
+        if (name == null) name = Fields.text(b, "volume", "display_name", 255);
+        String description = Fields.text(b, "volume", "description", 255);
+        if (description == null) description = Fields.text(b, "volume", "display_description", 255);
+        Map<String, String> labels = null;
+        if (b.has("metadata") || description != null) {
+            Map<String, String> old = v.labels();
+            Map<String, String> next = b.has("metadata") ? Request.keepProject(Fields.map(b, "volume", "metadata"), old) : new java.util.LinkedHashMap<>(old);
+            if (b.has("metadata") && old.containsKey(CinderViews.DESCRIPTION)) next.put(CinderViews.DESCRIPTION, old.get(CinderViews.DESCRIPTION));
+            if (description != null) next.put(CinderViews.DESCRIPTION, description);
+            labels = next;
+        }
+        Volume u = svc.updateVolume(v.id(), name, labels);
+        ctx.json(Map.of("volume", CinderViews.volumeDetail(u, r)));
+    }
+
+    /** The volume actions: {@code os-attach}, {@code os-detach}, {@code os-extend}, {@code os-reset_status}; 202. */
     private void action(Context ctx, String id, Request r, CinderApi.BodyOf body) throws IOException {
-        JsonNode root = body.of(ctx, null, Set.of("os-attach", "os-detach"), true);
+        JsonNode root = body.of(ctx, null, Set.of("os-attach", "os-detach", "os-extend", "os-reset_status"), true);
         Volume v = volume(svc, id, r);
         if (root.has("os-attach")) {
             JsonNode a = body.of(ctx, "os-attach", Set.of("instance_uuid", "host_name", "mountpoint", "mode"), true);
@@ -97,11 +123,52 @@ final class CinderVolumes {
             if (to == null) throw CinderFault.badRequest("Invalid request to attach volume to an invalid target");
             if (v.status() != Volume.Status.AVAILABLE) throw CinderFault.badRequest("Invalid volume: Volume status must be available to reserve, but the status is " + v.status().id + ".");
             svc.attach(v.id(), to);
-        } else {
+        } else if (root.has("os-detach")) {
             if (v.status() != Volume.Status.IN_USE) throw CinderFault.badRequest("Invalid volume: Unable to detach volume. Volume status must be 'in-use' and attach_status must be 'attached' to detach.");
             svc.detach(v.id());
+        } else if (root.has("os-extend")) {
+            extend(v, body.of(ctx, "os-extend", Set.of("new_size"), true), r);
+        } else {
+            resetStatus(v, body.of(ctx, "os-reset_status", Set.of("status", "attach_status", "migration_status"), true), r);
         }
         ctx.status(202);
+    }
+
+    /** {@code os-extend}: a larger size in GiB; an in-use volume from 3.42, as in Cinder. */
+    private void extend(Volume v, JsonNode a, Request r) throws IOException {
+        JsonNode size = a.get("new_size");
+        int gib = size == null ? -1 : size.isInt() ? size.asInt() : size.isTextual() && size.asText().matches("[0-9]{1,9}") ? Integer.parseInt(size.asText()) : -1;
+        if (gib < 1) throw CinderFault.badRequest("Invalid input for field/attribute new_size. Value: " + size + ". " + size + " is not a valid size");
+        boolean inUseOk = r.version().atLeast(42);
+        if (v.status() != Volume.Status.AVAILABLE && !(inUseOk && v.status() == Volume.Status.IN_USE)) {
+            throw CinderFault.badRequest("Invalid volume: Volume " + v.id() + " status must be 'available'" + (inUseOk ? " or 'in-use'" : "")
+                    + " to extend, but current status is: " + v.status().id + ".");
+        }
+        long current = CinderViews.gib(v.sizeBytes());
+        if (gib <= current) {
+            throw CinderFault.badRequest("Invalid input received: New size for extend must be greater than current size. (current: " + current + ", extended: " + gib + ").");
+        }
+        svc.extendVolume(v.id(), gib + "GiB");
+    }
+
+    /** {@code os-reset_status} (admins): available or error; attach_status detached goes with available. */
+    private void resetStatus(Volume v, JsonNode a, Request r) {
+        if (!r.admin()) throw new CinderFault(403, "Policy doesn't allow volume_extension:volume_admin_actions:reset_status to be performed.");
+        String status = Fields.text(a, "os-reset_status", "status", 255);
+        String attach = Fields.text(a, "os-reset_status", "attach_status", 255);
+        if (status == null && attach == null) {
+            if (!a.has("migration_status")) throw CinderFault.badRequest("Must specify 'status', 'attach_status' or 'migration_status' for update.");
+            return; // no volume migrates here: nothing to reset
+        }
+        if (status == null) status = "detached".equals(attach) ? "available" : v.status().id;
+        Volume.Status to = switch (status.toLowerCase(java.util.Locale.ROOT)) {
+            case "available" -> Volume.Status.AVAILABLE;
+            case "error" -> Volume.Status.ERROR;
+            default -> throw CinderFault.badRequest("Invalid input received: Coffer sets a volume's status by hand to available or error only, not '" + status
+                    + "'; the others follow from what the volume does (attach, detach, a backup or a restore)");
+        };
+        if ("attached".equals(attach)) throw CinderFault.badRequest("Invalid input received: attach a volume with os-attach, not by resetting its attach_status");
+        svc.resetVolumeStatus(v.id(), to);
     }
 
     private static final Set<String> VOLUME_FIELDS = Set.of("size", "name", "description", "metadata", "snapshot_id", "availability_zone",

@@ -15,6 +15,21 @@ record Request(String base, String project, String user, boolean admin, Microver
         return admin || project.equals(tags.get(PROJECT));
     }
 
+    /**
+     * True when a list shows a resource whose labels or metadata are {@code tags}: its project's,
+     * and for an admin also those made outside this API and, with {@code all_tenants}, every one
+     * (a member asking for all tenants sees its own, as in Cinder).
+     */
+    boolean lists(java.util.Map<String, String> tags, boolean allTenants) {
+        String p = tags.get(PROJECT);
+        return project.equals(p) || admin && (p == null || allTenants);
+    }
+
+    /** Cinder's reading of {@code all_tenants}: any true-looking value. */
+    static boolean allTenants(String value) {
+        return value != null && java.util.Set.of("1", "true", "yes", "y", "on", "t").contains(value.strip().toLowerCase(java.util.Locale.ROOT));
+    }
+
     /** {@code m} (the user's labels or metadata) with this caller's project recorded in it. */
     java.util.Map<String, String> tagged(java.util.Map<String, String> m) {
         java.util.Map<String, String> out = keepProject(m, java.util.Map.of());
