@@ -8,18 +8,22 @@
 #   Keystone v3:        http://127.0.0.1:$KEYSTONE_PORT/v3   (sqlite database, fernet tokens)
 #   Swift via Keystone: http://127.0.0.1:$KEYSTONE_SWIFT_PORT/v1/AUTH_<project id>, listed in the
 #                       catalog as the public object-store endpoint of region RegionOne
+#   Volume v3 (Cinder's API, served by a coffer server the tests start on 127.0.0.1:$KEYSTONE_VOLUME_PORT):
+#                       http://127.0.0.1:$KEYSTONE_VOLUME_PORT/v3/<project id>, in the catalog as
+#                       the volumev3 service "cinderv3", so that the openstack client finds it
 #   project "coffer" (domain Default), user "coffer" / "coffer-secret" with role member, and an
 #   application credential of that user; all written to SWIFT_BASE_DIR/keystone.env.
 #
 # Idempotent: if both are running and healthy it only prints the environment. Must run as root.
 # Started after swift-up.sh (it needs the Swift it extends). Stopped by swift-down.sh.
 #
-# Environment overrides: KEYSTONE_PORT [5000], KEYSTONE_SWIFT_PORT [8081], SWIFT_AIO_DIR,
+# Environment overrides: KEYSTONE_PORT [5000], KEYSTONE_SWIFT_PORT [8081], KEYSTONE_VOLUME_PORT [8776], SWIFT_AIO_DIR,
 # SWIFT_MEMCACHED_PORT [11211], KEYSTONE_SKIP_INSTALL [0].
 set -euo pipefail
 BASE=${1:-${SWIFT_AIO_DIR:-/tmp/coffer-swift}}
 KS_PORT=${KEYSTONE_PORT:-5000}
 KS_SWIFT_PORT=${KEYSTONE_SWIFT_PORT:-8081}
+KS_VOLUME_PORT=${KEYSTONE_VOLUME_PORT:-8776}
 MEMCACHED_PORT=${SWIFT_MEMCACHED_PORT:-11211}
 IP=127.0.0.1
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -40,7 +44,7 @@ healthy() {
   curl -fsS -m 2 "http://$IP:$KS_PORT/v3" >/dev/null 2>&1 &&
     curl -fsS -m 2 "http://$IP:$KS_SWIFT_PORT/healthcheck" >/dev/null 2>&1
 }
-if grep -q "^KEYSTONE_ADMIN_PASSWORD=" "$ENVFILE" 2>/dev/null && pid_alive "$RUN/keystone.pid" && pid_alive "$RUN/proxy-keystone.pid" && healthy; then
+if grep -q "^KEYSTONE_ADMIN_PASSWORD=" "$ENVFILE" 2>/dev/null && grep -q "^KEYSTONE_VOLUME_PORT=" "$ENVFILE" && pid_alive "$RUN/keystone.pid" && pid_alive "$RUN/proxy-keystone.pid" && healthy; then
   log "already running and healthy in $KS"
   cat "$ENVFILE"
   exit 0
@@ -91,16 +95,20 @@ ks bootstrap --bootstrap-password admin-secret --bootstrap-admin-url "http://$IP
   --bootstrap-internal-url "http://$IP:$KS_PORT/v3/" --bootstrap-public-url "http://$IP:$KS_PORT/v3/" \
   --bootstrap-region-id RegionOne || die "keystone-manage bootstrap failed (see $LOGDIR/keystone-manage.log)"
 
-# The object-store service and its endpoints go straight into the database: keystone 22 on
-# sqlite locks itself out when creating an endpoint through the API ("database is locked").
-python3 - "$KS/keystone.db" "http://$IP:$KS_SWIFT_PORT/v1/AUTH_%(project_id)s" <<'PY'
+# The object-store and volumev3 services and their endpoints go straight into the database:
+# keystone 22 on sqlite locks itself out when creating an endpoint through the API ("database is locked").
+python3 - "$KS/keystone.db" "http://$IP:$KS_SWIFT_PORT/v1/AUTH_%(project_id)s" "http://$IP:$KS_VOLUME_PORT/v3/%(project_id)s" <<'PY'
 import sqlite3, sys, uuid
 db = sqlite3.connect(sys.argv[1])
-sid = uuid.uuid4().hex
-db.execute("INSERT INTO service (id, type, enabled, extra) VALUES (?, 'object-store', 1, '{\"name\": \"swift\"}')", (sid,))
-for iface in ("public", "internal", "admin"):
-    db.execute("INSERT INTO endpoint (id, legacy_endpoint_id, interface, service_id, url, extra, enabled, region_id) "
-               "VALUES (?, NULL, ?, ?, ?, '{}', 1, 'RegionOne')", (uuid.uuid4().hex, iface, sid, sys.argv[2]))
+# readers never block a writer in WAL mode: in the default mode, a read transaction keystone
+# leaves open on a pooled connection makes every later write fail ("database is locked")
+db.execute("PRAGMA journal_mode=WAL")
+for kind, name, url in (("object-store", "swift", sys.argv[2]), ("volumev3", "cinderv3", sys.argv[3])):
+    sid = uuid.uuid4().hex
+    db.execute("INSERT INTO service (id, type, enabled, extra) VALUES (?, ?, 1, ?)", (sid, kind, '{"name": "%s"}' % name))
+    for iface in ("public", "internal", "admin"):
+        db.execute("INSERT INTO endpoint (id, legacy_endpoint_id, interface, service_id, url, extra, enabled, region_id) "
+                   "VALUES (?, NULL, ?, ?, ?, '{}', 1, 'RegionOne')", (uuid.uuid4().hex, iface, sid, url))
 db.commit()
 PY
 
@@ -114,9 +122,9 @@ for _ in $(seq 150); do curl -fsS -m 2 "http://$IP:$KS_PORT/v3" >/dev/null 2>&1 
 curl -fsS -m 2 "http://$IP:$KS_PORT/v3" >/dev/null 2>&1 || { tail -20 "$LOGDIR/keystone.log" >&2 2>/dev/null; die "keystone did not start (logs in $LOGDIR)"; }
 
 # ---------------------------------------------------------------- users, catalog, application credential
-python3 - "$IP" "$KS_PORT" "$KS_SWIFT_PORT" "$ENVFILE" <<'PY'
+python3 - "$IP" "$KS_PORT" "$KS_SWIFT_PORT" "$ENVFILE" "$KS_VOLUME_PORT" <<'PY'
 import json, sys, urllib.request
-ip, port, sport, envfile = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+ip, port, sport, envfile, vport = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 base = f"http://{ip}:{port}/v3"
 def call(method, path, body=None, token=None):
     req = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode(),
@@ -140,6 +148,7 @@ with open(envfile, "w") as f:
     f.write(f"""KEYSTONE_AUTH_URL=http://{ip}:{port}/v3
 KEYSTONE_SWIFT_URL=http://{ip}:{sport}/v1/AUTH_{proj['project']['id']}
 KEYSTONE_PROJECT_ID={proj['project']['id']}
+KEYSTONE_VOLUME_PORT={vport}
 KEYSTONE_USERNAME=coffer
 KEYSTONE_PASSWORD=coffer-secret
 KEYSTONE_PROJECT_NAME=coffer

@@ -34,12 +34,21 @@ final class ServerProcess implements AutoCloseable {
     private final Path log;
 
     ServerProcess(Path dataDir, Map<String, String> env) throws IOException {
+        this(dataDir, env, freePort());
+    }
+
+    /** A server that will listen on {@code port} (one a catalog names, say). */
+    ServerProcess(Path dataDir, Map<String, String> env, int port) throws IOException {
         this.dataDir = dataDir;
         this.env = new HashMap<>(env);
-        try (ServerSocket s = new ServerSocket(0)) {
-            this.port = s.getLocalPort();
-        }
+        this.port = port;
         this.log = Files.createTempFile("coffer-server", ".log");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 
     ServerProcess(Path dataDir) throws IOException {
