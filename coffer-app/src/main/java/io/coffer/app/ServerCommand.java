@@ -1,5 +1,6 @@
 package io.coffer.app;
 
+import io.coffer.csi.CsiServer;
 import io.coffer.server.CofferServer;
 import io.coffer.server.cinder.KeystoneTokens;
 import io.coffer.service.CofferService;
@@ -47,6 +48,12 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--workers", paramLabel = "N", description = "Jobs run at once (default 2).")
     Integer workers;
+
+    @Option(names = "--csi-endpoint", paramLabel = "unix:///PATH", description = "Also serve the CSI driver (Identity, Controller, Node) on this Unix socket (default: $COFFER_CSI_ENDPOINT or csi.endpoint; none).")
+    String csiEndpoint;
+
+    @Option(names = "--node-id", paramLabel = "ID", description = "This node's id for CSI (default: $COFFER_NODE_ID or node.id, else the host name).")
+    String nodeId;
 
     @Override
     public Integer call() throws Exception {
@@ -102,9 +109,23 @@ final class ServerCommand implements Callable<Integer> {
             svc.close();
             throw new IOException("cannot listen on " + addr + ": " + rootMessage(e), e);
         }
+        String csi = first(csiEndpoint, env.get("COFFER_CSI_ENDPOINT"), file.getProperty("csi.endpoint"), null);
+        CsiServer csiServer = null;
+        if (csi != null) {
+            String node = first(nodeId, env.get("COFFER_NODE_ID"), file.getProperty("node.id"), hostName());
+            try {
+                csiServer = CsiServer.start(svc, csi, node, String.valueOf(ServerCommand.class.getPackage().getImplementationVersion()));
+            } catch (IOException | IllegalArgumentException e) {
+                server.close();
+                svc.close();
+                throw e;
+            }
+        }
+        CsiServer csiToClose = csiServer;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("stopping");
+            if (csiToClose != null) csiToClose.close();
             server.close();
             svc.close();
             stopped.countDown();
@@ -122,6 +143,15 @@ final class ServerCommand implements Callable<Integer> {
      * COFFER_KEYSTONE_PASSWORD), {@code keystone.project} and {@code keystone.domain} (default
      * {@code default}); null when no URL is configured.
      */
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            String h = System.getenv("HOSTNAME");
+            return h == null ? "localhost" : h;
+        }
+    }
+
     private static KeystoneTokens keystone(Map<String, String> env, Properties file) throws IOException {
         String url = first(null, env.get("COFFER_KEYSTONE_URL"), file.getProperty("keystone.url"), null);
         if (url == null || url.isBlank()) return null;
