@@ -58,8 +58,15 @@ eval "$(bash "$root/scripts/swift-up.sh" 2>/dev/null | grep -E '^[A-Z0-9_]+=')"
 [ -n "${SWIFT_AUTH_URL:-}" ] || die "scripts/swift-up.sh gave no Swift"
 SWIFT_LOG=${SWIFT_AIO_DIR:-/tmp/coffer-swift}/log/proxy.log
 swift_token() { curl -fsSi -H "X-Auth-User: $SWIFT_USER" -H "X-Auth-Key: $SWIFT_KEY" "$SWIFT_AUTH_URL" | awk -F': ' 'tolower($1)=="x-auth-token"{print $2}' | tr -d '\r'; }
-container_bytes() { curl -fsSI -H "X-Auth-Token: $(swift_token)" "$SWIFT_STORAGE_URL/$1" 2>/dev/null | awk -F': ' 'tolower($1)=="x-container-bytes-used"{print $2}' | tr -d '\r' || echo 0; }
-swift_requests() { local n; sleep 1; n=$(grep -c "/AUTH_test/$1[/ ?%]" "$SWIFT_LOG" 2>/dev/null || true); echo "${n:-0}"; }
+# What a step sent to Swift, from the proxy's log (container stats lag behind): the requests for a
+# container, and the bytes its successful PUTs carried. Fields: 5 method, 6 path, 8 status, 12 bytes received.
+swift_mark() { wc -l <"$SWIFT_LOG"; }
+swift_since() { # MARK CONTAINER -> "REQUESTS BYTES"
+  sleep 1
+  tail -n +"$(( $1 + 1 ))" "$SWIFT_LOG" | awk -v c="/v1/AUTH_test/$2" '
+    index($6, c "/") == 1 || index($6, c "%3F") == 1 || $6 == c { n++; if ($5 == "PUT" && $8 ~ /^2/ && $12 ~ /^[0-9]+$/) b += $12 }
+    END { printf "%d %d\n", n, b }'
+}
 
 # ---------------------------------------------------------------- clean slate
 PIDS=()
@@ -150,8 +157,12 @@ repository.swift.user=$SWIFT_USER
 repository.swift.key=$SWIFT_KEY
 EOF
 "$root/coffer" --version >/dev/null   # builds Coffer if needed
+# the server runs a copy of the jar: a build during the run must not pull classes from under it
+cp "$root/coffer-app/target/coffer.jar" "$W/coffer.jar"
+export COFFER_JAR="$W/coffer.jar"
 setsid "$root/coffer" server --data-dir "$W/coffer" --listen "127.0.0.1:$COFFER_PORT" >"$W/log/coffer.out" 2>&1 &
-PIDS+=($!)
+COFFER_PID=$!
+PIDS+=($COFFER_PID)
 COFFER=http://127.0.0.1:$COFFER_PORT
 for _ in $(seq 300); do curl -fs "$COFFER/health" >/dev/null && break; sleep 0.2; done
 curl -fs "$COFFER/health" >/dev/null || die "coffer server did not start ($W/log/coffer.out)"
@@ -181,6 +192,7 @@ field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 await() { # URL KIND ID: until available (or error)
   local s
   for _ in $(seq 36000); do
+    [ "$1" = "$COFFER" ] && ! kill -0 "$COFFER_PID" 2>/dev/null && die "the coffer server died ($W/log/coffer.out)"
     s=$(api "$1" "$2s/$3" | field "['$2']['status']")
     case "$s" in available) return 0 ;; error*) die "$2 $3 ended $s at $1" ;; esac
     sleep 0.2
@@ -213,12 +225,14 @@ measure_backup() { # WHO KIND (full|incremental) -> backup id
   [ "$who" = coffer ] && url=$COFFER
   [ "$kind" = incremental ] && args=(--incremental)
   pid=$(backup_pid "$url"); reset_hwm "$pid"
-  before=$(swift_requests "bench-$who")
+  mark=$(swift_mark)
   drop_caches
   t0=$(date +%s.%N)
   id=$(cin "$url" backup-create --name "$kind" --container "bench-$who" "${args[@]}" pg | awk -F'|' '$2~/^ id /{gsub(/ /,"",$3); print $3}')
   await "$url" backup "$id"
-  row "$who" "$kind backup" "$(elapsed "$t0")" "$(container_bytes "bench-$who")" "$(( $(swift_requests "bench-$who") - before ))" "$(hwm "$pid")"
+  secs=$(elapsed "$t0")
+  read -r reqs bytes < <(swift_since "$mark" "bench-$who")
+  row "$who" "$kind backup" "$secs" "$bytes" "$reqs" "$(hwm "$pid")"
   echo "$id"
 }
 
@@ -242,7 +256,7 @@ for who in cinder coffer; do
   target=$(cin "$url" create "$GIB" --name restored "${type[@]}" | awk -F'|' '$2~/^ id /{gsub(/ /,"",$3); print $3}')
   await "$url" volume "$target"
   pid=$(backup_pid "$url"); reset_hwm "$pid"
-  before=$(swift_requests "bench-$who")
+  mark=$(swift_mark)
   drop_caches
   t0=$(date +%s.%N)
   cin "$url" backup-restore --volume "$target" "${INCR[$who]}" >/dev/null
@@ -251,7 +265,8 @@ for who in cinder coffer; do
   secs=$(elapsed "$t0")
   got=$(sha256sum "$(volume_path "$url" "$target")" | cut -d' ' -f1)
   [ "$got" = "$WANT" ] && same=yes || same=NO
-  row "$who" "restore (bit for bit: $same)" "$secs" - "$(( $(swift_requests "bench-$who") - before ))" "$(hwm "$pid")"
+  read -r reqs bytes < <(swift_since "$mark" "bench-$who")
+  row "$who" "restore (bit for bit: $same)" "$secs" - "$reqs" "$(hwm "$pid")"
 done
 
 # ---------------------------------------------------------------- report
@@ -272,18 +287,14 @@ for who, what, secs, stored, reqs, rss in rows:
 def mib(b): return "-" if b in ("-", "") else f"{int(b) / 1048576:,.0f} MiB"
 print("| step | Cinder s | Coffer s | speed-up | Cinder stored | Coffer stored | Swift requests Cinder / Coffer | peak RSS Cinder / Coffer |")
 print("|---|---|---|---|---|---|---|---|")
-prev = {}
 for step, d in by.items():
     c, k = d.get("cinder"), d.get("coffer")
     if not c or not k: continue
     label = step + ("" if step != "restore" else " " + " / ".join(x[0][len("restore "):] for x in (c, k)))
-    stored_c = stored_k = "-"
-    if c[2] != "-":
-        stored_c = mib(int(c[2]) - prev.get("cinder", 0)); stored_k = mib(int(k[2]) - prev.get("coffer", 0))
-        prev["cinder"], prev["coffer"] = int(c[2]), int(k[2])
+    stored_c, stored_k = mib(c[2]), mib(k[2])
     print(f"| {label} | {c[1]:.1f} | {k[1]:.1f} | {c[1] / k[1]:.1f}x | {stored_c} | {stored_k} | {c[3]} / {k[3]} | {c[4]} / {k[4]} MiB |")
 PY
   echo
-  echo "Stored: what the step added to the container. Peak RSS: cinder-backup's process and the coffer server's, during the step."
+  echo "Stored: the bytes the step's successful PUTs to its container carried (from the Swift proxy's log). Requests: the step's requests to the container. Peak RSS: cinder-backup's process and the coffer server's, during the step."
 } | tee -a "$OUT"
 log "appended to $OUT"
