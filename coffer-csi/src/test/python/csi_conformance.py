@@ -15,9 +15,12 @@ Needs root (publishing mounts). Prints one line per check; exits 1 if any failed
 import argparse
 import concurrent.futures
 import hashlib
+import json
 import os
 import sys
+import time
 import traceback
+import urllib.request
 
 import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
@@ -67,7 +70,8 @@ class Csi:
 
 
 class Run:
-    def __init__(self, csi, workdir):
+    def __init__(self, csi, workdir, rest=None):
+        self.rest = rest
         self.csi = csi
         self.workdir = workdir
         self.failed = []
@@ -338,7 +342,27 @@ def snapshots(run):
         r = run.create("sanity-clone", volume_content_source=clone_src)
         assert r.content_source.volume.volume_id == v.volume_id, r
 
+    def off_host():
+        v = run.create("sanity-offhost-source")
+        params = {"backupRepository": "local", "container": "csi-offhost"}
+        run.expect(code.INVALID_ARGUMENT, lambda: c.call("Controller", "CreateSnapshot", "CreateSnapshotRequest", name="sanity-offhost-bad",
+                                                         source_volume_id=v.volume_id, parameters={"container": "x"}))
+        s = c.call("Controller", "CreateSnapshot", "CreateSnapshotRequest", name="sanity-offhost", source_volume_id=v.volume_id, parameters=params).snapshot
+        run.snapshots.append(s.snapshot_id)
+        deadline = time.time() + 120
+        while not s.ready_to_use:  # cut, then ready once the off-host backup is available: the CO asks again
+            assert time.time() < deadline, "the off-host copy did not become ready in 2 minutes"
+            time.sleep(0.5)
+            s = c.call("Controller", "CreateSnapshot", "CreateSnapshotRequest", name="sanity-offhost", source_volume_id=v.volume_id, parameters=params).snapshot
+        if run.rest:
+            backups = json.load(urllib.request.urlopen(run.rest + "/api/v1/backups"))["backups"]
+            mine = [b for b in backups if b.get("snapshot_id") == s.snapshot_id]
+            assert len(mine) == 1 and mine[0]["status"] == "available" and mine[0]["container"] == "csi-offhost", mine
+        r = c.call("Controller", "GetSnapshot", "GetSnapshotRequest", snapshot_id=s.snapshot_id)
+        assert r.snapshot.ready_to_use, r
+
     run.check("Snapshots: CreateSnapshot arguments, idempotency, ALREADY_EXISTS, NOT_FOUND, 128-character name", create)
+    run.check("Snapshots: backupRepository makes the snapshot an off-host backup, ready once it is available", off_host)
     run.check("Snapshots: DeleteSnapshot of an unknown id succeeds, empty response", delete)
     run.check("Snapshots: ListSnapshots fields, filters, paging, appears and disappears", listing)
     run.check("Snapshots: GetSnapshot", get)
@@ -481,10 +505,11 @@ def main():
     ap.add_argument("--endpoint", required=True)
     ap.add_argument("--descriptor", required=True)
     ap.add_argument("--workdir", required=True)
+    ap.add_argument("--rest", help="the server's REST API (http://HOST:PORT), to see what the driver made there")
     ap.add_argument("--keep", help="at the end, create a mount volume of this name and leave it")
     a = ap.parse_args()
     os.makedirs(a.workdir, exist_ok=True)
-    run = Run(Csi(a.descriptor, a.endpoint), a.workdir)
+    run = Run(Csi(a.descriptor, a.endpoint), a.workdir, a.rest)
     try:
         for part in (identity, controller, snapshots, node, data):
             part(run)

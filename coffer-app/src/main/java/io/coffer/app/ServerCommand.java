@@ -102,13 +102,7 @@ final class ServerCommand implements Callable<Integer> {
         String token = token(cfg.dataDir(), host, env, file);
 
         CofferService svc = CofferService.start(cfg, Clock.systemUTC());
-        CofferServer server;
-        try {
-            server = CofferServer.start(svc, host, port, token, keystone(env, file));
-        } catch (RuntimeException e) {
-            svc.close();
-            throw new IOException("cannot listen on " + addr + ": " + rootMessage(e), e);
-        }
+        // the CSI endpoint first: once the REST API answers, everything the server offers is up
         String csi = first(csiEndpoint, env.get("COFFER_CSI_ENDPOINT"), file.getProperty("csi.endpoint"), null);
         CsiServer csiServer = null;
         if (csi != null) {
@@ -116,10 +110,17 @@ final class ServerCommand implements Callable<Integer> {
             try {
                 csiServer = CsiServer.start(svc, csi, node, String.valueOf(ServerCommand.class.getPackage().getImplementationVersion()));
             } catch (IOException | IllegalArgumentException e) {
-                server.close();
                 svc.close();
                 throw e;
             }
+        }
+        CofferServer server;
+        try {
+            server = CofferServer.start(svc, host, port, token, keystone(env, file));
+        } catch (RuntimeException e) {
+            if (csiServer != null) csiServer.close();
+            svc.close();
+            throw new IOException("cannot listen on " + addr + ": " + rootMessage(e), e);
         }
         CsiServer csiToClose = csiServer;
         CountDownLatch stopped = new CountDownLatch(1);

@@ -35,7 +35,7 @@ class CsiConformanceIT {
                 Map.of("COFFER_CSI_ENDPOINT", "unix://" + socket, "COFFER_NODE_ID", "node-a")).start()) {
             assertThat(socket).exists();
             Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), "--endpoint", "unix://" + socket, "--descriptor", desc.toString(),
-                    "--workdir", tmp.resolve("targets").toString(), "--keep", "pvc-kept").redirectErrorStream(true).start();
+                    "--workdir", tmp.resolve("targets").toString(), "--keep", "pvc-kept", "--rest", server.url()).redirectErrorStream(true).start();
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes());
             assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();

@@ -25,15 +25,16 @@ import java.util.Set;
 final class ControllerService extends ControllerGrpc.ControllerImplBase {
     private static final long DEFAULT_SIZE = 1L << 30;
     private static final Set<String> VOLUME_PARAMETERS = Set.of();
-    private static final Set<String> SNAPSHOT_PARAMETERS = Set.of();
 
     private final CofferService svc;
     private final String nodeId;
     private final InFlight inFlight = new InFlight();
+    private final OffHostCopies copies;
 
     ControllerService(CofferService svc, String nodeId) {
         this.svc = svc;
         this.nodeId = nodeId;
+        this.copies = new OffHostCopies(svc);
     }
 
     @Override
@@ -202,26 +203,32 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
         Grpc.answer("CreateSnapshot", out, () -> {
             String name = Grpc.required(req.getName(), "name");
             String volumeId = Grpc.required(req.getSourceVolumeId(), "source_volume_id");
-            Map<String, String> labels = CsiNames.labels(name, req.getParametersMap(), SNAPSHOT_PARAMETERS);
+            Map<String, String> labels = CsiNames.labels(name, req.getParametersMap(), OffHostCopies.PARAMETERS);
+            OffHostCopies.record(req.getParametersMap(), labels);
             try (var hold = inFlight.begin("snapshot name " + name)) {
                 Optional<Snapshot> existing = svc.snapshots().stream().filter(s -> name.equals(s.labels().get(CsiNames.NAME))).findFirst();
+                String id;
                 if (existing.isPresent()) {
                     if (!existing.get().volumeId().equals(volumeId)) {
                         throw Grpc.exists("snapshot " + name + " exists already, of volume " + existing.get().volumeId() + "; a snapshot of another volume needs another name");
                     }
-                    return Csi.CreateSnapshotResponse.newBuilder().setSnapshot(view(Waits.snapshot(svc, existing.get().id()))).build();
+                    id = existing.get().id();
+                } else {
+                    if (svc.catalog().volume(volumeId).isEmpty()) throw Grpc.notFound("volume " + volumeId + " does not exist");
+                    id = svc.createSnapshot(new Requests.CreateSnapshot(volumeId, CsiNames.cofferName("snapshot", name), labels)).id();
                 }
-                if (svc.catalog().volume(volumeId).isEmpty()) throw Grpc.notFound("volume " + volumeId + " does not exist");
-                Snapshot s = svc.createSnapshot(new Requests.CreateSnapshot(volumeId, CsiNames.cofferName("snapshot", name), labels));
-                return Csi.CreateSnapshotResponse.newBuilder().setSnapshot(view(Waits.snapshot(svc, s.id()))).build();
+                Snapshot s = Waits.snapshot(svc, id); // cut: the CO may thaw the application
+                copies.ensure(s, req.getParametersMap());
+                return Csi.CreateSnapshotResponse.newBuilder().setSnapshot(view(s)).build();
             }
         });
     }
 
-    static Csi.Snapshot view(Snapshot s) {
+    /** A snapshot as CSI has it; ready once cut and, when it asked for one, once its off-host copy is available. */
+    private Csi.Snapshot view(Snapshot s) {
         return Csi.Snapshot.newBuilder().setSnapshotId(s.id()).setSourceVolumeId(s.volumeId()).setSizeBytes(s.restoreSize())
                 .setCreationTime(Timestamp.newBuilder().setSeconds(s.createdAt().getEpochSecond()).setNanos(s.createdAt().getNano()))
-                .setReadyToUse(s.readyToUse()).build();
+                .setReadyToUse(copies.ready(s)).build();
     }
 
     @Override
@@ -229,7 +236,11 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
         Grpc.answer("DeleteSnapshot", out, () -> {
             String id = Grpc.required(req.getSnapshotId(), "snapshot_id");
             try (var hold = inFlight.begin("snapshot " + id)) {
-                if (svc.catalog().snapshot(id).isPresent()) svc.deleteSnapshot(id);
+                Optional<Snapshot> s = svc.catalog().snapshot(id);
+                if (s.isPresent()) {
+                    copies.delete(s.get());
+                    svc.deleteSnapshot(id);
+                }
             }
             return Csi.DeleteSnapshotResponse.getDefaultInstance();
         });
