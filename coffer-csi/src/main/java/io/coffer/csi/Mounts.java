@@ -1,14 +1,13 @@
 package io.coffer.csi;
 
+import io.coffer.volume.Commands;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
-/** Bind mounts and loop devices, by the system's own {@code mount}, {@code umount} and {@code losetup}. */
+/** Bind mounts and loop devices, by the system's own {@code mount}, {@code umount} and {@code losetup} ({@link Commands}). */
 final class Mounts {
     private Mounts() {}
 
@@ -61,21 +60,8 @@ final class Mounts {
         }
     }
 
+    /** Runs a system tool; its trimmed output, or its failure as an IOException. */
     static String run(String... cmd) throws IOException {
-        List<String> c = new ArrayList<>(List.of(cmd));
-        Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", cmd) + " did not finish in 60 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(String.join(" ", cmd) + " was interrupted", e);
-        }
-        if (p.exitValue() != 0) throw new IOException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + out.strip());
-        return out;
+        return Commands.check(List.of(cmd), 60);
     }
 }

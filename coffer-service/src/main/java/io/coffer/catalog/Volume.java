@@ -79,6 +79,16 @@ public record Volume(
         return new Volume(id, name, driver, sizeBytes, path, s, previousStatus, attachedTo, labels, reason, createdAt, now);
     }
 
+    /** This volume renamed, with these labels. */
+    public Volume withNameAndLabels(String n, Map<String, String> l, Instant now) {
+        return new Volume(id, n, driver, sizeBytes, path, status, previousStatus, attachedTo, l, failReason, createdAt, now);
+    }
+
+    /** This volume at a new size. */
+    public Volume withSize(long bytes, Instant now) {
+        return new Volume(id, name, driver, bytes, path, status, previousStatus, attachedTo, labels, failReason, createdAt, now);
+    }
+
     public Volume withAttachment(String instance, Instant now) {
         Status s = instance == null ? Status.AVAILABLE : Status.IN_USE;
         return new Volume(id, name, driver, sizeBytes, path, s, null, instance, labels, failReason, createdAt, now);

@@ -43,8 +43,7 @@ final class VolumeChanges {
             l = new java.util.LinkedHashMap<>(Validation.labels("labels", labels));
             for (var e : v.labels().entrySet()) if (e.getKey().startsWith(CINDER_PREFIX)) l.putIfAbsent(e.getKey(), e.getValue());
         }
-        Volume u = new Volume(v.id(), n, v.driver(), v.sizeBytes(), v.path(), v.status(), v.previousStatus(), v.attachedTo(), l, v.failReason(),
-                v.createdAt(), clock.instant());
+        Volume u = v.withNameAndLabels(n, l, clock.instant());
         catalog.update(u);
         return u;
     }
@@ -57,8 +56,7 @@ final class VolumeChanges {
                     + " is not): a volume is never shrunk");
         }
         ops.driver(v.driver()).extend(v.id(), sizeBytes);
-        Volume u = new Volume(v.id(), v.name(), v.driver(), sizeBytes, v.path(), v.status(), v.previousStatus(), v.attachedTo(), v.labels(),
-                v.failReason(), v.createdAt(), clock.instant());
+        Volume u = v.withSize(sizeBytes, clock.instant());
         catalog.update(u);
         return u;
     }
@@ -86,8 +84,7 @@ final class VolumeChanges {
             }
             attached = null;
         }
-        Volume u = new Volume(v.id(), v.name(), v.driver(), v.sizeBytes(), v.path(), to, null, attached, v.labels(),
-                to == Volume.Status.ERROR ? "status reset to error by request" : null, v.createdAt(), clock.instant());
+        Volume u = v.withAttachment(attached, clock.instant()).withStatus(to, to == Volume.Status.ERROR ? "status reset to error by request" : null, clock.instant());
         catalog.update(u);
         return u;
     }

@@ -5,8 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs a system tool (cp, losetup, fsfreeze) and turns its failure into a message. */
-final class Commands {
+/** Runs a system tool (cp, losetup, fsfreeze, mount) and turns its failure into a message. */
+public final class Commands {
     record Result(int code, String out) {}
 
     private Commands() {}
@@ -45,7 +45,8 @@ final class Commands {
         }
     }
 
-    static String check(List<String> cmd, long timeoutSeconds) throws IOException {
+    /** The tool's output, trimmed; its failure (or its absence) as an IOException naming it. */
+    public static String check(List<String> cmd, long timeoutSeconds) throws IOException {
         Result r = run(cmd, timeoutSeconds);
         if (r.code() != 0) throw new IOException(String.join(" ", cmd) + " failed (exit " + r.code() + "): " + r.out());
         return r.out();
