@@ -44,7 +44,7 @@ healthy() {
   curl -fsS -m 2 "http://$IP:$KS_PORT/v3" >/dev/null 2>&1 &&
     curl -fsS -m 2 "http://$IP:$KS_SWIFT_PORT/healthcheck" >/dev/null 2>&1
 }
-if grep -q "^KEYSTONE_ADMIN_PASSWORD=" "$ENVFILE" 2>/dev/null && grep -q "^KEYSTONE_VOLUME_PORT=" "$ENVFILE" && pid_alive "$RUN/keystone.pid" && pid_alive "$RUN/proxy-keystone.pid" && healthy; then
+if grep -q "^KEYSTONE_ADMIN_PASSWORD=" "$ENVFILE" 2>/dev/null && grep -q "^KEYSTONE_VOLUME_PORT=" "$ENVFILE" && grep -q "^backend = dogpile.cache.memory" "$KS/keystone.conf" && pid_alive "$RUN/keystone.pid" && pid_alive "$RUN/proxy-keystone.pid" && healthy; then
   log "already running and healthy in $KS"
   cat "$ENVFILE"
   exit 0
@@ -85,8 +85,12 @@ key_repository = $KS/fernet-keys
 [credential]
 key_repository = $KS/credential-keys
 [cache]
-enabled = false
+# validations are cached in keystone's process (the only one) and dropped on every revocation:
+# without it each validation costs over a second here
+enabled = true
+backend = dogpile.cache.memory
 EOF
+chmod 700 "$KS/fernet-keys" "$KS/credential-keys"
 ks() { keystone-manage --config-file "$KS/keystone.conf" "$@" >>"$LOGDIR/keystone-manage.log" 2>&1; }
 ks db_sync || die "keystone-manage db_sync failed (see $LOGDIR/keystone-manage.log)"
 ks fernet_setup --keystone-user root --keystone-group root
