@@ -52,7 +52,7 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--csi-endpoint", paramLabel = "unix:///PATH", description = "Also serve the CSI driver (Identity, Controller, Node) on this Unix socket (default: $COFFER_CSI_ENDPOINT or csi.endpoint; none).")
     String csiEndpoint;
 
-    @Option(names = "--node-id", paramLabel = "ID", description = "This node's id for CSI (default: $COFFER_NODE_ID or node.id, else the host name).")
+    @Option(names = "--node-id", paramLabel = "ID", description = "This node's id: its volumes and jobs are its own when nodes share a catalog (default: $COFFER_NODE_ID or node.id, else the host name).")
     String nodeId;
 
     @Override
@@ -93,7 +93,8 @@ final class ServerCommand implements Callable<Integer> {
                 first(null, env.get("COFFER_CATALOG_USER"), file.getProperty("catalog.user"), null),
                 catalogPassword,
                 repos, repoSettings, file.getProperty("repository.default"), file.getProperty("container.default"),
-                workers != null ? workers : Integer.parseInt(first(null, env.get("COFFER_WORKERS"), file.getProperty("workers"), "2")));
+                workers != null ? workers : Integer.parseInt(first(null, env.get("COFFER_WORKERS"), file.getProperty("workers"), "2")),
+                first(nodeId, env.get("COFFER_NODE_ID"), file.getProperty("node.id"), null));
         Files.createDirectories(cfg.dataDir());
         // remote repositories keep their metadata cache with the server's data, unless told otherwise
         if (System.getProperty("coffer.cache.dir") == null && env.get("COFFER_CACHE_DIR") == null) {
@@ -106,9 +107,8 @@ final class ServerCommand implements Callable<Integer> {
         String csi = first(csiEndpoint, env.get("COFFER_CSI_ENDPOINT"), file.getProperty("csi.endpoint"), null);
         CsiServer csiServer = null;
         if (csi != null) {
-            String node = first(nodeId, env.get("COFFER_NODE_ID"), file.getProperty("node.id"), hostName());
             try {
-                csiServer = CsiServer.start(svc, csi, node, String.valueOf(ServerCommand.class.getPackage().getImplementationVersion()));
+                csiServer = CsiServer.start(svc, csi, cfg.node(), String.valueOf(ServerCommand.class.getPackage().getImplementationVersion()));
             } catch (IOException | IllegalArgumentException e) {
                 svc.close();
                 throw e;
@@ -131,7 +131,7 @@ final class ServerCommand implements Callable<Integer> {
             svc.close();
             stopped.countDown();
         }, "coffer-shutdown"));
-        LOG.info("coffer server listening on http://{}:{} (data in {}, catalog {}, repositories {}{})", host, server.port(), cfg.dataDir(),
+        LOG.info("coffer server listening on http://{}:{} (node {}, data in {}, catalog {}, repositories {}{})", host, server.port(), cfg.node(), cfg.dataDir(),
                 svc.catalog().describe(), cfg.repositories(), token == null ? "" : ", API token required");
         System.err.flush();
         stopped.await();
@@ -144,15 +144,6 @@ final class ServerCommand implements Callable<Integer> {
      * COFFER_KEYSTONE_PASSWORD), {@code keystone.project} and {@code keystone.domain} (default
      * {@code default}); null when no URL is configured.
      */
-    private static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            String h = System.getenv("HOSTNAME");
-            return h == null ? "localhost" : h;
-        }
-    }
-
     private static KeystoneTokens keystone(Map<String, String> env, Properties file) throws IOException {
         String url = first(null, env.get("COFFER_KEYSTONE_URL"), file.getProperty("keystone.url"), null);
         if (url == null || url.isBlank()) return null;

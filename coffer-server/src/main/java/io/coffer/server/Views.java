@@ -26,6 +26,7 @@ final class Views {
         m.put("size_bytes", v.sizeBytes());
         m.put("path", v.path());
         m.put("attached_to", v.attachedTo());
+        m.put("node", v.node());
         m.put("previous_status", v.previousStatus() == null ? null : v.previousStatus().id);
         m.put("fail_reason", v.failReason());
         m.put("labels", v.labels());
@@ -151,6 +152,7 @@ final class Views {
         m.put("resource_type", j.resourceType());
         m.put("resource_id", j.resourceId());
         m.put("volume_id", j.volumeId());
+        m.put("node", j.node());
         m.put("error", j.error());
         m.put("progress", progress(j));
         m.put("created_at", time(j.createdAt()));

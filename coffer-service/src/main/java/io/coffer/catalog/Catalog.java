@@ -21,6 +21,11 @@ import org.flywaydb.core.Flyway;
  *
  * <p>SQLite runs in WAL mode with {@code synchronous=FULL}: a committed state change survives
  * a power cut, which the reconciler relies on.
+ *
+ * <p>Many nodes may share one PostgreSQL catalog. {@link #writeLock} serialises the
+ * read-check-write sequences of every node (a PostgreSQL advisory lock held on a connection of
+ * its own); each node claims its own queued jobs with {@link #claimQueuedJobs} ({@code FOR UPDATE
+ * SKIP LOCKED}).
  */
 public final class Catalog implements AutoCloseable {
     /** A unit of work run inside one transaction. */
@@ -33,6 +38,11 @@ public final class Catalog implements AutoCloseable {
     private final String password;
     private final ReentrantLock lock = new ReentrantLock();
     private Connection conn;
+    /** Held by the one thread of this process in a write sequence; on PostgreSQL, with the advisory lock. */
+    private final ReentrantLock writers = new ReentrantLock(true);
+    private Connection lockConn;
+    /** The advisory lock's key: "Coffer" in ASCII. */
+    private static final long WRITE_LOCK_KEY = 0x436f66666572L;
 
     private Catalog(String url, String user, String password) {
         this.url = url;
@@ -90,6 +100,11 @@ public final class Catalog implements AutoCloseable {
         if (j.status() != Job.Status.RUNNING) throw new IllegalArgumentException("job " + j.id() + " is " + j.status() + ", not running");
         return update(Table.JOBS, j, " AND status = '" + Job.Status.RUNNING.id + "'") == 1;
     }
+
+    /** Writes {@code j} only while its row is still {@code expected}; false when it is not any more. */
+    public boolean update(Job j, Job.Status expected) {
+        return update(Table.JOBS, j, " AND status = '" + expected.id + "'") == 1;
+    }
     public void insert(Instance i) { put(Table.INSTANCES, i, true); }
     public void update(Instance i) { put(Table.INSTANCES, i, false); }
     public void deleteInstance(String id) { delete(Table.INSTANCES, id); }
@@ -121,7 +136,118 @@ public final class Catalog implements AutoCloseable {
     public Optional<Job> job(String id) { return one(Table.JOBS, "id = ?", id); }
     public List<Job> jobs() { return query(Table.JOBS, null); }
     public List<Job> jobsFor(String resourceId) { return query(Table.JOBS, "resource_id = ?", resourceId); }
-    public List<Job> unfinishedJobs() { return query(Table.JOBS, "status IN ('queued', 'running')"); }
+    public List<Job> unfinishedJobsOf(String node) { return query(Table.JOBS, "status IN ('queued', 'running') AND node_id = ?", node); }
+
+    /**
+     * Claims up to {@code limit} of the oldest queued jobs of {@code node}: each becomes
+     * {@code running} (started at {@code now}) in one transaction, and is returned so. On
+     * PostgreSQL the rows are picked {@code FOR UPDATE SKIP LOCKED}: two claimers never wait on
+     * each other nor take the same job.
+     */
+    public List<Job> claimQueuedJobs(String node, int limit, java.time.Instant now) {
+        if (limit <= 0) return List.of();
+        String pick = "SELECT " + String.join(", ", Table.JOBS.columns) + " FROM jobs WHERE status = 'queued' AND node_id = ? ORDER BY created_at, id LIMIT ?"
+                + (isSqlite() ? "" : " FOR UPDATE SKIP LOCKED");
+        Work<List<Job>> claim = () -> {
+            List<Job> picked = new ArrayList<>();
+            lock.lock();
+            try (PreparedStatement ps = connection().prepareStatement(pick)) {
+                bind(ps, new Object[] {node, limit});
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) picked.add(Table.JOBS.read(rs));
+                }
+            } finally {
+                lock.unlock();
+            }
+            List<Job> claimed = new ArrayList<>();
+            for (Job j : picked) {
+                Job started = j.started(now);
+                // conditional: whoever else saw it queued (SQLite: one node, no row locks) claims nothing
+                if (update(Table.JOBS, started, " AND status = '" + Job.Status.QUEUED.id + "'") == 1) claimed.add(started);
+            }
+            return claimed;
+        };
+        if (isSqlite()) {
+            // a read that turns into a write inside one SQLite transaction fails when another
+            // connection wrote in between: the conditional updates alone make each claim single
+            try {
+                return claim.run();
+            } catch (SQLException e) {
+                throw new CatalogException("catalog claim of queued jobs failed: " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new CatalogException("catalog claim of queued jobs failed: " + e.getMessage(), e);
+            }
+        }
+        return inTransaction(claim);
+    }
+
+    /**
+     * Gives the volumes and unfinished jobs that name no node (rows of a catalog from before
+     * nodes) to {@code node}; the count of rows adopted.
+     */
+    public int adoptUnowned(String node) {
+        return inTransaction(() -> execute("adoption of volumes", "UPDATE volumes SET node_id = ? WHERE node_id IS NULL", node)
+                + execute("adoption of jobs", "UPDATE jobs SET node_id = ? WHERE node_id IS NULL AND status IN ('queued', 'running')", node));
+    }
+
+    /** A held {@link #writeLock}. */
+    public interface Held extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Takes the catalog's write lock, shared by every node of a PostgreSQL catalog: a sequence of
+     * reads, checks and writes done under it sees no other node's (nor thread's) writes in between.
+     * Reentrant. Take it before {@link #inTransaction}, never inside one.
+     */
+    public Held writeLock() {
+        if (lock.isHeldByCurrentThread() && !writers.isHeldByCurrentThread()) {
+            throw new IllegalStateException("the catalog's write lock is taken inside a transaction: take it first");
+        }
+        writers.lock();
+        if (writers.getHoldCount() == 1 && !isSqlite()) {
+            try {
+                advisory("SELECT pg_advisory_lock(" + WRITE_LOCK_KEY + ")");
+            } catch (RuntimeException e) {
+                writers.unlock();
+                throw e;
+            }
+        }
+        return () -> {
+            try {
+                if (writers.getHoldCount() == 1 && !isSqlite()) advisory("SELECT pg_advisory_unlock(" + WRITE_LOCK_KEY + ")");
+            } finally {
+                writers.unlock();
+            }
+        };
+    }
+
+    private void advisory(String sql) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                if (lockConn == null || lockConn.isClosed()) lockConn = DriverManager.getConnection(url, user, password);
+                try (Statement st = lockConn.createStatement()) {
+                    st.execute(sql);
+                }
+                return;
+            } catch (SQLException e) {
+                // a broken session has lost the lock with it: a new one takes it again
+                try {
+                    if (lockConn != null) lockConn.close();
+                } catch (SQLException ignored) {
+                    // already broken
+                }
+                lockConn = null;
+                if (attempt > 0 || sql.contains("unlock")) {
+                    if (sql.contains("unlock")) return; // the lock went with the session
+                    throw new CatalogException("cannot take the catalog's write lock at " + describe() + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
 
     /** Runs {@code work} in one transaction: all its writes commit together or not at all. */
     public <R> R inTransaction(Work<R> work) {
@@ -155,10 +281,12 @@ public final class Catalog implements AutoCloseable {
         lock.lock();
         try {
             if (conn != null) conn.close();
+            if (lockConn != null) lockConn.close();
         } catch (SQLException ignored) {
             // closing: nothing to save
         } finally {
             conn = null;
+            lockConn = null;
             lock.unlock();
         }
     }

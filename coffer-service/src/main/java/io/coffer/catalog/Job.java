@@ -11,6 +11,7 @@ import java.util.Objects;
  * @param resourceType {@code backup}, {@code snapshot} or {@code volume}: the resource it creates or changes
  * @param volumeId the volume it works on, if any
  * @param params what the job needs to run (strings only)
+ * @param node the node that runs it (the node of its volume, or the one that took the request)
  */
 public record Job(
         String id,
@@ -28,7 +29,8 @@ public record Job(
         Instant createdAt,
         Instant startedAt,
         Instant finishedAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        String node) {
 
     /** What a job does; {@link #id} is its name in the catalog and the API. */
     public enum Kind {
@@ -99,15 +101,15 @@ public record Job(
     }
 
     public Job started(Instant now) {
-        return new Job(id, kind, resourceType, resourceId, volumeId, next(Status.RUNNING), params, bytesDone, bytesTotal, filesDone, filesTotal, null, createdAt, now, null, now);
+        return new Job(id, kind, resourceType, resourceId, volumeId, next(Status.RUNNING), params, bytesDone, bytesTotal, filesDone, filesTotal, null, createdAt, now, null, now, node);
     }
 
     public Job progress(long bd, long bt, long fd, long ft, Instant now) {
-        return new Job(id, kind, resourceType, resourceId, volumeId, status, params, bd, bt, fd, ft, error, createdAt, startedAt, finishedAt, now);
+        return new Job(id, kind, resourceType, resourceId, volumeId, status, params, bd, bt, fd, ft, error, createdAt, startedAt, finishedAt, now, node);
     }
 
     public Job finish(Status s, String err, Instant now) {
-        return new Job(id, kind, resourceType, resourceId, volumeId, next(s), params, bytesDone, bytesTotal, filesDone, filesTotal, err, createdAt, startedAt, now, now);
+        return new Job(id, kind, resourceType, resourceId, volumeId, next(s), params, bytesDone, bytesTotal, filesDone, filesTotal, err, createdAt, startedAt, now, now, node);
     }
 
     private Status next(Status s) {

@@ -65,7 +65,7 @@ abstract class Table<T> {
     }
 
     static final Table<Volume> VOLUMES = new Table<>("volumes", List.of("id", "name", "driver", "size_bytes", "path", "status",
-            "previous_status", "attached_to", "labels", "fail_reason", "created_at", "updated_at")) {
+            "previous_status", "attached_to", "labels", "fail_reason", "created_at", "updated_at", "node_id")) {
         @Override
         String id(Volume v) {
             return v.id();
@@ -74,14 +74,14 @@ abstract class Table<T> {
         @Override
         Object[] values(Volume v) {
             return new Object[] {v.id(), v.name(), v.driver(), v.sizeBytes(), v.path(), v.status().id, v.previousStatus() == null ? null : v.previousStatus().id, v.attachedTo(),
-                    json(v.labels()), v.failReason(), time(v.createdAt()), time(v.updatedAt())};
+                    json(v.labels()), v.failReason(), time(v.createdAt()), time(v.updatedAt()), v.node()};
         }
 
         @Override
         Volume read(ResultSet rs) throws SQLException {
             return new Volume(rs.getString("id"), rs.getString("name"), rs.getString("driver"), rs.getLong("size_bytes"), rs.getString("path"),
                     Volume.Status.of(rs.getString("status")), Volume.Status.of(rs.getString("previous_status")), rs.getString("attached_to"), map(rs, "labels"),
-                    rs.getString("fail_reason"), time(rs, "created_at"), time(rs, "updated_at"));
+                    rs.getString("fail_reason"), time(rs, "created_at"), time(rs, "updated_at"), rs.getString("node_id"));
         }
     };
 
@@ -162,7 +162,7 @@ abstract class Table<T> {
 
     static final Table<Job> JOBS = new Table<>("jobs", List.of("id", "kind", "resource_type", "resource_id", "volume_id", "status",
             "params", "bytes_done", "bytes_total", "files_done", "files_total", "error", "created_at", "started_at", "finished_at",
-            "updated_at")) {
+            "updated_at", "node_id")) {
         @Override
         String id(Job j) {
             return j.id();
@@ -172,7 +172,7 @@ abstract class Table<T> {
         Object[] values(Job j) {
             return new Object[] {j.id(), j.kind().id, j.resourceType(), j.resourceId(), j.volumeId(), j.status().id, json(j.params()),
                     j.bytesDone(), j.bytesTotal(), j.filesDone(), j.filesTotal(), j.error(), time(j.createdAt()), time(j.startedAt()),
-                    time(j.finishedAt()), time(j.updatedAt())};
+                    time(j.finishedAt()), time(j.updatedAt()), j.node()};
         }
 
         @Override
@@ -180,7 +180,7 @@ abstract class Table<T> {
             return new Job(rs.getString("id"), Job.Kind.of(rs.getString("kind")), rs.getString("resource_type"), rs.getString("resource_id"),
                     rs.getString("volume_id"), Job.Status.of(rs.getString("status")), map(rs, "params"), rs.getLong("bytes_done"),
                     rs.getLong("bytes_total"), rs.getLong("files_done"), rs.getLong("files_total"), rs.getString("error"),
-                    time(rs, "created_at"), time(rs, "started_at"), time(rs, "finished_at"), time(rs, "updated_at"));
+                    time(rs, "created_at"), time(rs, "started_at"), time(rs, "finished_at"), time(rs, "updated_at"), rs.getString("node_id"));
         }
     };
 }

@@ -29,8 +29,14 @@ import org.slf4j.LoggerFactory;
  * in its busy state and a queued job, in one transaction) and hands the job to the
  * {@link JobRunner}. Every refusal is a {@link ServiceException} that names the resource.
  *
- * <p>Requests that change state run under one lock, so two requests cannot both see a volume
- * {@code available} and both start a job on it.
+ * <p>Requests that change state run under the catalog's write lock, so two requests cannot both
+ * see a volume {@code available} and both start a job on it, on this node or on any other that
+ * shares the catalog.
+ *
+ * <p>Many nodes: a volume belongs to the node that made it; the jobs that read or write its data
+ * are queued for that node, whichever node took the request, and a request that would touch its
+ * files at once (delete, extend) is refused elsewhere with the node to ask. A volume made from a
+ * snapshot of another node's volume is restored from the snapshot's off-host backup.
  */
 public final class CofferService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CofferService.class);
@@ -43,7 +49,6 @@ public final class CofferService implements AutoCloseable {
     private final Operations ops;
     private final JobRunner jobs;
     private final Importer importer;
-    private final Object mutex = new Object();
     private final DataDirLock lock;
     private final VolumeGuard guard;
     private final VolumeChanges volumeChanges;
@@ -55,7 +60,7 @@ public final class CofferService implements AutoCloseable {
         this.clock = clock;
         this.repositories = new Repositories(config.repositories(), config.repositorySettings());
         this.ops = new Operations(config, catalog, repositories, clock);
-        this.jobs = new JobRunner(catalog, clock, config.workers(), ops.handlers());
+        this.jobs = new JobRunner(catalog, clock, config.node(), config.workers(), ops.handlers());
         this.importer = new Importer(catalog, repositories, clock);
         this.guard = new VolumeGuard(catalog);
         this.volumeChanges = new VolumeChanges(catalog, ops, guard, clock);
@@ -68,6 +73,8 @@ public final class CofferService implements AutoCloseable {
         try {
             Catalog catalog = Catalog.open(config.catalogUrl(), config.catalogUser(), config.catalogPassword());
             try {
+                int adopted = catalog.adoptUnowned(config.node());
+                if (adopted > 0) LOG.info("node {} adopted {} volumes and jobs of the catalog that named no node", config.node(), adopted);
                 new Reconciler(config, catalog, clock).run();
                 return new CofferService(config, catalog, clock, lock);
             } catch (IOException | RuntimeException e) {
@@ -100,7 +107,7 @@ public final class CofferService implements AutoCloseable {
             throw ServiceException.invalid(e.getMessage());
         }
         var labels = Validation.labels("labels", r.labels());
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             if (catalog.volumeNamed(name).isPresent()) throw ServiceException.conflict("a volume named '" + name + "' exists already; choose another name");
             String id = UUID.randomUUID().toString();
             var now = clock.instant();
@@ -113,9 +120,22 @@ public final class CofferService implements AutoCloseable {
                 }
                 long size = r.size() == null ? s.restoreSize() : Validation.size(r.size());
                 if (size < s.restoreSize()) throw ServiceException.invalid("volume size " + size + " is smaller than snapshot " + s.id() + " (" + s.restoreSize() + " bytes)");
+                if (src.node() != null && !src.node().equals(config.node())) {
+                    // the snapshot's files are on the other node: its off-host backup is everywhere
+                    Backup copy = catalog.backupsOf(src.id()).stream()
+                            .filter(b -> s.id().equals(b.snapshotId()) && b.status() == Backup.Status.AVAILABLE)
+                            .max(Comparator.comparing(Backup::createdAt))
+                            .orElseThrow(() -> ServiceException.conflict("snapshot " + s.id() + " is on node " + src.node() + " and has no available backup, so node "
+                                    + config.node() + " cannot make a volume from it: back the snapshot up (a VolumeSnapshotClass with backupRepository), or ask node " + src.node()));
+                    var restoreLabels = new java.util.HashMap<>(labels);
+                    restoreLabels.put("src_snapshot_id", s.id());
+                    Requests.RestoreAccepted ra = restore(copy, new Requests.Restore(null, name), restoreLabels, Map.of(), () -> {}, size);
+                    LOG.info("volume {} ({}) is made from snapshot {} of node {} through its backup {}", name, ra.volumeId(), s.id(), src.node(), copy.id());
+                    return catalog.volume(ra.volumeId()).orElseThrow();
+                }
                 VolumeDriver d = ops.driver(src.driver());
-                Volume v = new Volume(id, name, src.driver(), size, d.pathOf(id).toString(), Volume.Status.CREATING, null, null, labels, null, now, now);
-                Job job = newJob(Job.Kind.VOLUME_FROM_SNAPSHOT, "volume", id, id, Map.of("snapshot", s.id()));
+                Volume v = new Volume(id, name, src.driver(), size, d.pathOf(id).toString(), Volume.Status.CREATING, null, null, labels, null, now, now, config.node());
+                Job job = newJob(Job.Kind.VOLUME_FROM_SNAPSHOT, "volume", id, id, Map.of("snapshot", s.id()), config.node());
                 catalog.inTransaction(() -> {
                     catalog.insert(v);
                     catalog.insert(job);
@@ -126,7 +146,7 @@ public final class CofferService implements AutoCloseable {
             }
             long size = Validation.size(r.size());
             Path path = driver.create(id, size);
-            Volume v = new Volume(id, name, driver.name(), size, path.toString(), Volume.Status.AVAILABLE, null, null, labels, null, now, now);
+            Volume v = new Volume(id, name, driver.name(), size, path.toString(), Volume.Status.AVAILABLE, null, null, labels, null, now, now, config.node());
             try {
                 catalog.insert(v);
             } catch (RuntimeException e) {
@@ -151,9 +171,10 @@ public final class CofferService implements AutoCloseable {
 
     /** Deletes a volume; one with snapshots only with {@code cascade}, which deletes them first. */
     public void deleteVolume(String ref, boolean cascade) throws IOException {
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             Volume v = volume(ref);
             guard.require(v, VolumeGuard.Action.DELETE);
+            requireLocal(v, "delete");
             List<Snapshot> snaps = catalog.snapshotsOf(v.id());
             if (!snaps.isEmpty() && !cascade) {
                 throw ServiceException.conflict("volume " + v.name() + " still has " + snaps.size() + " dependent snapshots; delete them first, or delete them with it (--cascade)");
@@ -167,7 +188,7 @@ public final class CofferService implements AutoCloseable {
 
     /** Renames a volume or replaces its labels (null: unchanged). */
     public Volume updateVolume(String ref, String name, Map<String, String> labels) {
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             return volumeChanges.update(volume(ref), name, labels);
         }
     }
@@ -175,21 +196,23 @@ public final class CofferService implements AutoCloseable {
     /** Grows a volume to {@code size} (a size as {@code volume create} takes it). */
     public Volume extendVolume(String ref, String size) throws IOException {
         long bytes = Validation.size(size);
-        synchronized (mutex) {
-            return volumeChanges.extend(volume(ref), bytes);
+        try (Catalog.Held held = catalog.writeLock()) {
+            Volume v = volume(ref);
+            requireLocal(v, "extend");
+            return volumeChanges.extend(v, bytes);
         }
     }
 
     /** Sets a volume's status by hand: {@code available} or {@code error} (Cinder's reset-state). */
     public Volume resetVolumeStatus(String ref, Volume.Status to) {
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             return volumeChanges.resetStatus(volume(ref), to);
         }
     }
 
     public Volume attach(String ref, String instance) {
         Validation.name("instance", instance);
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             Volume v = volume(ref);
             guard.require(v, VolumeGuard.Action.ATTACH);
             Volume a = v.withAttachment(instance, clock.instant());
@@ -199,7 +222,7 @@ public final class CofferService implements AutoCloseable {
     }
 
     public Volume detach(String ref) {
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             Volume v = volume(ref);
             guard.require(v, VolumeGuard.Action.DETACH);
             var instance = v.attachedTo() == null ? java.util.Optional.<Instance>empty() : catalog.instanceNamed(v.attachedTo());
@@ -218,14 +241,14 @@ public final class CofferService implements AutoCloseable {
 
     public Snapshot createSnapshot(Requests.CreateSnapshot r) {
         var labels = Validation.labels("labels", r.labels());
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             Volume v = volume(r.volume());
             guard.require(v, VolumeGuard.Action.SNAPSHOT);
             String id = UUID.randomUUID().toString();
             String name = r.name() == null ? "snapshot-" + id.substring(0, 8) : Validation.name("snapshot", r.name());
             var now = clock.instant();
             Snapshot s = new Snapshot(id, name, v.id(), Snapshot.Status.CREATING, "pending", null, "crash", v.sizeBytes(), null, null, labels, null, now, now);
-            Job job = newJob(Job.Kind.SNAPSHOT, "snapshot", id, v.id(), Map.of());
+            Job job = newJob(Job.Kind.SNAPSHOT, "snapshot", id, v.id(), Map.of(), v.node());
             catalog.inTransaction(() -> {
                 catalog.insert(s);
                 catalog.insert(job);
@@ -247,7 +270,7 @@ public final class CofferService implements AutoCloseable {
     }
 
     public void deleteSnapshot(String ref) throws IOException {
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             Snapshot s = snapshot(ref);
             if (s.status() == Snapshot.Status.CREATING) throw ServiceException.conflict("snapshot " + s.id() + " is still being created; wait for it");
             boolean used = catalog.backupsOf(s.volumeId()).stream()
@@ -255,6 +278,7 @@ public final class CofferService implements AutoCloseable {
             if (used) throw ServiceException.conflict("snapshot " + s.id() + " is being backed up; wait for the backup to finish");
             boolean source = catalog.jobs().stream().anyMatch(j -> !j.finished() && s.id().equals(j.params().get("snapshot")));
             if (source) throw ServiceException.conflict("snapshot " + s.id() + " is the source of a volume being created; wait for it");
+            catalog.volume(s.volumeId()).ifPresent(v -> requireLocal(v, "delete the snapshots of"));
             ops.deleteSnapshotData(s);
             catalog.deleteSnapshot(s.id());
         }
@@ -282,7 +306,7 @@ public final class CofferService implements AutoCloseable {
             all.putAll(labels);
             metadata = Map.copyOf(all);
         }
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             Volume v = volume(r.volume());
             Snapshot snap = null;
             if (r.snapshot() != null) {
@@ -304,7 +328,7 @@ public final class CofferService implements AutoCloseable {
             var now = clock.instant();
             Backup b = new Backup(id, name, description, v.id(), v.name(), v.sizeBytes(), v.driver(), snap == null ? null : snap.id(),
                     repository, container, Backup.Status.CREATING, null, r.incremental(), parent, null, 0, 0, 0, 0, null, null, metadata, instance == null ? null : instance.id(), null, now, now);
-            Job job = newJob(Job.Kind.BACKUP, "backup", id, v.id(), params);
+            Job job = newJob(Job.Kind.BACKUP, "backup", id, v.id(), params, v.node());
             Volume busy = v.enter(Volume.Status.BACKING_UP, now);
             catalog.inTransaction(() -> {
                 catalog.insert(b);
@@ -341,7 +365,7 @@ public final class CofferService implements AutoCloseable {
                 if (k.startsWith(BackupTags.PREFIX)) throw ServiceException.invalid("metadata key '" + Validation.printable(k) + "' is reserved: keys starting with '" + BackupTags.PREFIX + "' are Coffer's own");
             }
         }
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             Backup b = backup(ref);
             Backup u = b.withDescription(name == null ? b.name() : n, description == null ? b.description() : d, m == null ? b.metadata() : m, clock.instant());
             catalog.update(u);
@@ -358,7 +382,7 @@ public final class CofferService implements AutoCloseable {
         if (to != Backup.Status.AVAILABLE && to != Backup.Status.ERROR) {
             throw ServiceException.invalid("Backup status: " + to + " is invalid, valid statuses are: ['available', 'error'].");
         }
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             Backup b = backup(ref);
             // a restore's job is the volume's; the backup is in its parameters
             var job = catalog.jobs().stream().filter(j -> !j.finished() && (b.id().equals(j.resourceId()) || b.id().equals(j.params().get("backup")))).findFirst();
@@ -387,7 +411,7 @@ public final class CofferService implements AutoCloseable {
      * unless {@code cascade}: then the whole chain below it goes too. Returns the deletion job.
      */
     public Job deleteBackup(String ref, boolean cascade) {
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             Backup b = backup(ref);
             List<Backup> chain = new ArrayList<>();
             Deque<Backup> todo = new ArrayDeque<>(List.of(b));
@@ -406,7 +430,7 @@ public final class CofferService implements AutoCloseable {
             List<Backup> order = new ArrayList<>(chain);
             java.util.Collections.reverse(order); // dependents first
             String ids = String.join(",", order.stream().map(Backup::id).toList());
-            Job job = newJob(Job.Kind.DELETE_BACKUP, "backup", b.id(), null, Map.of("backups", ids));
+            Job job = newJob(Job.Kind.DELETE_BACKUP, "backup", b.id(), null, Map.of("backups", ids), config.node());
             var now = clock.instant();
             catalog.inTransaction(() -> {
                 for (Backup x : order) catalog.update(x.withStatus(Backup.Status.DELETING, null, now));
@@ -427,7 +451,7 @@ public final class CofferService implements AutoCloseable {
     public Importer.Result importBackups(String repository, String container) throws IOException {
         Repositories.Target t = repositories.resolve(repository, container, config.defaultContainer());
         Importer.Result found = importer.read(t);
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             return importer.insert(found);
         }
     }
@@ -466,7 +490,7 @@ public final class CofferService implements AutoCloseable {
         }
         Importer.Result found = importer.read(t, Validation.text("manifest_id", record.get("manifest_id"), 128));
         Importer.Result done;
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             done = importer.insert(found);
         }
         for (Backup b : done.imported()) if (b.id().equals(id)) return b;
@@ -481,14 +505,15 @@ public final class CofferService implements AutoCloseable {
 
     /** A restore; a volume it makes gets {@code newVolumeLabels}. */
     public Requests.RestoreAccepted restore(String backupRef, Requests.Restore r, Map<String, String> newVolumeLabels) throws IOException {
-        synchronized (mutex) {
-            return restore(backup(backupRef), r, newVolumeLabels, Map.of(), () -> {});
+        try (Catalog.Held held = catalog.writeLock()) {
+            return restore(backup(backupRef), r, newVolumeLabels, Map.of(), () -> {}, 0);
         }
     }
 
-    private Requests.RestoreAccepted restore(Backup b, Requests.Restore r, Map<String, String> newVolumeLabels, Map<String, String> params, Runnable alsoInTransaction)
-            throws IOException {
-        synchronized (mutex) {
+    /** A restore; a new volume it makes is {@code newSize} bytes when that is larger than the backup's volume. */
+    private Requests.RestoreAccepted restore(Backup b, Requests.Restore r, Map<String, String> newVolumeLabels, Map<String, String> params, Runnable alsoInTransaction,
+            long newSize) throws IOException {
+        try (Catalog.Held held = catalog.writeLock()) {
             if (b.status() != Backup.Status.AVAILABLE) throw ServiceException.invalid("Invalid backup: Backup status must be available (backup " + b.id() + " is " + b.status() + ")");
             var now = clock.instant();
             Volume target;
@@ -510,17 +535,18 @@ public final class CofferService implements AutoCloseable {
                 if (catalog.volumeNamed(name).isPresent()) throw ServiceException.conflict("a volume named '" + name + "' exists already; choose another name");
                 String id = UUID.randomUUID().toString();
                 VolumeDriver d = ops.driver(b.volumeDriver());
-                Path path = d.create(id, b.volumeSize());
+                long size = Math.max(newSize, b.volumeSize());
+                Path path = d.create(id, size);
                 var labels = new java.util.HashMap<>(newVolumeLabels);
                 labels.put("src_backup_id", b.id());
-                target = new Volume(id, name, d.name(), b.volumeSize(), path.toString(), Volume.Status.AVAILABLE, null, null, labels, null, now, now);
+                target = new Volume(id, name, d.name(), size, path.toString(), Volume.Status.AVAILABLE, null, null, labels, null, now, now, config.node());
                 created = true;
             }
             Volume busy = target.enter(Volume.Status.RESTORING, now);
             var jobParams = new java.util.HashMap<>(params);
             jobParams.put("backup", b.id());
             jobParams.put("new_volume", Boolean.toString(created));
-            Job job = newJob(Job.Kind.RESTORE, "volume", target.id(), target.id(), jobParams);
+            Job job = newJob(Job.Kind.RESTORE, "volume", target.id(), target.id(), jobParams, target.node());
             boolean isNew = created;
             catalog.inTransaction(() -> {
                 if (isNew) catalog.insert(busy);
@@ -555,7 +581,7 @@ public final class CofferService implements AutoCloseable {
         Secrets.resolve("password of instance " + name, passwordRef); // readable now, or a clear error now
         var labels = Validation.labels("labels", r.labels());
         String user = r.user() != null ? Validation.text("user", r.user(), 255) : engine.isPostgres() ? "postgres" : "root";
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             if (catalog.instanceNamed(name).isPresent()) throw ServiceException.conflict("an instance named '" + name + "' exists already; choose another name");
             Volume v = volume(r.volume());
             if (!v.driver().equals("dir")) throw ServiceException.invalid("volume " + v.name() + " is a " + v.driver() + " volume; instances live on dir volumes");
@@ -590,7 +616,7 @@ public final class CofferService implements AutoCloseable {
      * (and kept, with the backups).
      */
     public void unregisterInstance(String ref) throws IOException {
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             Instance i = instance(ref);
             Volume v = catalog.volume(i.volumeId()).orElse(null);
             if (v != null && v.busy()) throw ServiceException.conflict("volume " + v.name() + " of instance " + i.name() + " is " + v.status() + "; wait for its job to finish");
@@ -651,7 +677,7 @@ public final class CofferService implements AutoCloseable {
         DbEngine engine = DbEngine.parse(src.engine());
         Instances.checkInstalled(engine);
         String name = r.as() == null ? src.name() + "-restore-" + b.id().substring(0, 8) : Validation.name("instance", r.as());
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             if (catalog.instanceNamed(name).isPresent()) throw ServiceException.conflict("an instance named '" + name + "' exists already; choose another name (--as)");
             String volumeName = name + "-data";
             if (catalog.volumeNamed(volumeName).isPresent()) throw ServiceException.conflict("a volume named '" + volumeName + "' exists already; choose another instance name (--as)");
@@ -661,7 +687,7 @@ public final class CofferService implements AutoCloseable {
                     Instance.Status.CREATING, true, null, Instances.restoreLabels(b, src), null, now, now);
             Requests.RestoreAccepted ra = restore(b, new Requests.Restore(null, volumeName), Instances.restoreLabels(b, src), Map.of("start_instance", instanceId),
                     () -> catalog.insert(new Instance(fresh.id(), fresh.name(), fresh.engine(), catalog.volumeNamed(volumeName).orElseThrow().id(),
-                            fresh.dataSubdir(), null, null, null, fresh.user(), fresh.passwordRef(), fresh.status(), true, null, fresh.labels(), null, now, now)));
+                            fresh.dataSubdir(), null, null, null, fresh.user(), fresh.passwordRef(), fresh.status(), true, null, fresh.labels(), null, now, now)), 0);
             return new Requests.InstanceRestoreAccepted(instanceId, name, b.id(), ra.volumeId(), ra.volumeName(), ra.jobId());
         }
     }
@@ -672,7 +698,7 @@ public final class CofferService implements AutoCloseable {
      */
     public Job verifyBackup(String ref, Requests.Verify r) {
         Validation.text("query", r.query(), 4096);
-        synchronized (mutex) {
+        try (Catalog.Held held = catalog.writeLock()) {
             Backup b = backup(ref);
             if (b.status() != Backup.Status.AVAILABLE) throw ServiceException.invalid("Invalid backup: Backup status must be available (backup " + b.id() + " is " + b.status() + ")");
             String engine = b.facts().get(Instances.ENGINE);
@@ -683,7 +709,7 @@ public final class CofferService implements AutoCloseable {
             Map<String, String> params = new java.util.HashMap<>();
             if (r.query() != null) params.put("query", r.query());
             if (r.database() != null) params.put("database", Validation.text("database", r.database(), 255));
-            Job job = newJob(Job.Kind.VERIFY, "backup", b.id(), null, params);
+            Job job = newJob(Job.Kind.VERIFY, "backup", b.id(), null, params, config.node());
             catalog.insert(job);
             jobs.submit(job);
             return job;
@@ -714,13 +740,25 @@ public final class CofferService implements AutoCloseable {
     public Job cancel(String id) {
         Job j = job(id);
         if (j.finished()) throw ServiceException.conflict("job " + id + " has already finished (" + j.status() + ")");
-        if (!jobs.cancel(id)) throw ServiceException.conflict("job " + id + " is not running in this server");
-        return j;
+        if (!jobs.cancel(id)) {
+            Job now = job(id);
+            if (now.finished()) throw ServiceException.conflict("job " + id + " has already finished (" + now.status() + ")");
+            throw ServiceException.conflict("job " + id + " runs on node " + now.node() + " and this is node " + config.node() + ": cancel it through node " + now.node() + "'s server");
+        }
+        return job(id);
     }
 
-    private Job newJob(Job.Kind kind, String type, String resourceId, String volumeId, Map<String, String> params) {
+    private Job newJob(Job.Kind kind, String type, String resourceId, String volumeId, Map<String, String> params, String node) {
         var now = clock.instant();
-        return new Job(UUID.randomUUID().toString(), kind, type, resourceId, volumeId, Job.Status.QUEUED, params, 0, 0, 0, 0, null, now, null, null, now);
+        return new Job(UUID.randomUUID().toString(), kind, type, resourceId, volumeId, Job.Status.QUEUED, params, 0, 0, 0, 0, null, now, null, null, now, node);
+    }
+
+    /** Refuses to touch the files of a volume another node holds. */
+    private void requireLocal(Volume v, String action) {
+        if (v.node() != null && !v.node().equals(config.node())) {
+            throw ServiceException.conflict("volume " + v.name() + " lives on node " + v.node() + " and this is node " + config.node()
+                    + ": " + action + " it through node " + v.node() + "'s server");
+        }
     }
 
     private static <T> Optional<T> unique(String what, String name, List<T> found) {

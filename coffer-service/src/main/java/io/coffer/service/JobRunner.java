@@ -9,18 +9,24 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs queued jobs on a bounded pool. A job's outcome (its resources' final states and the job's
- * own) is written in one catalog transaction, so a reader never sees a finished job beside a
- * resource still marked busy. Progress is sampled into the catalog once a second.
+ * Runs this node's queued jobs on a bounded pool. A job's outcome (its resources' final states
+ * and the job's own) is written in one catalog transaction, so a reader never sees a finished job
+ * beside a resource still marked busy. Progress is sampled into the catalog once a second.
+ *
+ * <p>Jobs are not handed over in memory: a request records its job, queued and naming the node
+ * that must run it (the node of its volume), and a dispatcher on each node claims its own queued
+ * jobs from the catalog as workers free up ({@link Catalog#claimQueuedJobs}), at once when this
+ * node queued one, within a second when another node did.
  *
  * <pre>
- *   submit(job)      -> queued (already in the catalog)
- *   worker picks it  -> running; handler.run does the work and returns its commit
+ *   request          -> queued, for node N (in the catalog)
+ *   N's dispatcher   -> claims it: running; handler.run does the work and returns its commit
  *   success          -> tx { commit(); job succeeded }
  *   failure/cancel   -> tx { handler.fail(reason); job failed|cancelled }
  * </pre>
@@ -55,14 +61,21 @@ final class JobRunner implements AutoCloseable {
 
     private final Catalog catalog;
     private final Clock clock;
+    private final String node;
+    private final int workers;
     private final Map<Job.Kind, Handler> handlers;
     private final ExecutorService pool;
     private final ScheduledExecutorService sampler;
+    private final Thread dispatcher;
+    private final Semaphore wakeups = new Semaphore(0);
+    private volatile boolean closed;
     private final Map<String, JobContext> running = new ConcurrentHashMap<>();
 
-    JobRunner(Catalog catalog, Clock clock, int workers, Map<Job.Kind, Handler> handlers) {
+    JobRunner(Catalog catalog, Clock clock, String node, int workers, Map<Job.Kind, Handler> handlers) {
         this.catalog = catalog;
         this.clock = clock;
+        this.node = node;
+        this.workers = workers;
         this.handlers = Map.copyOf(handlers);
         this.pool = Executors.newFixedThreadPool(workers, r -> {
             Thread t = new Thread(r, "coffer-job");
@@ -75,13 +88,41 @@ final class JobRunner implements AutoCloseable {
             return t;
         });
         sampler.scheduleAtFixedRate(this::sampleAll, 1, 1, TimeUnit.SECONDS);
+        this.dispatcher = new Thread(this::dispatch, "coffer-job-dispatch");
+        dispatcher.setDaemon(true);
+        dispatcher.start();
     }
 
+    /** A job was queued (already in the catalog): its node's dispatcher runs it. */
     void submit(Job job) {
         if (!handlers.containsKey(job.kind())) throw new IllegalArgumentException("no handler for job kind " + job.kind());
-        JobContext ctx = new JobContext(job.id());
-        running.put(job.id(), ctx);
-        pool.execute(() -> execute(job.id(), ctx));
+        if (node.equals(job.node())) wakeups.release();
+    }
+
+    private void dispatch() {
+        while (!closed) {
+            try {
+                wakeups.tryAcquire(1, TimeUnit.SECONDS);
+                wakeups.drainPermits();
+                int free = workers - running.size();
+                if (free <= 0) continue;
+                for (Job job : catalog.claimQueuedJobs(node, free, clock.instant())) {
+                    JobContext ctx = new JobContext(job.id());
+                    running.put(job.id(), ctx);
+                    pool.execute(() -> execute(job, ctx));
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (closed) return;
+                LOG.warn("queued jobs not claimed: {}", e.getMessage());
+                try {
+                    Thread.sleep(1000); // the catalog is away: do not spin
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
     }
 
     /** Live counters {bytesDone, bytesTotal, filesDone, filesTotal} of a job running now. */
@@ -90,28 +131,40 @@ final class JobRunner implements AutoCloseable {
         return c == null ? Optional.empty() : Optional.of(c.sample());
     }
 
-    /** Asks a queued or running job to stop; false when it is not running here. */
+    /**
+     * Asks a job to stop: a job running here is interrupted, a queued one (of any node) is
+     * cancelled before it starts. False when it runs on another node, or has just finished.
+     */
     boolean cancel(String jobId) {
         JobContext c = running.get(jobId);
-        if (c == null) return false;
-        c.cancelled = true;
-        Thread t = c.thread;
-        if (t != null) t.interrupt();
-        return true;
+        if (c != null) {
+            c.cancelled = true;
+            Thread t = c.thread;
+            if (t != null) t.interrupt();
+            return true;
+        }
+        try (Catalog.Held held = catalog.writeLock()) {
+            return catalog.inTransaction(() -> {
+                Job job = catalog.job(jobId).orElse(null);
+                if (job == null || job.status() != Job.Status.QUEUED) return false;
+                if (!catalog.update(job.finish(Job.Status.CANCELLED, "cancelled before it started", clock.instant()), Job.Status.QUEUED)) return false;
+                handlers.get(job.kind()).fail(job, "cancelled before it started");
+                LOG.info("job {} ({}) cancelled before it started", job.id(), job.kind());
+                return true;
+            });
+        }
     }
 
-    private void execute(String jobId, JobContext ctx) {
-        Job job = catalog.job(jobId).orElse(null);
+    /** Runs a job this node claimed (running in the catalog). */
+    private void execute(Job job, JobContext ctx) {
+        String jobId = job.id();
         try {
-            if (job == null || job.status() != Job.Status.QUEUED) return;
             Handler h = handlers.get(job.kind());
             if (ctx.cancelled) {
                 finish(job, h, Job.Status.CANCELLED, "cancelled before it started");
                 return;
             }
             ctx.thread = Thread.currentThread();
-            job = job.started(clock.instant());
-            catalog.update(job);
             LOG.info("job {} ({} of {} {}) started", job.id(), job.kind(), job.resourceType(), job.resourceId());
             Runnable commit;
             try {
@@ -132,11 +185,13 @@ final class JobRunner implements AutoCloseable {
                 return;
             }
             Job done = sampled(job, ctx);
-            catalog.inTransaction(() -> {
-                commit.run();
-                catalog.update(done.finish(Job.Status.SUCCEEDED, null, clock.instant()));
-                return null;
-            });
+            try (Catalog.Held held = catalog.writeLock()) {
+                catalog.inTransaction(() -> {
+                    commit.run();
+                    catalog.update(done.finish(Job.Status.SUCCEEDED, null, clock.instant()));
+                    return null;
+                });
+            }
             LOG.info("job {} ({}) succeeded", job.id(), job.kind());
             h.committed().accept(done); // what may go only once the success is recorded
         } catch (RuntimeException e) {
@@ -145,15 +200,18 @@ final class JobRunner implements AutoCloseable {
             ctx.thread = null;
             Thread.interrupted(); // a late cancel must not leak into the next job on this thread
             running.remove(jobId);
+            wakeups.release(); // a worker is free: claim the next job now
         }
     }
 
     private void finish(Job job, Handler h, Job.Status status, String reason) {
-        catalog.inTransaction(() -> {
-            h.fail(job, reason);
-            catalog.update(job.finish(status, reason, clock.instant()));
-            return null;
-        });
+        try (Catalog.Held held = catalog.writeLock()) {
+            catalog.inTransaction(() -> {
+                h.fail(job, reason);
+                catalog.update(job.finish(status, reason, clock.instant()));
+                return null;
+            });
+        }
     }
 
     private Job sampled(Job job, JobContext ctx) {
@@ -175,6 +233,8 @@ final class JobRunner implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
+        dispatcher.interrupt();
         sampler.shutdownNow();
         pool.shutdownNow();
         try {

@@ -17,9 +17,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs once at start, before any job: every job a crash left queued or running is ended as
- * failed with a reason, its resources get truthful states, half-swapped volume directories are
+ * Runs once at start, before any job: every job of this node that a crash left running is ended
+ * as failed with a reason, its resources get truthful states, half-swapped volume directories are
  * put back, and staging directories are removed. Partial repository data is left for prune.
+ * Queued jobs never began: they stay queued and run once the node is up. Other nodes' jobs are
+ * theirs to reconcile (a shared catalog: they may be running right now).
  *
  * <pre>
  *   backup               -> backup error; volume back to its previous state
@@ -49,37 +51,45 @@ final class Reconciler {
     }
 
     void run() throws IOException {
-        for (Job j : catalog.unfinishedJobs()) {
-            if (restoreSwapped(j)) {
-                // the data was in the volume before the stop: the restore finished, only its record did not
-                LOG.warn("job {} (restore of backup {} into volume {}) was stopped after its data was swapped in; recording it as succeeded",
-                        j.id(), j.params().get("backup"), j.volumeId());
-                var now = clock.instant();
-                catalog.inTransaction(() -> {
-                    catalog.backup(j.params().get("backup")).filter(b -> b.status() == Backup.Status.RESTORING)
-                            .ifPresent(b -> catalog.update(b.withStatus(Backup.Status.AVAILABLE, null, now)));
-                    catalog.volume(j.volumeId()).ifPresent(v -> catalog.update(v.restored(now)));
-                    catalog.update(j.finish(Job.Status.SUCCEEDED, null, now));
-                    return null;
-                });
-                continue;
+        for (Job j : catalog.unfinishedJobsOf(config.node())) {
+            if (j.status() == Job.Status.QUEUED) continue;
+            try (Catalog.Held held = catalog.writeLock()) {
+                reconcile(j);
             }
-            LOG.warn("job {} ({} of {} {}) was interrupted by a stop; marking it failed", j.id(), j.kind(), j.resourceType(), j.resourceId());
-            thawIfFrozen(j);
-            if (j.kind() == Job.Kind.VERIFY) stopScratchServer(j);
-            boolean swapRepaired = repairSwap(j);
-            catalog.inTransaction(() -> {
-                settle(j, swapRepaired);
-                catalog.update(j.finish(Job.Status.FAILED, INTERRUPTED, clock.instant()));
-                return null;
-            });
         }
         for (var i : catalog.instances()) {
             if (!i.status().equals(io.coffer.catalog.Instance.Status.CREATING)) continue;
+            if (catalog.volume(i.volumeId()).map(v -> v.node() != null && !v.node().equals(config.node())).orElse(false)) continue;
             LOG.warn("instance {} was being restored when the server stopped; marking it error", i.name());
             catalog.update(i.withStatus(io.coffer.catalog.Instance.Status.ERROR, "interrupted: the server stopped while this instance was restored; unregister it", clock.instant()));
         }
         Trees.deleteRecursively(config.stagingDir());
+    }
+
+    private void reconcile(Job j) throws IOException {
+        if (restoreSwapped(j)) {
+            // the data was in the volume before the stop: the restore finished, only its record did not
+            LOG.warn("job {} (restore of backup {} into volume {}) was stopped after its data was swapped in; recording it as succeeded",
+                    j.id(), j.params().get("backup"), j.volumeId());
+            var now = clock.instant();
+            catalog.inTransaction(() -> {
+                catalog.backup(j.params().get("backup")).filter(b -> b.status() == Backup.Status.RESTORING)
+                        .ifPresent(b -> catalog.update(b.withStatus(Backup.Status.AVAILABLE, null, now)));
+                catalog.volume(j.volumeId()).ifPresent(v -> catalog.update(v.restored(now)));
+                catalog.update(j.finish(Job.Status.SUCCEEDED, null, now));
+                return null;
+            });
+            return;
+        }
+        LOG.warn("job {} ({} of {} {}) was interrupted by a stop; marking it failed", j.id(), j.kind(), j.resourceType(), j.resourceId());
+        thawIfFrozen(j);
+        if (j.kind() == Job.Kind.VERIFY) stopScratchServer(j);
+        boolean swapRepaired = repairSwap(j);
+        catalog.inTransaction(() -> {
+            settle(j, swapRepaired);
+            catalog.update(j.finish(Job.Status.FAILED, INTERRUPTED, clock.instant()));
+            return null;
+        });
     }
 
     private void settle(Job j, boolean swapRepaired) {

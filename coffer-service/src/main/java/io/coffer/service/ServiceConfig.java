@@ -17,6 +17,9 @@ import java.util.Objects;
  *     credentials), already resolved; never logged
  * @param defaultRepository the repository used when a request names none
  * @param workers how many jobs run at once
+ * @param node this node's id: the volumes it makes are its own, and it runs only its own jobs
+ *     (several nodes may share one PostgreSQL catalog and one remote repository); default the
+ *     host name
  */
 public record ServiceConfig(
         Path dataDir,
@@ -27,11 +30,12 @@ public record ServiceConfig(
         Map<String, Map<String, String>> repositorySettings,
         String defaultRepository,
         String defaultContainer,
-        int workers) {
+        int workers,
+        String node) {
 
     @Override
     public String toString() { // settings hold credentials
-        return "ServiceConfig[dataDir=" + dataDir + ", catalog=" + catalogUrl + ", repositories=" + repositories + ", workers=" + workers + "]";
+        return "ServiceConfig[dataDir=" + dataDir + ", catalog=" + catalogUrl + ", repositories=" + repositories + ", workers=" + workers + ", node=" + node + "]";
     }
 
     public ServiceConfig {
@@ -51,10 +55,25 @@ public record ServiceConfig(
         }
         if (defaultContainer == null || defaultContainer.isBlank()) defaultContainer = "backups";
         if (workers < 1 || workers > 64) throw new IllegalArgumentException("workers must be between 1 and 64, not " + workers);
+        if (node == null || node.isBlank()) node = hostName();
+        node = node.trim();
+        if (node.length() > 255 || !node.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw new IllegalArgumentException("node id '" + node + "' is not usable: letters, digits, '.', '_' and '-', at most 255, starting with a letter or digit");
+        }
+    }
+
+    /** This host's name, the default node id. */
+    public static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            String h = System.getenv("HOSTNAME");
+            return h == null || h.isBlank() ? "localhost" : h;
+        }
     }
 
     public static ServiceConfig defaults(Path dataDir) {
-        return new ServiceConfig(dataDir, null, null, null, null, null, null, null, 2);
+        return new ServiceConfig(dataDir, null, null, null, null, null, null, null, 2, null);
     }
 
     Path volumesDir() {

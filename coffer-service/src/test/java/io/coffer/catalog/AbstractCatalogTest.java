@@ -34,7 +34,7 @@ abstract class AbstractCatalogTest {
 
     static Volume volume(String name) {
         return new Volume(UUID.randomUUID().toString(), name, "dir", 1L << 30, "/data/" + name, Volume.Status.AVAILABLE, null, null,
-                Map.of("app.kubernetes.io/managed-by", "coffer"), null, T0, T0);
+                Map.of("app.kubernetes.io/managed-by", "coffer"), null, T0, T0, "node-a");
     }
 
     static Backup backup(Volume v, String parent) {
@@ -60,22 +60,82 @@ abstract class AbstractCatalogTest {
         assertThat(catalog.backup(b.id())).contains(b);
 
         Job j = new Job(UUID.randomUUID().toString(), Job.Kind.BACKUP, "backup", b.id(), v.id(), Job.Status.QUEUED, Map.of("x", "y"), 1, 2, 3, 4, null, T0,
-                null, null, T0);
+                null, null, T0, "node-a");
         catalog.insert(j);
         assertThat(catalog.job(j.id())).contains(j);
-        assertThat(catalog.unfinishedJobs()).containsExactly(j);
+        assertThat(catalog.unfinishedJobsOf("node-a")).containsExactly(j);
+        assertThat(catalog.unfinishedJobsOf("node-b")).isEmpty();
+        assertThat(catalog.claimQueuedJobs("node-b", 4, T0.plusSeconds(1))).as("another node's job").isEmpty();
         Job running = j.started(T0.plusSeconds(1));
-        catalog.update(running);
+        assertThat(catalog.claimQueuedJobs("node-a", 4, T0.plusSeconds(1))).containsExactly(running);
+        assertThat(catalog.job(j.id())).contains(running);
+        assertThat(catalog.claimQueuedJobs("node-a", 4, T0.plusSeconds(1))).as("claimed once only").isEmpty();
         Job sample = running.progress(10, 20, 1, 2, T0.plusSeconds(2));
         assertThat(catalog.updateWhileRunning(sample)).isTrue();
         assertThat(catalog.job(j.id())).contains(sample);
         Job done = sample.finish(Job.Status.SUCCEEDED, null, T0.plusSeconds(3));
         catalog.update(done);
         assertThat(catalog.job(j.id())).contains(done);
-        assertThat(catalog.unfinishedJobs()).isEmpty();
+        assertThat(catalog.unfinishedJobsOf("node-a")).isEmpty();
         // a progress sample taken while the job ran, written after it finished, changes nothing
         assertThat(catalog.updateWhileRunning(sample.progress(20, 20, 2, 2, T0.plusSeconds(4)))).isFalse();
         assertThat(catalog.job(j.id())).contains(done);
+    }
+
+    @Test
+    void twoNodesClaimingAtOnceTakeEveryQueuedJobExactlyOnce() throws Exception {
+        Volume v = volume("shared");
+        catalog.insert(v);
+        List<String> queued = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            Job j = new Job(UUID.randomUUID().toString(), Job.Kind.SNAPSHOT, "snapshot", "s" + i, v.id(), Job.Status.QUEUED, Map.of(), 0, 0, 0, 0, null,
+                    T0.plusMillis(i), null, null, T0, "node-a");
+            catalog.insert(j);
+            queued.add(j.id());
+        }
+        List<String> claimed = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try (Catalog second = reopen()) {
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (Catalog c : List.of(catalog, second)) {
+                done.add(pool.submit(() -> {
+                    List<Job> got;
+                    while (!(got = c.claimQueuedJobs("node-a", 3, T0.plusSeconds(1))).isEmpty()) got.forEach(j -> claimed.add(j.id()));
+                    return null;
+                }));
+            }
+            for (var f : done) f.get();
+            pool.shutdown();
+        }
+        assertThat(claimed).as("each job claimed by one claimer only").doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(queued);
+        assertThat(catalog.unfinishedJobsOf("node-a")).allMatch(j -> j.status() == Job.Status.RUNNING).hasSize(40);
+    }
+
+    @Test
+    void rowsOfACatalogWithoutNodesAreAdoptedByTheFirstNode() {
+        Volume old = new Volume(UUID.randomUUID().toString(), "old", "dir", 1L << 30, "/data/old", Volume.Status.AVAILABLE, null, null, Map.of(), null, T0, T0, null);
+        catalog.insert(old);
+        catalog.insert(volume("new"));
+        assertThat(catalog.adoptUnowned("node-b")).isEqualTo(1);
+        assertThat(catalog.volume(old.id()).orElseThrow().node()).isEqualTo("node-b");
+        assertThat(catalog.volumeNamed("new").orElseThrow().node()).as("a node's volume stays its own").isEqualTo("node-a");
+        assertThat(catalog.adoptUnowned("node-c")).isZero();
+    }
+
+    @Test
+    void theWriteLockIsRefusedInsideATransaction() {
+        assertThatThrownBy(() -> catalog.inTransaction(() -> {
+            try (Catalog.Held h = catalog.writeLock()) {
+                return null;
+            }
+        })).isInstanceOf(IllegalStateException.class).hasMessageContaining("take it first");
+        try (Catalog.Held h = catalog.writeLock(); Catalog.Held again = catalog.writeLock()) {
+            catalog.inTransaction(() -> {
+                catalog.insert(volume("under-lock"));
+                return null;
+            });
+        }
+        assertThat(catalog.volumeNamed("under-lock")).isPresent();
     }
 
     @Test

@@ -13,7 +13,7 @@ class JobTest {
     static final Instant T0 = Instant.parse("2026-12-07T10:00:00Z");
 
     static Job job(Job.Status s) {
-        return new Job("j1", Job.Kind.RESTORE, "volume", "v1", "v1", s, Map.of(), 0, 0, 0, 0, null, T0, null, null, T0);
+        return new Job("j1", Job.Kind.RESTORE, "volume", "v1", "v1", s, Map.of(), 0, 0, 0, 0, null, T0, null, null, T0, "node-a");
     }
 
     @Test

@@ -1,11 +1,15 @@
 package io.coffer.catalog;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 
 /**
  * The catalog on a real PostgreSQL server, the one {@code scripts/pg-up.sh} starts (its URL in
@@ -43,5 +47,24 @@ class PostgresCatalogTest extends AbstractCatalogTest {
     @Override
     Catalog reopen() {
         return Catalog.open(dbUrl, null, null);
+    }
+
+    @Test
+    void theWriteLockIsOneForEveryNodeOfTheCatalog() throws Exception {
+        try (Catalog otherNode = reopen()) {
+            var got = new CountDownLatch(1);
+            Thread t;
+            try (Catalog.Held held = catalog.writeLock()) {
+                t = new Thread(() -> {
+                    try (Catalog.Held h = otherNode.writeLock()) {
+                        got.countDown();
+                    }
+                });
+                t.start();
+                assertThat(got.await(700, TimeUnit.MILLISECONDS)).as("the other node waits").isFalse();
+            }
+            assertThat(got.await(10, TimeUnit.SECONDS)).as("and takes it once it is free").isTrue();
+            t.join();
+        }
     }
 }

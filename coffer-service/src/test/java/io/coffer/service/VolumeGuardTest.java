@@ -23,7 +23,7 @@ class VolumeGuardTest {
     Path dir;
 
     static Volume volume(String name, Volume.Status status, String attachedTo) {
-        return new Volume(UUID.randomUUID().toString(), name, "dir", 1L << 30, "/data/" + name, status, null, attachedTo, Map.of(), null, T0, T0);
+        return new Volume(UUID.randomUUID().toString(), name, "dir", 1L << 30, "/data/" + name, status, null, attachedTo, Map.of(), null, T0, T0, "node-a");
     }
 
     @Test

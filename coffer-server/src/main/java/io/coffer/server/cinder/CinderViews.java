@@ -99,7 +99,7 @@ final class CinderViews {
         m.put("migration_status", null);
         m.put("multiattach", false);
         m.put("name", v.name());
-        m.put("os-vol-host-attr:host", "coffer@" + v.driver() + "#" + v.driver());
+        m.put("os-vol-host-attr:host", (v.node() == null ? "coffer" : v.node()) + "@" + v.driver() + "#" + v.driver());
         m.put("os-vol-mig-status-attr:migstat", null);
         m.put("os-vol-mig-status-attr:name_id", null);
         m.put("os-vol-tenant-attr:tenant_id", r.projectOf(v.labels()));
