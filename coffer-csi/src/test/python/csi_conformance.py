@@ -10,6 +10,10 @@ changed, and volumes made from the snapshots must hold the data as it was, byte 
 
     csi_conformance.py --endpoint unix:///run/coffer/csi.sock --descriptor csi.desc --workdir DIR
 
+With --other-endpoint (a second node's driver sharing the catalog and a repository) and
+--repository, only the cross-node check runs: a snapshot taken on the first node, copied off-host,
+becomes a volume on the second node that holds the data as it was.
+
 Needs root (publishing mounts). Prints one line per check; exits 1 if any failed.
 """
 import argparse
@@ -500,6 +504,49 @@ def data(run):
     run.check("Data: a block volume from a snapshot holds the data as it was, bit for bit", block_volume)
 
 
+def cross_node(run, other, repository):
+    def snapshot_on_one_node_volume_on_another():
+        v = run.create("xnode-src", 64 * MIB)
+        target = os.path.join(run.workdir, "xnode-src")
+        run.publish(v.volume_id, target)
+        with open(os.path.join(target, "16385"), "wb") as f:
+            f.write(os.urandom(8 * MIB))
+        before = digest(target)
+        request = dict(name="xnode-snap", source_volume_id=v.volume_id, parameters={"backupRepository": repository})
+        snap = run.csi.call("Controller", "CreateSnapshot", "CreateSnapshotRequest", **request).snapshot
+        run.snapshots.append(snap.snapshot_id)
+        deadline = time.time() + 180
+        while not snap.ready_to_use:  # the sidecar calls again until the off-host copy is done
+            assert time.time() < deadline, "the snapshot's off-host copy did not become ready"
+            time.sleep(0.5)
+            snap = run.csi.call("Controller", "CreateSnapshot", "CreateSnapshotRequest", **request).snapshot
+        with open(os.path.join(target, "16385"), "r+b") as f:
+            f.write(os.urandom(8192))
+        src = other.csi.msg("VolumeContentSource", snapshot=other.csi.msg("VolumeContentSource.SnapshotSource", snapshot_id=snap.snapshot_id))
+        while True:  # ABORTED while the restore runs: the provisioner retries, so do we
+            try:
+                made = other.create("xnode-restored", 64 * MIB, volume_content_source=src)
+                break
+            except grpc.RpcError as e:
+                if e.code() != grpc.StatusCode.ABORTED or time.time() > deadline:
+                    raise
+                time.sleep(1)
+        here = run.csi.call("Node", "NodeGetInfo", "NodeGetInfoRequest").node_id
+        there = other.csi.call("Node", "NodeGetInfo", "NodeGetInfoRequest").node_id
+        assert here != there, "both endpoints are node %s" % here
+        segments = [t.segments.get("topology.coffer.io/node") for t in made.accessible_topology]
+        assert segments == [there], "the new volume is accessible on %s, not on node %s" % (segments, there)
+        restored = os.path.join(other.workdir, "xnode-restored")
+        other.publish(made.volume_id, restored)
+        try:
+            assert digest(restored) == before, "the volume on node %s differs from the data at the snapshot on node %s" % (there, here)
+        finally:
+            other.unpublish(made.volume_id, restored)
+            run.unpublish(v.volume_id, target)
+
+    run.check("Data: a snapshot of one node, copied off-host, is a volume on another node, bit for bit", snapshot_on_one_node_volume_on_another)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--endpoint", required=True)
@@ -507,9 +554,22 @@ def main():
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--rest", help="the server's REST API (http://HOST:PORT), to see what the driver made there")
     ap.add_argument("--keep", help="at the end, create a mount volume of this name and leave it")
+    ap.add_argument("--other-endpoint", help="a second node's driver: run only the cross-node check")
+    ap.add_argument("--repository", help="with --other-endpoint: the repository of the snapshot's off-host copy")
     a = ap.parse_args()
     os.makedirs(a.workdir, exist_ok=True)
     run = Run(Csi(a.descriptor, a.endpoint), a.workdir, a.rest)
+    if a.other_endpoint:
+        other_dir = os.path.join(a.workdir, "other-node")
+        os.makedirs(other_dir, exist_ok=True)
+        other = Run(Csi(a.descriptor, a.other_endpoint), other_dir)
+        try:
+            cross_node(run, other, a.repository)
+        finally:
+            other.cleanup()
+            run.cleanup()
+        print("%d passed, %d failed%s" % (run.passed, len(run.failed), (": " + "; ".join(run.failed)) if run.failed else ""))
+        sys.exit(1 if run.failed else 0)
     try:
         for part in (identity, controller, snapshots, node, data):
             part(run)

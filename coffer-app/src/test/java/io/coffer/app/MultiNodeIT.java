@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.coffer.testing.Fixtures;
 import io.coffer.testing.TreeDigest;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -12,14 +13,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three server processes, nodes a, b and c, each with its own data directory, sharing one
- * PostgreSQL catalog (a fresh database on the server {@code scripts/test} starts) and one Swift
- * repository: a job runs on the node of its volume whichever node took the request; a volume made
- * on node b from a snapshot taken on node a is restored there from the snapshot's backup; a
+ * Three server processes, nodes a, b and c, each with its own data directory and CSI socket,
+ * sharing one PostgreSQL catalog (a fresh database on the server {@code scripts/test} starts) and
+ * one Swift repository: a job runs on the node of its volume whichever node took the request; a
+ * volume made on node b from a snapshot taken on node a is restored there from the snapshot's
+ * backup, through the REST API and through CSI (the independent gRPC client of
+ * CsiConformanceIT, needs root); a
  * request that would touch another node's files is refused naming that node; a node that stops
  * leaves its running job alone on the others, reconciles it itself on restart, and then runs what
  * was queued for it while it was away.
@@ -83,6 +87,21 @@ class MultiNodeIT {
             assertThat(del.body().toString()).contains("lives on node a").contains("node a's server");
             assertThat(vol).isDirectory();
 
+            // the same through CSI, driven by the independent gRPC client: a snapshot cut on node a
+            // with an off-host copy, a PVC from it provisioned on node b
+            Path desc = tmp.resolve("csi.desc");
+            try (InputStream in = io.coffer.csi.CsiServer.class.getResourceAsStream("csi.desc")) {
+                Files.copy(in, desc);
+            }
+            Path script = Path.of(System.getProperty("coffer.root"), "coffer-csi", "src", "test", "python", "csi_conformance.py");
+            Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), "--endpoint", "unix://" + socket("a"), "--other-endpoint", "unix://" + socket("b"),
+                    "--repository", "swift", "--descriptor", desc.toString(), "--workdir", tmp.resolve("targets").toString()).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+            assertThat(p.exitValue()).as(out).isZero();
+            assertThat(out).contains("1 passed, 0 failed");
+
             // node b stops (SIGKILL) in the middle of a backup of its volume
             for (int f = 0; f < 4; f++) Files.write(volB.resolve("big" + f), Fixtures.random(40 + f, 48 << 20));
             var big = a.call("POST", "/api/v1/backups", "{\"volume_id\":\"db-on-b\"}");
@@ -130,7 +149,11 @@ class MultiNodeIT {
                 "repository.swift.key=env:SWIFT_KEY",
                 "repository.default=swift",
                 ""));
-        return new ServerProcess(data, Map.of("COFFER_CATALOG_URL", catalog, "COFFER_NODE_ID", id,
+        return new ServerProcess(data, Map.of("COFFER_CATALOG_URL", catalog, "COFFER_NODE_ID", id, "COFFER_CSI_ENDPOINT", "unix://" + socket(id),
                 "SWIFT_USER", System.getenv("SWIFT_USER"), "SWIFT_KEY", System.getenv("SWIFT_KEY")));
+    }
+
+    private Path socket(String node) {
+        return tmp.resolve(node + "-csi.sock");
     }
 }
