@@ -448,6 +448,10 @@ def data(run):
         v = run.create("data-mount", 256 * MIB)
         target = os.path.join(run.workdir, "data-mount")
         run.publish(v.volume_id, target)
+        if run.rest:  # published: in-use in the catalog, so that a backup copies a clone of it
+            shown = json.load(urllib.request.urlopen(run.rest + "/api/v1/volumes/" + v.volume_id))["volume"]
+            assert shown["status"] == "in-use" and shown["attached_to"].startswith("csi-"), "a published volume is %s, attached to %s" % (
+                shown["status"], shown["attached_to"])
         os.makedirs(os.path.join(target, "base", "16384"))
         with open(os.path.join(target, "base", "16384", "16385"), "wb") as f:
             f.write(os.urandom(16 * MIB))
@@ -471,6 +475,10 @@ def data(run):
         finally:
             run.unpublish(r.volume_id, restored)
             run.unpublish(v.volume_id, target)
+        if run.rest:
+            shown = json.load(urllib.request.urlopen(run.rest + "/api/v1/volumes/" + v.volume_id))["volume"]
+            assert shown["status"] == "available" and shown["attached_to"] is None, "an unpublished volume is %s, attached to %s" % (
+                shown["status"], shown["attached_to"])
 
     def block_volume():
         v = run.create("data-block", 64 * MIB, block=True)

@@ -94,7 +94,8 @@ final class ServerCommand implements Callable<Integer> {
                 catalogPassword,
                 repos, repoSettings, file.getProperty("repository.default"), file.getProperty("container.default"),
                 workers != null ? workers : Integer.parseInt(first(null, env.get("COFFER_WORKERS"), file.getProperty("workers"), "2")),
-                first(nodeId, env.get("COFFER_NODE_ID"), file.getProperty("node.id"), null));
+                first(nodeId, env.get("COFFER_NODE_ID"), file.getProperty("node.id"), null),
+                HousekeepingSettings.of(env, file));
         Files.createDirectories(cfg.dataDir());
         // remote repositories keep their metadata cache with the server's data, unless told otherwise
         if (System.getProperty("coffer.cache.dir") == null && env.get("COFFER_CACHE_DIR") == null) {
@@ -116,7 +117,7 @@ final class ServerCommand implements Callable<Integer> {
         }
         CofferServer server;
         try {
-            server = CofferServer.start(svc, host, port, token, keystone(env, file));
+            server = CofferServer.start(svc, host, port, token, keystone(env, file), metricsToken(env, file));
         } catch (RuntimeException e) {
             if (csiServer != null) csiServer.close();
             svc.close();
@@ -144,6 +145,13 @@ final class ServerCommand implements Callable<Integer> {
      * COFFER_KEYSTONE_PASSWORD), {@code keystone.project} and {@code keystone.domain} (default
      * {@code default}); null when no URL is configured.
      */
+    /** The read-only token for {@code /metrics}: COFFER_METRICS_TOKEN or {@code metrics.token_file}; null for none. */
+    private static String metricsToken(Map<String, String> env, Properties file) throws IOException {
+        String t = env.get("COFFER_METRICS_TOKEN");
+        if (t == null && file.getProperty("metrics.token_file") != null) t = Files.readString(Path.of(file.getProperty("metrics.token_file"))).trim();
+        return t == null || t.isBlank() ? null : t.trim();
+    }
+
     private static KeystoneTokens keystone(Map<String, String> env, Properties file) throws IOException {
         String url = first(null, env.get("COFFER_KEYSTONE_URL"), file.getProperty("keystone.url"), null);
         if (url == null || url.isBlank()) return null;

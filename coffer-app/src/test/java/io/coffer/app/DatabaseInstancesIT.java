@@ -98,6 +98,7 @@ class DatabaseInstancesIT {
                 w.awaitCommits(200);
                 checkRoundTrip(server, w, "pgsrc", "application", "postgres");
                 checkRoundTrip(server, w, "pgsrc", "crash", "postgres");
+                checkApplicationSnapshot(server, w);
                 assertThat(w.failure.get()).as("the writer never failed during the backups").isNull();
             }
 
@@ -267,6 +268,39 @@ class DatabaseInstancesIT {
         } else {
             assertThat(ver.path("checks").asText()).startsWith("CHECK TABLE: ").endsWith("tables OK").doesNotContain(" 0 of");
         }
+    }
+
+    /**
+     * A snapshot of the volume cut with the instance quiesced (the CSI class parameter
+     * {@code consistency: application}, here through the CLI): a PostgreSQL started on a volume made
+     * from it recovers to a consistent state holding every commit acknowledged before the cut.
+     */
+    private void checkApplicationSnapshot(ServerProcess server, Writer w) throws Exception {
+        var refused = server.cli("snapshot", "create", "pgvol", "--consistency", "sometimes");
+        assertThat(refused.code()).as(refused.toString()).isEqualTo(2);
+        assertThat(refused.err()).contains("consistency 'sometimes' is not known");
+        long before = w.acknowledged();
+        var s = server.cli("snapshot", "create", "pgvol", "--name", "pg-app", "--consistency", "application", "--wait", "-o", "json");
+        assertThat(s.code()).as(s.toString()).isZero();
+        JsonNode snap = ServerProcess.json(s);
+        assertThat(snap.path("consistency").asText()).isEqualTo("application");
+        assertThat(w.acknowledged()).as("writes went on during the cut").isGreaterThan(before);
+        var v = server.cli("volume", "create", "pg-from-app-snapshot", "--snapshot", "pg-app", "--wait", "-o", "json");
+        assertThat(v.code()).as(v.toString()).isZero();
+        Path data = Path.of(ServerProcess.json(v).path("path").asText());
+        assertThat(data.resolve("backup_label")).as("PostgreSQL's backup label, written into the snapshot").exists();
+        LocalRuntime.Running copy = LocalRuntime.start(DbEngine.POSTGRESQL, data, tmp.resolve("run-pg-snap"), "postgres", null, Duration.ofSeconds(60));
+        cleanups.add(() -> stop(DbEngine.POSTGRESQL, copy.pid()));
+        Endpoint ep = new Endpoint(DbEngine.POSTGRESQL, "127.0.0.1", copy.port(), null, "postgres", null);
+        TreeSet<Long> ids = new TreeSet<>();
+        try (Connection c = ep.connect(null); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT id FROM ledger")) {
+            while (rs.next()) ids.add(rs.getLong(1));
+        }
+        assertThat(ids.last()).as("acknowledged before the snapshot began: 1.." + before).isGreaterThanOrEqualTo(before);
+        assertThat(ids).as("no gap: a prefix of the single writer's commits").hasSize((int) (long) ids.last()).contains(1L);
+        stop(DbEngine.POSTGRESQL, copy.pid());
+        assertThat(server.cli("volume", "delete", "pg-from-app-snapshot").code()).isZero();
+        assertThat(server.cli("snapshot", "delete", "pg-app").code()).isZero();
     }
 
     /** A single client that commits ids 1, 2, 3… one per transaction and counts the acknowledged ones. */

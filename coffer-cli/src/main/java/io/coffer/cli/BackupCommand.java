@@ -34,12 +34,16 @@ final class BackupCommand {
         @Option(names = "--force", description = "Allow backing up an in-use volume (crash-consistent).") boolean force;
         @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "Metadata (repeatable).") List<String> metadata;
         @Option(names = "--wait", description = "Wait for the backup to finish, showing progress.") boolean wait;
+        @Option(names = "--retention-days", paramLabel = "N", description = "Delete the backup N days from now (the server's retention sweep).") Integer retentionDays;
+        @Option(names = "--expires-at", paramLabel = "TIME", description = "Delete the backup at this ISO-8601 time, like 2027-01-31T00:00:00Z.") String expiresAt;
 
         @Override
         public Integer call() {
             ApiClient c = o.client();
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("volume_id", volume);
+            if (retentionDays != null) body.put("retention_days", retentionDays);
+            if (expiresAt != null) body.put("expires_at", expiresAt);
             if (snapshot != null) body.put("snapshot_id", snapshot);
             if (container != null) body.put("container", container);
             if (repository != null) body.put("repository", repository);

@@ -29,6 +29,7 @@ public final class Cli {
         m.put("backup", BackupCommand.class);
         m.put("instance", InstanceCommand.class);
         m.put("job", JobCommand.class);
+        m.put("schedule", ScheduleCommand.class);
         m.put("repo", RepoCommand.class);
         m.put("demo", DemoCommand.class);
         return java.util.Collections.unmodifiableMap(m);
@@ -40,6 +41,7 @@ public final class Cli {
             BackupCommand.class, BackupCommand.SUBCOMMANDS,
             InstanceCommand.class, InstanceCommand.SUBCOMMANDS,
             JobCommand.class, JobCommand.SUBCOMMANDS,
+            ScheduleCommand.class, ScheduleCommand.SUBCOMMANDS,
             RepoCommand.class, RepoCommand.SUBCOMMANDS);
 
     /** The command line of a top-level command with the subcommand {@code name} only, or all of them. */

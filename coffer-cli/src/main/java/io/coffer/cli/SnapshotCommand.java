@@ -24,6 +24,8 @@ final class SnapshotCommand {
         @Option(names = "--name", paramLabel = "NAME") String name;
         @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A label (repeatable).") List<String> labels;
         @Option(names = "--wait", description = "Wait until the snapshot is available.") boolean wait;
+        @Option(names = "--consistency", paramLabel = "crash|application",
+                description = "application: quiesce the database instance registered on the volume for the cut (default: crash).") String consistency;
 
         @Override
         public Integer call() {
@@ -31,6 +33,7 @@ final class SnapshotCommand {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("volume_id", volume);
             if (name != null) body.put("name", name);
+            if (consistency != null) body.put("consistency", consistency);
             body.put("labels", VolumeCommand.pairs(labels, "label"));
             JsonNode s = c.post("/snapshots", body).path("snapshot");
             String id = s.path("id").asText();

@@ -25,6 +25,14 @@ import java.util.Set;
 final class ControllerService extends ControllerGrpc.ControllerImplBase {
     private static final long DEFAULT_SIZE = 1L << 30;
     private static final Set<String> VOLUME_PARAMETERS = Set.of();
+    /**
+     * The VolumeSnapshotClass parameter {@code consistency}: {@code application} quiesces the
+     * database instance registered on the volume for the cut; {@code crash} (the default) cuts
+     * the volume alone.
+     */
+    static final String CONSISTENCY = "consistency";
+    private static final Set<String> SNAPSHOT_PARAMETERS = java.util.stream.Stream.concat(OffHostCopies.PARAMETERS.stream(), java.util.stream.Stream.of(CONSISTENCY))
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     private final CofferService svc;
     private final String nodeId;
@@ -203,8 +211,12 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
         Grpc.answer("CreateSnapshot", out, () -> {
             String name = Grpc.required(req.getName(), "name");
             String volumeId = Grpc.required(req.getSourceVolumeId(), "source_volume_id");
-            Map<String, String> labels = CsiNames.labels(name, req.getParametersMap(), OffHostCopies.PARAMETERS);
+            Map<String, String> labels = CsiNames.labels(name, req.getParametersMap(), SNAPSHOT_PARAMETERS);
             OffHostCopies.record(req.getParametersMap(), labels);
+            String consistency = req.getParametersMap().getOrDefault(CONSISTENCY, "crash");
+            if (!consistency.equals("crash") && !consistency.equals("application")) {
+                throw Grpc.invalid("parameter " + CONSISTENCY + " is \"crash\" or \"application\", not \"" + consistency + "\"");
+            }
             try (var hold = inFlight.begin("snapshot name " + name)) {
                 Optional<Snapshot> existing = svc.snapshots().stream().filter(s -> name.equals(s.labels().get(CsiNames.NAME))).findFirst();
                 String id;
@@ -215,7 +227,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                     id = existing.get().id();
                 } else {
                     if (svc.catalog().volume(volumeId).isEmpty()) throw Grpc.notFound("volume " + volumeId + " does not exist");
-                    id = svc.createSnapshot(new Requests.CreateSnapshot(volumeId, CsiNames.cofferName("snapshot", name), labels)).id();
+                    id = svc.createSnapshot(new Requests.CreateSnapshot(volumeId, CsiNames.cofferName("snapshot", name), labels, consistency)).id();
                 }
                 Snapshot s = Waits.snapshot(svc, id); // cut: the CO may thaw the application
                 copies.ensure(s, req.getParametersMap());

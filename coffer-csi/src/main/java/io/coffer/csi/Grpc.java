@@ -57,6 +57,7 @@ final class Grpc {
             case CONFLICT -> Status.FAILED_PRECONDITION;
             case UNAUTHORIZED -> Status.PERMISSION_DENIED;
             case INTERNAL -> Status.INTERNAL;
+            case INSUFFICIENT_STORAGE -> Status.RESOURCE_EXHAUSTED;
         };
     }
 

@@ -43,6 +43,11 @@ final class NodeService extends NodeGrpc.NodeImplBase {
                 .build());
     }
 
+    /** What a published volume is attached to in the catalog: this node's kubelet. */
+    private String attachment() {
+        return "csi-" + nodeId;
+    }
+
     private Volume volume(String id) {
         return svc.catalog().volume(id).orElseThrow(() -> Grpc.notFound("volume " + id + " does not exist"));
     }
@@ -66,6 +71,8 @@ final class NodeService extends NodeGrpc.NodeImplBase {
                     Files.createDirectories(target);
                     Mounts.bind(source, target, req.getReadonly());
                 }
+                // in-use while published: a backup then copies a clone, not a directory being written
+                if (v.status() == Volume.Status.AVAILABLE) svc.attach(id, attachment());
             }
             return Csi.NodePublishVolumeResponse.getDefaultInstance();
         });
@@ -81,6 +88,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
                 while (Mounts.mounted(target)) Mounts.unmount(target);
                 Files.deleteIfExists(target); // the directory or file publish made
                 if (v.driver().equals("image")) Mounts.detachLoops(Path.of(v.path()));
+                if (attachment().equals(v.attachedTo()) && v.status() == Volume.Status.IN_USE) svc.detach(id);
             }
             return Csi.NodeUnpublishVolumeResponse.getDefaultInstance();
         });

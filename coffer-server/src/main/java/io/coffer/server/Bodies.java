@@ -15,14 +15,22 @@ final class Bodies {
 
     record ExtendVolume(String size) {}
 
-    record CreateSnapshot(@JsonProperty("volume_id") String volumeId, String name, Map<String, String> labels) {}
+    record CreateSnapshot(@JsonProperty("volume_id") String volumeId, String name, Map<String, String> labels, String consistency) {}
 
     record CreateBackup(@JsonProperty("volume_id") String volumeId, @JsonProperty("snapshot_id") String snapshotId, String repository,
-            String container, String name, String description, Boolean incremental, Boolean force, Map<String, String> metadata) {}
+            String container, String name, String description, Boolean incremental, Boolean force, Map<String, String> metadata,
+            @JsonProperty("retention_days") Integer retentionDays, @JsonProperty("expires_at") String expiresAt) {}
+
+    /** A schedule as created or updated (on update, absent fields stay as they are). */
+    record Schedule(String name, @JsonProperty("volume_id") String volumeId, @JsonProperty("instance_id") String instanceId, String cron,
+            @JsonProperty("time_zone") String timeZone, Boolean incremental, @JsonProperty("full_every") Integer fullEvery,
+            @JsonProperty("retention_days") Integer retentionDays, @JsonProperty("keep_last") Integer keepLast, @JsonProperty("keep_daily") Integer keepDaily,
+            @JsonProperty("keep_weekly") Integer keepWeekly, @JsonProperty("keep_monthly") Integer keepMonthly, String repository, String container,
+            @JsonProperty("verify_cron") String verifyCron) {}
 
     record ImportBackups(String repository, String container) {}
 
-    record UpdateBackup(String name, String description, Map<String, String> metadata) {}
+    record UpdateBackup(String name, String description, Map<String, String> metadata, @JsonProperty("expires_at") String expiresAt) {}
 
     record ResetStatus(String status) {}
 

@@ -28,20 +28,24 @@ import org.slf4j.LoggerFactory;
  */
 public final class CofferServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CofferServer.class);
-    private static final String API = "/api/v1";
+    static final String API = "/api/v1";
     /** The largest request body read, whatever its transfer encoding. */
     static final int MAX_BODY = 1 << 20;
 
     private final CofferService svc;
     private final String token;
+    private final String metricsToken;
+    private final Metrics metrics;
     private final Javalin app;
 
     private final KeystoneTokens keystone;
 
-    private CofferServer(CofferService svc, String token, KeystoneTokens keystone) {
+    private CofferServer(CofferService svc, String token, KeystoneTokens keystone, String metricsToken) {
         this.svc = svc;
         this.token = token;
         this.keystone = keystone;
+        this.metricsToken = metricsToken;
+        this.metrics = new Metrics(svc);
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
@@ -62,7 +66,12 @@ public final class CofferServer implements AutoCloseable {
 
     /** The same, with Keystone validating the Cinder API's tokens (null: noauth from this host only). */
     public static CofferServer start(CofferService svc, String host, int port, String token, KeystoneTokens keystone) {
-        CofferServer s = new CofferServer(svc, token, keystone);
+        return start(svc, host, port, token, keystone, null);
+    }
+
+    /** The same, with a read-only token that opens {@code /metrics} only (null: none; the API token opens it too). */
+    public static CofferServer start(CofferService svc, String host, int port, String token, KeystoneTokens keystone, String metricsToken) {
+        CofferServer s = new CofferServer(svc, token, keystone, metricsToken);
         s.app.start(host, port);
         return s;
     }
@@ -72,11 +81,18 @@ public final class CofferServer implements AutoCloseable {
     }
 
     private void routes() {
+        app.before(ctx -> ctx.attribute("coffer.start", System.nanoTime()));
         app.before(this::authenticate);
+        app.after(ctx -> {
+            Long t0 = ctx.attribute("coffer.start");
+            if (t0 != null) metrics.request(ctx, t0);
+        });
+        app.get("/metrics", metrics::scrape);
         CinderApi.register(app, svc, MAX_BODY, keystone);
         app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
-        app.get(API, ctx -> ctx.json(Map.of("version", "v1", "resources", List.of("volumes", "snapshots", "backups", "instances", "jobs"), "openapi", API + "/openapi.yaml")));
+        app.get(API, ctx -> ctx.json(Map.of("version", "v1", "resources", List.of("volumes", "snapshots", "backups", "instances", "jobs", "schedules"), "openapi", API + "/openapi.yaml")));
         app.get(API + "/openapi.yaml", this::openapi);
+        ScheduleApi.register(app, svc, CofferServer::body);
 
         app.get(API + "/volumes", ctx -> ctx.json(Map.of("volumes", svc.volumes().stream().map(Views::volume).toList())));
         app.post(API + "/volumes", ctx -> {
@@ -120,7 +136,7 @@ public final class CofferServer implements AutoCloseable {
         });
         app.post(API + "/snapshots", ctx -> {
             var b = Json.parse(body(ctx), Bodies.CreateSnapshot.class);
-            var s = svc.createSnapshot(new Requests.CreateSnapshot(b.volumeId(), b.name(), b.labels()));
+            var s = svc.createSnapshot(new Requests.CreateSnapshot(b.volumeId(), b.name(), b.labels(), b.consistency()));
             ctx.status(202).json(Map.of("snapshot", Views.snapshot(s, svc)));
         });
         app.get(API + "/snapshots/{id}", ctx -> ctx.json(Map.of("snapshot", Views.snapshot(svc.snapshot(ctx.pathParam("id")), svc))));
@@ -133,7 +149,8 @@ public final class CofferServer implements AutoCloseable {
         app.post(API + "/backups", ctx -> {
             var b = Json.parse(body(ctx), Bodies.CreateBackup.class);
             var backup = svc.createBackup(new Requests.CreateBackup(b.volumeId(), b.snapshotId(), b.repository(), b.container(), b.name(),
-                    b.description(), Boolean.TRUE.equals(b.incremental()), Boolean.TRUE.equals(b.force()), b.metadata()));
+                    b.description(), Boolean.TRUE.equals(b.incremental()), Boolean.TRUE.equals(b.force()), b.metadata(),
+                    ScheduleApi.expiry(b.retentionDays(), b.expiresAt())));
             ctx.status(202).json(Map.of("backup", Views.backup(backup, svc)));
         });
         app.post(API + "/backups/import", ctx -> {
@@ -149,7 +166,9 @@ public final class CofferServer implements AutoCloseable {
         app.get(API + "/backups/{id}", ctx -> ctx.json(Map.of("backup", Views.backup(svc.backup(ctx.pathParam("id")), svc))));
         app.put(API + "/backups/{id}", ctx -> {
             var b = Json.parse(body(ctx), Bodies.UpdateBackup.class);
-            ctx.json(Map.of("backup", Views.backup(svc.updateBackup(ctx.pathParam("id"), b.name(), b.description(), b.metadata()), svc)));
+            var updated = svc.updateBackup(ctx.pathParam("id"), b.name(), b.description(), b.metadata());
+            if (b.expiresAt() != null) updated = svc.setExpiry(updated.id(), b.expiresAt().isBlank() ? null : ScheduleApi.instant("expires_at", b.expiresAt()));
+            ctx.json(Map.of("backup", Views.backup(updated, svc)));
         });
         app.post(API + "/backups/{id}/reset-status", ctx -> {
             var b = Json.parse(body(ctx), Bodies.ResetStatus.class);
@@ -273,15 +292,21 @@ public final class CofferServer implements AutoCloseable {
     }
 
     private void authenticate(Context ctx) {
-        if (token == null || ctx.path().equals("/health") || CinderApi.serves(ctx.path())) return; // the Cinder API checks its own
+        if (ctx.path().equals("/health") || CinderApi.serves(ctx.path())) return; // the Cinder API checks its own
         String given = ctx.header("X-Auth-Token");
         String auth = ctx.header("Authorization");
         if (given == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) given = auth.substring(7).trim();
-        if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+        if (ctx.path().equals("/metrics") && metricsToken != null && given != null && same(given, metricsToken)) return;
+        if (token == null) return;
+        if (given == null || !same(given, token)) {
             ctx.attribute("coffer.error", true);
             throw new ServiceException(ServiceException.Code.UNAUTHORIZED,
                     given == null ? "this server requires an API token: send 'Authorization: Bearer TOKEN' (the CLI reads COFFER_TOKEN)" : "the API token is wrong");
         }
+    }
+
+    private static boolean same(String given, String expected) {
+        return MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8));
     }
 
     private static boolean bool(Context ctx, String param) {

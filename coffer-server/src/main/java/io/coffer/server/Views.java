@@ -83,6 +83,7 @@ final class Views {
         m.put("created_at", time(b.createdAt()));
         m.put("updated_at", time(b.updatedAt()));
         m.put("data_timestamp", time(b.dataTimestamp()));
+        m.put("expires_at", time(b.expiresAt()));
         m.put("metadata", b.metadata());
         m.put("manifest_id", b.manifestId());
         m.put("instance_id", b.instanceId());

@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param instanceId the database instance whose volume this is a backup of, or null
  * @param facts what was recorded about the capture and later checks ({@link Facts} keys): the
  *     consistency reached, the quiesce of a database, verification results
+ * @param expiresAt when the retention sweeper deletes it (null: kept until deleted)
  */
 public record Backup(
         String id,
@@ -40,7 +41,8 @@ public record Backup(
         String instanceId,
         Map<String, String> facts,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        Instant expiresAt) {
 
     /** The status; {@link #id} is its name in the catalog and the API. */
     public enum Status {
@@ -67,13 +69,13 @@ public record Backup(
 
     public Backup withStatus(Status s, String reason, Instant now) {
         return new Backup(id, name, description, volumeId, volumeName, volumeSize, volumeDriver, snapshotId, repository, container, s, reason,
-                incremental, parentId, manifestId, objectCount, logicalBytes, storedBytes, files, durationMs, dataTimestamp, metadata, instanceId, facts, createdAt, now);
+                incremental, parentId, manifestId, objectCount, logicalBytes, storedBytes, files, durationMs, dataTimestamp, metadata, instanceId, facts, createdAt, now, expiresAt);
     }
 
     /** This backup under a new name, description and metadata (what a user may change). */
     public Backup withDescription(String n, String d, Map<String, String> m, Instant now) {
         return new Backup(id, n, d, volumeId, volumeName, volumeSize, volumeDriver, snapshotId, repository, container, status, failReason,
-                incremental, parentId, manifestId, objectCount, logicalBytes, storedBytes, files, durationMs, dataTimestamp, m, instanceId, facts, createdAt, now);
+                incremental, parentId, manifestId, objectCount, logicalBytes, storedBytes, files, durationMs, dataTimestamp, m, instanceId, facts, createdAt, now, expiresAt);
     }
 
     /** This backup with {@code more} facts added (replacing those of the same key). */
@@ -81,11 +83,17 @@ public record Backup(
         var f = new java.util.HashMap<>(facts);
         f.putAll(more);
         return new Backup(id, name, description, volumeId, volumeName, volumeSize, volumeDriver, snapshotId, repository, container, status, failReason,
-                incremental, parentId, manifestId, objectCount, logicalBytes, storedBytes, files, durationMs, dataTimestamp, metadata, instanceId, f, createdAt, now);
+                incremental, parentId, manifestId, objectCount, logicalBytes, storedBytes, files, durationMs, dataTimestamp, metadata, instanceId, f, createdAt, now, expiresAt);
+    }
+
+    /** This backup, to be deleted by the retention sweeper at {@code at} (null: never). */
+    public Backup expiring(Instant at, Instant now) {
+        return new Backup(id, name, description, volumeId, volumeName, volumeSize, volumeDriver, snapshotId, repository, container, status, failReason,
+                incremental, parentId, manifestId, objectCount, logicalBytes, storedBytes, files, durationMs, dataTimestamp, metadata, instanceId, facts, createdAt, now, at);
     }
 
     public Backup stored(String manifest, long objects, long logical, long stored, long fileCount, long duration, Instant dataTime, Instant now) {
         return new Backup(id, name, description, volumeId, volumeName, volumeSize, volumeDriver, snapshotId, repository, container, Status.AVAILABLE, null,
-                incremental, parentId, manifest, objects, logical, stored, fileCount, duration, dataTime, metadata, instanceId, facts, createdAt, now);
+                incremental, parentId, manifest, objects, logical, stored, fileCount, duration, dataTime, metadata, instanceId, facts, createdAt, now, expiresAt);
     }
 }

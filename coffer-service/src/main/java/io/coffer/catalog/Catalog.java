@@ -126,12 +126,21 @@ public final class Catalog implements AutoCloseable {
     public List<Backup> backupsNamed(String name) { return query(Table.BACKUPS, "name = ?", name); }
     public List<Backup> backupsOf(String volumeId) { return query(Table.BACKUPS, "volume_id = ?", volumeId); }
     public List<Backup> childrenOf(String backupId) { return query(Table.BACKUPS, "parent_id = ?", backupId); }
+    /** Backups whose {@code expires_at} is at or before {@code now} (ISO-8601 UTC strings sort as times). */
+    public List<Backup> expiredBackups(java.time.Instant now) { return query(Table.BACKUPS, "expires_at IS NOT NULL AND expires_at <= ?", Table.time(now)); }
 
     public List<Backup> backupsOfInstance(String instanceId) { return query(Table.BACKUPS, "instance_id = ?", instanceId); }
 
     public Optional<Instance> instance(String id) { return one(Table.INSTANCES, "id = ?", id); }
     public Optional<Instance> instanceNamed(String name) { return one(Table.INSTANCES, "name = ?", name); }
     public List<Instance> instances() { return query(Table.INSTANCES, null); }
+
+    public void insert(Schedule s) { put(Table.SCHEDULES, s, true); }
+    public void update(Schedule s) { put(Table.SCHEDULES, s, false); }
+    public void deleteSchedule(String id) { delete(Table.SCHEDULES, id); }
+    public Optional<Schedule> schedule(String id) { return one(Table.SCHEDULES, "id = ?", id); }
+    public Optional<Schedule> scheduleNamed(String name) { return one(Table.SCHEDULES, "name = ?", name); }
+    public List<Schedule> schedules() { return query(Table.SCHEDULES, null); }
 
     public Optional<Job> job(String id) { return one(Table.JOBS, "id = ?", id); }
     public List<Job> jobs() { return query(Table.JOBS, null); }

@@ -110,7 +110,7 @@ abstract class Table<T> {
     static final Table<Backup> BACKUPS = new Table<>("backups", List.of("id", "name", "description", "volume_id", "volume_name",
             "volume_size", "volume_driver", "snapshot_id", "repository", "container", "status", "fail_reason", "is_incremental",
             "parent_id", "manifest_id", "object_count", "logical_bytes", "stored_bytes", "files", "duration_ms", "data_timestamp",
-            "metadata", "instance_id", "facts", "created_at", "updated_at")) {
+            "metadata", "instance_id", "facts", "created_at", "updated_at", "expires_at")) {
         @Override
         String id(Backup b) {
             return b.id();
@@ -121,7 +121,7 @@ abstract class Table<T> {
             return new Object[] {b.id(), b.name(), b.description(), b.volumeId(), b.volumeName(), b.volumeSize(), b.volumeDriver(),
                     b.snapshotId(), b.repository(), b.container(), b.status().id, b.failReason(), b.incremental() ? 1 : 0, b.parentId(),
                     b.manifestId(), b.objectCount(), b.logicalBytes(), b.storedBytes(), b.files(), b.durationMs(), time(b.dataTimestamp()),
-                    json(b.metadata()), b.instanceId(), json(b.facts()), time(b.createdAt()), time(b.updatedAt())};
+                    json(b.metadata()), b.instanceId(), json(b.facts()), time(b.createdAt()), time(b.updatedAt()), time(b.expiresAt())};
         }
 
         @Override
@@ -132,7 +132,7 @@ abstract class Table<T> {
                     rs.getInt("is_incremental") != 0, rs.getString("parent_id"), rs.getString("manifest_id"), rs.getLong("object_count"),
                     rs.getLong("logical_bytes"), rs.getLong("stored_bytes"), rs.getLong("files"), nullableLong(rs, "duration_ms"),
                     time(rs, "data_timestamp"), map(rs, "metadata"), rs.getString("instance_id"), map(rs, "facts"), time(rs, "created_at"),
-                    time(rs, "updated_at"));
+                    time(rs, "updated_at"), time(rs, "expires_at"));
         }
     };
 
@@ -157,6 +157,31 @@ abstract class Table<T> {
                     rs.getString("data_subdir"), rs.getString("host"), port == null ? null : port.intValue(), rs.getString("socket_dir"),
                     rs.getString("db_user"), rs.getString("password_ref"), Instance.Status.of(rs.getString("status")), rs.getInt("managed") != 0,
                     nullableLong(rs, "pid"), map(rs, "labels"), rs.getString("fail_reason"), time(rs, "created_at"), time(rs, "updated_at"));
+        }
+    };
+
+    static final Table<Schedule> SCHEDULES = new Table<>("schedules", List.of("id", "name", "target_type", "target_id", "cron", "time_zone",
+            "policy", "verify_cron", "paused", "runs", "next_run_at", "last_run_at", "last_outcome", "last_backup_id", "next_verify_at",
+            "last_verify_at", "last_verify_outcome", "created_at", "updated_at")) {
+        @Override
+        String id(Schedule s) {
+            return s.id();
+        }
+
+        @Override
+        Object[] values(Schedule s) {
+            return new Object[] {s.id(), s.name(), s.targetType().id, s.targetId(), s.cron(), s.timeZone(), json(s.policy().toMap()), s.verifyCron(),
+                    s.paused() ? 1 : 0, s.runs(), time(s.nextRunAt()), time(s.lastRunAt()), s.lastOutcome(), s.lastBackupId(), time(s.nextVerifyAt()),
+                    time(s.lastVerifyAt()), s.lastVerifyOutcome(), time(s.createdAt()), time(s.updatedAt())};
+        }
+
+        @Override
+        Schedule read(ResultSet rs) throws SQLException {
+            return new Schedule(rs.getString("id"), rs.getString("name"), Schedule.Target.of(rs.getString("target_type")), rs.getString("target_id"),
+                    rs.getString("cron"), rs.getString("time_zone"), Schedule.Policy.of(map(rs, "policy")), rs.getString("verify_cron"),
+                    rs.getInt("paused") != 0, rs.getLong("runs"), time(rs, "next_run_at"), time(rs, "last_run_at"), rs.getString("last_outcome"),
+                    rs.getString("last_backup_id"), time(rs, "next_verify_at"), time(rs, "last_verify_at"), rs.getString("last_verify_outcome"),
+                    time(rs, "created_at"), time(rs, "updated_at"));
         }
     };
 

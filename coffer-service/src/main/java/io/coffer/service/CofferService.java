@@ -52,6 +52,15 @@ public final class CofferService implements AutoCloseable {
     private final DataDirLock lock;
     private final VolumeGuard guard;
     private final VolumeChanges volumeChanges;
+    private final Events events;
+    private final Schedules schedules;
+    private final Sweeper sweeper;
+    private final Webhooks webhooks;
+    private final java.util.concurrent.ScheduledExecutorService timers = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "coffer-timers");
+        t.setDaemon(true);
+        return t;
+    });
 
     private CofferService(ServiceConfig config, Catalog catalog, Clock clock, DataDirLock lock) {
         this.lock = lock;
@@ -60,10 +69,49 @@ public final class CofferService implements AutoCloseable {
         this.clock = clock;
         this.repositories = new Repositories(config.repositories(), config.repositorySettings());
         this.ops = new Operations(config, catalog, repositories, clock);
-        this.jobs = new JobRunner(catalog, clock, config.node(), config.workers(), ops.handlers());
+        this.events = new Events(catalog, clock, config.node());
+        this.jobs = new JobRunner(catalog, clock, config.node(), config.workers(), ops.handlers(), events::jobEnded);
         this.importer = new Importer(catalog, repositories, clock);
         this.guard = new VolumeGuard(catalog);
         this.volumeChanges = new VolumeChanges(catalog, ops, guard, clock);
+        this.schedules = new Schedules(this, catalog, clock, config);
+        this.sweeper = new Sweeper(this, schedules, catalog, clock, config.node());
+        var h = config.housekeeping();
+        this.webhooks = h.webhooks().isEmpty() ? null : new Webhooks(h.webhooks(), h.notifyEvents());
+        if (webhooks != null) events.listen(webhooks);
+    }
+
+    /** Schedules' runs (checked every second) and retention (every {@code retention.interval}). */
+    private void startTimers() {
+        timers.scheduleWithFixedDelay(() -> guarded("schedules", schedules::tick), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        long every = config.housekeeping().retentionInterval().toMillis();
+        timers.scheduleWithFixedDelay(() -> guarded("retention", sweeper::sweep), every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private static void guarded(String what, Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) { // the next round tries again; a timer must not die
+            LOG.warn("{}: {}", what, e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+    }
+
+    /** Events (job ends, expiries, verifications, schedule runs, disk guard refusals) for listeners such as metrics. */
+    public Events events() {
+        return events;
+    }
+
+    public Schedules schedules() {
+        return schedules;
+    }
+
+    /** Runs retention now (what the timer does every {@code retention.interval}); the backups whose deletion started. */
+    public List<String> sweep() {
+        return sweeper.sweep();
+    }
+
+    boolean repositoryExists(String name) {
+        return repositories.exists(name);
     }
 
     /** Opens the catalog, reconciles what a crash interrupted, and starts the job workers. */
@@ -76,7 +124,9 @@ public final class CofferService implements AutoCloseable {
                 int adopted = catalog.adoptUnowned(config.node());
                 if (adopted > 0) LOG.info("node {} adopted {} volumes and jobs of the catalog that named no node", config.node(), adopted);
                 new Reconciler(config, catalog, clock).run();
-                return new CofferService(config, catalog, clock, lock);
+                CofferService svc = new CofferService(config, catalog, clock, lock);
+                svc.startTimers();
+                return svc;
             } catch (IOException | RuntimeException e) {
                 catalog.close();
                 throw e;
@@ -244,11 +294,22 @@ public final class CofferService implements AutoCloseable {
         try (Catalog.Held held = catalog.writeLock()) {
             Volume v = volume(r.volume());
             guard.require(v, VolumeGuard.Action.SNAPSHOT);
+            Map<String, String> params = Map.of();
+            if (r.consistency() != null && !r.consistency().equals("crash")) {
+                if (!r.consistency().equals("application")) {
+                    throw ServiceException.invalid("consistency '" + Validation.printable(r.consistency()) + "' is not known: use crash or application");
+                }
+                if (!v.driver().equals("dir")) throw ServiceException.invalid("an application-consistent snapshot is of a dir volume; volume " + v.name() + " is an " + v.driver() + " volume");
+                Instance holder = catalog.instances().stream().filter(i -> i.volumeId().equals(v.id())).findFirst()
+                        .orElseThrow(() -> ServiceException.invalid("volume " + v.name() + " holds no registered database instance to quiesce; register it"
+                                + " (coffer instance register) or take a crash-consistent snapshot"));
+                params = Map.of("consistency", "application", "instance", holder.id());
+            }
             String id = UUID.randomUUID().toString();
             String name = r.name() == null ? "snapshot-" + id.substring(0, 8) : Validation.name("snapshot", r.name());
             var now = clock.instant();
             Snapshot s = new Snapshot(id, name, v.id(), Snapshot.Status.CREATING, "pending", null, "crash", v.sizeBytes(), null, null, labels, null, now, now);
-            Job job = newJob(Job.Kind.SNAPSHOT, "snapshot", id, v.id(), Map.of(), v.node());
+            Job job = newJob(Job.Kind.SNAPSHOT, "snapshot", id, v.id(), params, v.node());
             catalog.inTransaction(() -> {
                 catalog.insert(s);
                 catalog.insert(job);
@@ -290,6 +351,11 @@ public final class CofferService implements AutoCloseable {
         return createBackup(r, null, Map.of(), Map.of());
     }
 
+    /** A backup of a volume that also carries Coffer's own {@code labels} (a schedule's, which users may not set). */
+    Backup createBackup(Requests.CreateBackup r, Map<String, String> labels) {
+        return createBackup(r, null, labels, Map.of());
+    }
+
     /** A backup, of an instance's volume when {@code instance} is given; {@code labels} are Coffer's own metadata, {@code params} go to the job. */
     private Backup createBackup(Requests.CreateBackup r, Instance instance, Map<String, String> labels, Map<String, String> params) {
         String repository = r.repository() == null ? config.defaultRepository() : r.repository();
@@ -301,6 +367,9 @@ public final class CofferService implements AutoCloseable {
         for (String k : metadata.keySet()) {
             if (k.startsWith(BackupTags.PREFIX)) throw ServiceException.invalid("metadata key '" + Validation.printable(k) + "' is reserved: keys starting with '" + BackupTags.PREFIX + "' are Coffer's own");
         }
+        if (r.expiresAt() != null && !r.expiresAt().isAfter(clock.instant())) {
+            throw ServiceException.invalid("expires_at " + r.expiresAt() + " is not in the future; give a later time, or none to keep the backup until it is deleted");
+        }
         if (!labels.isEmpty()) {
             var all = new java.util.HashMap<>(metadata);
             all.putAll(labels);
@@ -308,6 +377,7 @@ public final class CofferService implements AutoCloseable {
         }
         try (Catalog.Held held = catalog.writeLock()) {
             Volume v = volume(r.volume());
+            requireFreeSpace(repository, container, v);
             Snapshot snap = null;
             if (r.snapshot() != null) {
                 snap = snapshot(r.snapshot());
@@ -327,7 +397,7 @@ public final class CofferService implements AutoCloseable {
             String id = UUID.randomUUID().toString();
             var now = clock.instant();
             Backup b = new Backup(id, name, description, v.id(), v.name(), v.sizeBytes(), v.driver(), snap == null ? null : snap.id(),
-                    repository, container, Backup.Status.CREATING, null, r.incremental(), parent, null, 0, 0, 0, 0, null, null, metadata, instance == null ? null : instance.id(), null, now, now);
+                    repository, container, Backup.Status.CREATING, null, r.incremental(), parent, null, 0, 0, 0, 0, null, null, metadata, instance == null ? null : instance.id(), null, now, now, r.expiresAt());
             Job job = newJob(Job.Kind.BACKUP, "backup", id, v.id(), params, v.node());
             Volume busy = v.enter(Volume.Status.BACKING_UP, now);
             catalog.inTransaction(() -> {
@@ -439,6 +509,40 @@ public final class CofferService implements AutoCloseable {
             });
             jobs.submit(job);
             return job;
+        }
+    }
+
+    /**
+     * Deletes a backup whose time has come ({@code expires_at} passed, or a schedule's keep policy
+     * let it go), alone: the incrementals built on it stay, restorable on their own, their
+     * {@code parent_id} kept as history. Empty when it is not there to delete (gone, or busy: the
+     * next sweep tries again).
+     */
+    public Optional<Job> expireBackup(String id) {
+        try (Catalog.Held held = catalog.writeLock()) {
+            Backup b = catalog.backup(id).orElse(null);
+            if (b == null || b.status() != Backup.Status.AVAILABLE && b.status() != Backup.Status.ERROR) return Optional.empty();
+            Job job = newJob(Job.Kind.DELETE_BACKUP, "backup", b.id(), null, Map.of("backups", b.id(), "reason", "expired"), config.node());
+            var now = clock.instant();
+            catalog.inTransaction(() -> {
+                catalog.update(b.withStatus(Backup.Status.DELETING, null, now));
+                catalog.insert(job);
+                return null;
+            });
+            jobs.submit(job);
+            LOG.info("backup {} ({}) expired at {}; deleting it", b.id(), b.name(), b.expiresAt());
+            return Optional.of(job);
+        }
+    }
+
+    /** Sets or clears when a backup expires. */
+    public Backup setExpiry(String ref, java.time.Instant at) {
+        try (Catalog.Held held = catalog.writeLock()) {
+            Backup b = backup(ref);
+            if (at != null && !at.isAfter(clock.instant())) throw ServiceException.invalid("expires_at " + at + " is not in the future");
+            Backup changed = b.expiring(at, clock.instant());
+            catalog.update(changed);
+            return changed;
         }
     }
 
@@ -634,6 +738,11 @@ public final class CofferService implements AutoCloseable {
 
     /** Backs up an instance's volume, application-consistent unless the caller asks for crash consistency. */
     public Backup backupInstance(String ref, Requests.InstanceBackup r) {
+        return backupInstance(ref, r, Map.of());
+    }
+
+    /** An instance backup that also carries {@code extraLabels} (a schedule's). */
+    Backup backupInstance(String ref, Requests.InstanceBackup r, Map<String, String> extraLabels) {
         Instance i = instance(ref);
         if (i.status() != Instance.Status.REGISTERED && i.status() != Instance.Status.RUNNING) {
             throw ServiceException.conflict("instance " + i.name() + " is " + i.status() + "; only a registered or running instance can be backed up");
@@ -647,9 +756,11 @@ public final class CofferService implements AutoCloseable {
         }
         Map<String, String> labels = new java.util.HashMap<>(Instances.backupLabels(i, r.incremental(), r.createdBy()));
         if (r.retentionDays() != null) labels.put(Instances.RETENTION_DAYS, Integer.toString(r.retentionDays()));
+        labels.putAll(extraLabels);
         String name = r.backupName() != null ? r.backupName() : i.name() + "-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
                 .withZone(java.time.ZoneOffset.UTC).format(clock.instant());
-        Requests.CreateBackup cb = new Requests.CreateBackup(i.volumeId(), null, r.repository(), r.container(), name, null, r.incremental(), true, Map.of());
+        Requests.CreateBackup cb = new Requests.CreateBackup(i.volumeId(), null, r.repository(), r.container(), name, null, r.incremental(), true, Map.of(),
+                r.retentionDays() == null ? null : clock.instant().plus(java.time.Duration.ofDays(r.retentionDays())));
         return createBackup(cb, i, labels, Map.of("consistency", consistency));
     }
 
@@ -753,6 +864,35 @@ public final class CofferService implements AutoCloseable {
         return new Job(UUID.randomUUID().toString(), kind, type, resourceId, volumeId, Job.Status.QUEUED, params, 0, 0, 0, 0, null, now, null, null, now, node);
     }
 
+    /**
+     * The disk guard: a backup needs {@code disk.min_free} free on the data directory (staging,
+     * clones, the metadata cache) and, for a repository on a local disk, on that disk too;
+     * refused up front (507) rather than failing halfway.
+     */
+    private void requireFreeSpace(String repository, String container, Volume v) {
+        long floor = config.housekeeping().minFreeBytes();
+        if (floor <= 0) return;
+        List<Path> places = new ArrayList<>(List.of(config.dataDir()));
+        String location = repositories.location(repository, container);
+        if (!location.contains("://") || location.startsWith("file://")) places.add(Path.of(location.replaceFirst("^file://", "")));
+        for (Path p : places) {
+            Path existing = p;
+            while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+            if (existing == null) continue;
+            long free;
+            try {
+                free = Files.getFileStore(existing).getUsableSpace();
+            } catch (IOException e) {
+                continue;
+            }
+            if (free < floor) {
+                events.diskLow(p.toString(), free, floor, v.name());
+                throw ServiceException.insufficientStorage("backup of volume " + v.name() + " refused: " + (free >> 20) + " MiB free on " + p
+                        + ", below the floor of " + (floor >> 20) + " MiB (disk.min_free); free some space (delete or expire backups, prune) or lower the floor");
+            }
+        }
+    }
+
     /** Refuses to touch the files of a volume another node holds. */
     private void requireLocal(Volume v, String action) {
         if (v.node() != null && !v.node().equals(config.node())) {
@@ -772,6 +912,8 @@ public final class CofferService implements AutoCloseable {
 
     @Override
     public void close() {
+        timers.shutdownNow();
+        if (webhooks != null) webhooks.close();
         jobs.close();
         catalog.close();
         lock.close();

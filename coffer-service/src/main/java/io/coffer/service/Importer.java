@@ -126,7 +126,7 @@ public final class Importer {
                 tags.get(BackupTags.PREFIX + "volume_id"), tags.get(BackupTags.PREFIX + "volume_name"), BackupTags.number(tags, "volume_size"),
                 tags.get(BackupTags.PREFIX + "volume_driver"), tags.get(BackupTags.PREFIX + "snapshot_id"), t.repository(), t.container(),
                 Backup.Status.AVAILABLE, null, parent != null, parent, manifestId, st.newBlobs(), st.logicalBytes(), st.newStoredBytes(), st.files(),
-                st.durationMs(), data, BackupTags.metadata(tags), tags.get(BackupTags.PREFIX + "instance_id"), BackupTags.facts(tags), created, now);
+                st.durationMs(), data, BackupTags.metadata(tags), tags.get(BackupTags.PREFIX + "instance_id"), BackupTags.facts(tags), created, now, null);
     }
 
     private static Instant instantOr(String s, Instant fallback) {

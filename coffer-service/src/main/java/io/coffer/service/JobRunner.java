@@ -70,8 +70,11 @@ final class JobRunner implements AutoCloseable {
     private final Semaphore wakeups = new Semaphore(0);
     private volatile boolean closed;
     private final Map<String, JobContext> running = new ConcurrentHashMap<>();
+    private final java.util.function.Consumer<Job> ended;
 
-    JobRunner(Catalog catalog, Clock clock, String node, int workers, Map<Job.Kind, Handler> handlers) {
+    /** {@code ended} hears of every job this node ends, once its outcome is recorded. */
+    JobRunner(Catalog catalog, Clock clock, String node, int workers, Map<Job.Kind, Handler> handlers, java.util.function.Consumer<Job> ended) {
+        this.ended = ended;
         this.catalog = catalog;
         this.clock = clock;
         this.node = node;
@@ -147,11 +150,12 @@ final class JobRunner implements AutoCloseable {
             return catalog.inTransaction(() -> {
                 Job job = catalog.job(jobId).orElse(null);
                 if (job == null || job.status() != Job.Status.QUEUED) return false;
-                if (!catalog.update(job.finish(Job.Status.CANCELLED, "cancelled before it started", clock.instant()), Job.Status.QUEUED)) return false;
+                Job cancelled = job.finish(Job.Status.CANCELLED, "cancelled before it started", clock.instant());
+                if (!catalog.update(cancelled, Job.Status.QUEUED)) return false;
                 handlers.get(job.kind()).fail(job, "cancelled before it started");
                 LOG.info("job {} ({}) cancelled before it started", job.id(), job.kind());
                 return true;
-            });
+            }) && tell(catalog.job(jobId).orElse(null));
         }
     }
 
@@ -185,15 +189,17 @@ final class JobRunner implements AutoCloseable {
                 return;
             }
             Job done = sampled(job, ctx);
+            Job succeeded = done.finish(Job.Status.SUCCEEDED, null, clock.instant());
             try (Catalog.Held held = catalog.writeLock()) {
                 catalog.inTransaction(() -> {
                     commit.run();
-                    catalog.update(done.finish(Job.Status.SUCCEEDED, null, clock.instant()));
+                    catalog.update(succeeded);
                     return null;
                 });
             }
             LOG.info("job {} ({}) succeeded", job.id(), job.kind());
             h.committed().accept(done); // what may go only once the success is recorded
+            tell(succeeded);
         } catch (RuntimeException e) {
             LOG.error("job {} could not record its outcome", jobId, e);
         } finally {
@@ -205,13 +211,26 @@ final class JobRunner implements AutoCloseable {
     }
 
     private void finish(Job job, Handler h, Job.Status status, String reason) {
+        Job ended = job.finish(status, reason, clock.instant());
         try (Catalog.Held held = catalog.writeLock()) {
             catalog.inTransaction(() -> {
                 h.fail(job, reason);
-                catalog.update(job.finish(status, reason, clock.instant()));
+                catalog.update(ended);
                 return null;
             });
         }
+        tell(ended);
+    }
+
+    /** Tells the listener of a job's end; true. */
+    private boolean tell(Job j) {
+        if (j == null) return true;
+        try {
+            ended.accept(j);
+        } catch (RuntimeException e) {
+            LOG.warn("the end of job {} was not told: {}", j.id(), e.toString());
+        }
+        return true;
     }
 
     private Job sampled(Job job, JobContext ctx) {

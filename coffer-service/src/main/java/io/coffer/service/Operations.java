@@ -353,6 +353,7 @@ final class Operations {
         Volume v = catalog.volume(s.volumeId()).orElseThrow();
         long start = System.nanoTime();
         Files.createDirectories(config.snapshotsDir());
+        if ("application".equals(job.params().get("consistency"))) return applicationSnapshot(job, s, v, ctx, start);
         String method;
         String location;
         Long freeze;
@@ -380,6 +381,46 @@ final class Operations {
         long duration = (System.nanoTime() - start) / 1_000_000;
         Snapshot done = s.taken(method, location, consistency, v.sizeBytes(), freeze, duration, clock.instant());
         return () -> catalog.update(done);
+    }
+
+    /**
+     * A snapshot cut while the database on the volume is quiesced (PostgreSQL in backup mode,
+     * MariaDB under its read lock; see {@link ConsistentCopy}): the quiesced copy is the snapshot
+     * where the filesystem clones, and is captured into the snapshot repository elsewhere.
+     * {@code freeze_ms} is how long writes waited (0 for PostgreSQL).
+     */
+    private Runnable applicationSnapshot(Job job, Snapshot s, Volume v, JobContext ctx, long start) throws Exception {
+        Instance instance = catalog.instance(job.params().get("instance"))
+                .orElseThrow(() -> ServiceException.notFound("instance " + job.params().get("instance") + " is no longer registered"));
+        boolean clones = Reflinks.supported(config.snapshotsDir());
+        Path stage = staging(job);
+        Path dst = clones ? config.snapshotsDir().resolve(s.id()) : stage.resolve("copy");
+        try {
+            ConsistentCopy.Report rep;
+            try {
+                rep = ConsistentCopy.make(Instances.endpoint(instance), Path.of(v.path()), instance.dataSubdir(), dst, "coffer_snapshot_" + s.id().substring(0, 8));
+            } catch (ConsistentCopy.QuiesceException e) {
+                throw new IOException("cannot quiesce instance " + instance.name() + ": " + e.getMessage(), e);
+            }
+            String location = dst.toString();
+            String method = Snapshot.REFLINK;
+            if (!clones) {
+                try (Repository repo = snapshotRepository()) {
+                    BackupRunner runner = new BackupRunner(repo, BackupOptions.defaults().withTags(Map.of("coffer.snapshot_id", s.id(), "coffer.volume_id", v.id())));
+                    BackupProgress p = runner.progress();
+                    ctx.track(p::bytesDone, p::bytesSeen, p::filesDone, p::filesSeen);
+                    location = runner.run(dst).id();
+                }
+                method = Snapshot.REPOSITORY;
+            }
+            LOG.info("snapshot {} of volume {}: instance {} quiesced by {} for {} ms (writes waited {} ms)", s.id(), v.name(), instance.name(), rep.method(),
+                    rep.windowMs(), rep.writePauseMs());
+            long duration = (System.nanoTime() - start) / 1_000_000;
+            Snapshot done = s.taken(method, location, "application", v.sizeBytes(), rep.writePauseMs(), duration, clock.instant());
+            return () -> catalog.update(done);
+        } finally {
+            Trees.deleteRecursively(stage);
+        }
     }
 
     private void snapshotFailed(Job job, String reason) {

@@ -9,10 +9,24 @@ public final class Requests {
     /** A new volume; {@code size} is bytes or a size with a unit ("10GiB"); {@code snapshot} fills it from a snapshot. */
     public record CreateVolume(String name, String size, String driver, Map<String, String> labels, String snapshot) {}
 
-    public record CreateSnapshot(String volume, String name, Map<String, String> labels) {}
+    /**
+     * A snapshot to take: {@code consistency} {@code application} quiesces the database instance
+     * registered on the volume for the cut; null or {@code crash}, the volume alone.
+     */
+    public record CreateSnapshot(String volume, String name, Map<String, String> labels, String consistency) {
+        public CreateSnapshot(String volume, String name, Map<String, String> labels) {
+            this(volume, name, labels, null);
+        }
+    }
 
+    /** A backup to take; {@code expiresAt} (null: never) is when the retention sweeper deletes it. */
     public record CreateBackup(String volume, String snapshot, String repository, String container, String name, String description,
-            boolean incremental, boolean force, Map<String, String> metadata) {}
+            boolean incremental, boolean force, Map<String, String> metadata, java.time.Instant expiresAt) {
+        public CreateBackup(String volume, String snapshot, String repository, String container, String name, String description,
+                boolean incremental, boolean force, Map<String, String> metadata) {
+            this(volume, snapshot, repository, container, name, description, incremental, force, metadata, null);
+        }
+    }
 
     /** Restore into the existing {@code volume}, or into a new volume called {@code name} (generated when null). */
     public record Restore(String volume, String name) {}
@@ -40,6 +54,14 @@ public final class Requests {
 
     /** The result of an instance restore: the new instance, its volume and the job that restores and starts it. */
     public record InstanceRestoreAccepted(String instanceId, String instanceName, String backupId, String volumeId, String volumeName, String jobId) {}
+
+    /**
+     * A schedule as created or updated: on update a null field is left as it is. Exactly one of
+     * {@code volume} and {@code instance} on create.
+     */
+    public record ScheduleSpec(String name, String volume, String instance, String cron, String timeZone, Boolean incremental, Integer fullEvery,
+            Integer retentionDays, Integer keepLast, Integer keepDaily, Integer keepWeekly, Integer keepMonthly, String repository, String container,
+            String verifyCron) {}
 
     /** Verification of a backup of a database: {@code query} (optional) is run in {@code database} and its first value recorded. */
     public record Verify(String query, String database) {}

@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param node this node's id: the volumes it makes are its own, and it runs only its own jobs
  *     (several nodes may share one PostgreSQL catalog and one remote repository); default the
  *     host name
+ * @param housekeeping retention, notifications and the disk guard; null for the defaults
  */
 public record ServiceConfig(
         Path dataDir,
@@ -31,11 +32,48 @@ public record ServiceConfig(
         String defaultRepository,
         String defaultContainer,
         int workers,
-        String node) {
+        String node,
+        Housekeeping housekeeping) {
+
+    /**
+     * What the server does by itself.
+     *
+     * @param retentionInterval how often expired backups are deleted and keep policies applied
+     *     ({@code retention.interval}, default 10 minutes)
+     * @param webhooks where events are POSTed ({@code notify.webhook})
+     * @param notifyEvents which events beyond failures go there: {@code success}, {@code expiry},
+     *     {@code verification}, {@code skipped} ({@code notify.events})
+     * @param minFreeBytes below this much free space on the data directory or a local
+     *     repository's disk, new backups are refused ({@code disk.min_free}, default 1 GiB; 0: never)
+     */
+    public record Housekeeping(java.time.Duration retentionInterval, java.util.List<java.net.URI> webhooks, java.util.Set<String> notifyEvents, long minFreeBytes) {
+        public Housekeeping {
+            if (retentionInterval == null) retentionInterval = java.time.Duration.ofMinutes(10);
+            if (retentionInterval.isNegative() || retentionInterval.isZero()) throw new IllegalArgumentException("retention.interval must be positive, not " + retentionInterval);
+            webhooks = webhooks == null ? java.util.List.of() : java.util.List.copyOf(webhooks);
+            for (java.net.URI u : webhooks) {
+                if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) throw new IllegalArgumentException("notify.webhook " + u + " is not an http or https URL");
+            }
+            notifyEvents = notifyEvents == null ? java.util.Set.of() : java.util.Set.copyOf(notifyEvents);
+            for (String e : notifyEvents) {
+                if (!Webhooks.OPTIONAL.contains(e)) throw new IllegalArgumentException("notify.events: '" + e + "' is not one of " + new java.util.TreeSet<>(Webhooks.OPTIONAL) + " (failures are always sent)");
+            }
+            if (minFreeBytes < 0) throw new IllegalArgumentException("disk.min_free must not be negative");
+        }
+
+        @Override
+        public String toString() { // a webhook's URL may hold a token: hosts only
+            return "retention every " + retentionInterval + ", webhooks " + webhooks.stream().map(java.net.URI::getHost).toList() + ", disk.min_free " + minFreeBytes;
+        }
+
+        public static Housekeeping defaults() {
+            return new Housekeeping(null, null, null, 1L << 30);
+        }
+    }
 
     @Override
     public String toString() { // settings hold credentials
-        return "ServiceConfig[dataDir=" + dataDir + ", catalog=" + catalogUrl + ", repositories=" + repositories + ", workers=" + workers + ", node=" + node + "]";
+        return "ServiceConfig[dataDir=" + dataDir + ", catalog=" + catalogUrl + ", repositories=" + repositories + ", workers=" + workers + ", node=" + node + ", " + housekeeping + "]";
     }
 
     public ServiceConfig {
@@ -55,6 +93,7 @@ public record ServiceConfig(
         }
         if (defaultContainer == null || defaultContainer.isBlank()) defaultContainer = "backups";
         if (workers < 1 || workers > 64) throw new IllegalArgumentException("workers must be between 1 and 64, not " + workers);
+        if (housekeeping == null) housekeeping = Housekeeping.defaults();
         if (node == null || node.isBlank()) node = hostName();
         node = node.trim();
         if (node.length() > 255 || !node.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
@@ -73,7 +112,7 @@ public record ServiceConfig(
     }
 
     public static ServiceConfig defaults(Path dataDir) {
-        return new ServiceConfig(dataDir, null, null, null, null, null, null, null, 2, null);
+        return new ServiceConfig(dataDir, null, null, null, null, null, null, null, 2, null, null);
     }
 
     Path volumesDir() {

@@ -18,7 +18,9 @@ public final class ServiceException extends RuntimeException {
         /** Well-formed but cannot be done as asked (volume too small, no full backup to build on). */
         UNPROCESSABLE(422),
         /** The service failed (disk, repository, catalog); the message says what. */
-        INTERNAL(500);
+        INTERNAL(500),
+        /** Too little free disk space to start (the disk guard, {@code disk.min_free}). */
+        INSUFFICIENT_STORAGE(507);
 
         public final int status;
 
@@ -52,6 +54,10 @@ public final class ServiceException extends RuntimeException {
 
     static ServiceException conflict(String m) {
         return new ServiceException(Code.CONFLICT, m);
+    }
+
+    static ServiceException insufficientStorage(String m) {
+        return new ServiceException(Code.INSUFFICIENT_STORAGE, m);
     }
 
     static ServiceException unprocessable(String m) {

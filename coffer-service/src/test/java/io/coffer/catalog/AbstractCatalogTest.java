@@ -39,7 +39,7 @@ abstract class AbstractCatalogTest {
 
     static Backup backup(Volume v, String parent) {
         return new Backup(UUID.randomUUID().toString(), "b", "desc ü", v.id(), v.name(), v.sizeBytes(), v.driver(), null, "local", "backups",
-                Backup.Status.CREATING, null, parent != null, parent, null, 0, 0, 0, 0, null, null, Map.of("k", "v"), null, Map.of("consistency", "crash"), T0, T0);
+                Backup.Status.CREATING, null, parent != null, parent, null, 0, 0, 0, 0, null, null, Map.of("k", "v"), null, Map.of("consistency", "crash"), T0, T0, null);
     }
 
     @Test
@@ -154,7 +154,7 @@ abstract class AbstractCatalogTest {
         Backup b = backup(v, null);
         Backup ofInstance = new Backup(b.id(), b.name(), b.description(), b.volumeId(), b.volumeName(), b.volumeSize(), b.volumeDriver(), null,
                 b.repository(), b.container(), b.status(), null, false, null, null, 0, 0, 0, 0, null, null, b.metadata(), i.id(),
-                Map.of("quiesce.method", "pg_backup_start"), T0, T0);
+                Map.of("quiesce.method", "pg_backup_start"), T0, T0, null);
         catalog.insert(ofInstance);
         catalog.insert(backup(v, null));
         assertThat(catalog.backupsOfInstance(i.id())).containsExactly(ofInstance);

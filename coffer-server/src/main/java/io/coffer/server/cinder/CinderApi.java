@@ -139,6 +139,7 @@ public final class CinderApi {
             case NOT_FOUND -> 404;
             case UNAUTHORIZED -> 401;
             case INTERNAL -> 500;
+            case INSUFFICIENT_STORAGE -> 413;
             case INVALID_REQUEST, CONFLICT, UNPROCESSABLE -> 400;
         }, e.getMessage());
     }
