@@ -31,7 +31,7 @@ final class HousekeepingSettings {
         }
         java.util.Set<String> wanted = events == null ? java.util.Set.of() : java.util.Set.of(events.trim().toLowerCase(java.util.Locale.ROOT).split("[,\\s]+"));
         return new ServiceConfig.Housekeeping(interval == null ? null : duration("retention.interval", interval), urls, wanted,
-                minFree == null ? 1L << 30 : bytes("disk.min_free", minFree));
+                minFree == null ? ServiceConfig.Housekeeping.AUTO : bytes("disk.min_free", minFree));
     }
 
     static java.time.Duration duration(String what, String s) {

@@ -865,13 +865,13 @@ public final class CofferService implements AutoCloseable {
     }
 
     /**
-     * The disk guard: a backup needs {@code disk.min_free} free on the data directory (staging,
+     * The disk guard: a backup needs {@code disk.min_free} (default 1 GiB, or 5% of a disk under
+     * 20 GiB) free on the data directory (staging,
      * clones, the metadata cache) and, for a repository on a local disk, on that disk too;
      * refused up front (507) rather than failing halfway.
      */
     private void requireFreeSpace(String repository, String container, Volume v) {
-        long floor = config.housekeeping().minFreeBytes();
-        if (floor <= 0) return;
+        if (config.housekeeping().minFreeBytes() == 0) return;
         List<Path> places = new ArrayList<>(List.of(config.dataDir()));
         String location = repositories.location(repository, container);
         if (!location.contains("://") || location.startsWith("file://")) places.add(Path.of(location.replaceFirst("^file://", "")));
@@ -879,9 +879,11 @@ public final class CofferService implements AutoCloseable {
             Path existing = p;
             while (existing != null && !Files.exists(existing)) existing = existing.getParent();
             if (existing == null) continue;
-            long free;
+            long free, floor;
             try {
-                free = Files.getFileStore(existing).getUsableSpace();
+                var store = Files.getFileStore(existing);
+                free = store.getUsableSpace();
+                floor = config.housekeeping().floorFor(store.getTotalSpace());
             } catch (IOException e) {
                 continue;
             }

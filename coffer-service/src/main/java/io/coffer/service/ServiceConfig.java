@@ -44,7 +44,8 @@ public record ServiceConfig(
      * @param notifyEvents which events beyond failures go there: {@code success}, {@code expiry},
      *     {@code verification}, {@code skipped} ({@code notify.events})
      * @param minFreeBytes below this much free space on the data directory or a local
-     *     repository's disk, new backups are refused ({@code disk.min_free}, default 1 GiB; 0: never)
+     *     repository's disk, new backups are refused ({@code disk.min_free}; 0: never;
+     *     {@link #AUTO}, the default: 1 GiB, or 5% of a disk smaller than 20 GiB)
      */
     public record Housekeeping(java.time.Duration retentionInterval, java.util.List<java.net.URI> webhooks, java.util.Set<String> notifyEvents, long minFreeBytes) {
         public Housekeeping {
@@ -58,7 +59,15 @@ public record ServiceConfig(
             for (String e : notifyEvents) {
                 if (!Webhooks.OPTIONAL.contains(e)) throw new IllegalArgumentException("notify.events: '" + e + "' is not one of " + new java.util.TreeSet<>(Webhooks.OPTIONAL) + " (failures are always sent)");
             }
-            if (minFreeBytes < 0) throw new IllegalArgumentException("disk.min_free must not be negative");
+            if (minFreeBytes < 0 && minFreeBytes != AUTO) throw new IllegalArgumentException("disk.min_free must not be negative");
+        }
+
+        /** {@code minFreeBytes}: 1 GiB, or 5% of a disk smaller than 20 GiB. */
+        public static final long AUTO = -1;
+
+        /** The floor on a disk of {@code totalBytes}. */
+        public long floorFor(long totalBytes) {
+            return minFreeBytes == AUTO ? Math.min(1L << 30, totalBytes / 20) : minFreeBytes;
         }
 
         @Override
@@ -67,7 +76,7 @@ public record ServiceConfig(
         }
 
         public static Housekeeping defaults() {
-            return new Housekeeping(null, null, null, 1L << 30);
+            return new Housekeeping(null, null, null, AUTO);
         }
     }
 

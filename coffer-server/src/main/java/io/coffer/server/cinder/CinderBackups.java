@@ -191,6 +191,7 @@ final class CinderBackups {
 
     /** Cinder's list: filters name, status, volume_id; sort; limit and marker; with_count from 3.45. */
     private void list(Context ctx, Request r, boolean detail) {
+        r.rejectInvalidFilters(ctx.queryParamMap().keySet(), java.util.Set.of("name", "status", "volume_id"));
         List<Backup> all = new ArrayList<>(svc.backups());
         String name = ctx.queryParam("name"), status = ctx.queryParam("status"), volume = ctx.queryParam("volume_id");
         boolean allTenants = Request.allTenants(ctx.queryParam("all_tenants"));

@@ -19,6 +19,10 @@ import java.util.Set;
  * the actions attach, detach, extend and reset-status.
  */
 final class CinderVolumes {
+    /** The list filters implemented (a member's others are a 400 from 3.31, see Request.rejectInvalidFilters). */
+    static final java.util.Set<String> VOLUME_FILTERS = java.util.Set.of("name", "status");
+    static final java.util.Set<String> SNAPSHOT_FILTERS = java.util.Set.of("name", "status", "volume_id");
+
     private final CofferService svc;
 
     CinderVolumes(CofferService svc) {
@@ -46,12 +50,20 @@ final class CinderVolumes {
                 case "GET" -> {
                     boolean detail = id != null;
                     boolean allTenants = Request.allTenants(ctx.queryParam("all_tenants"));
+                    String name = ctx.queryParam("name"), status = ctx.queryParam("status"), volumeId = ctx.queryParam("volume_id");
                     if (volumes) {
-                        var list = svc.volumes().stream().filter(v -> r.lists(v.labels(), allTenants)).sorted(Comparator.comparing(Volume::createdAt).reversed())
+                        r.rejectInvalidFilters(ctx.queryParamMap().keySet(), VOLUME_FILTERS);
+                        var list = svc.volumes().stream().filter(v -> r.lists(v.labels(), allTenants))
+                                .filter(v -> (name == null || name.equals(v.name())) && (status == null || status.equals(v.status().id)))
+                                .sorted(Comparator.comparing(Volume::createdAt).reversed())
                                 .map(v -> detail ? CinderViews.volumeDetail(v, r) : CinderViews.volumeSummary(v, r)).toList();
                         ctx.json(Map.of("volumes", list));
                     } else {
-                        var list = svc.snapshots().stream().filter(s -> r.lists(s.labels(), allTenants)).sorted(Comparator.comparing(Snapshot::createdAt).reversed())
+                        r.rejectInvalidFilters(ctx.queryParamMap().keySet(), SNAPSHOT_FILTERS);
+                        var list = svc.snapshots().stream().filter(s -> r.lists(s.labels(), allTenants))
+                                .filter(s -> (name == null || name.equals(s.name())) && (status == null || status.equals(s.status().id))
+                                        && (volumeId == null || volumeId.equals(s.volumeId())))
+                                .sorted(Comparator.comparing(Snapshot::createdAt).reversed())
                                 .map(s -> CinderViews.snapshotDetail(s, r)).toList();
                         ctx.json(Map.of("snapshots", list));
                     }

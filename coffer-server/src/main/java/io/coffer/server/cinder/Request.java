@@ -25,6 +25,21 @@ record Request(String base, String project, String user, boolean admin, Microver
         return project.equals(p) || admin && (p == null || allTenants);
     }
 
+    /** Query parameters of a list that are not filters. */
+    private static final java.util.Set<String> NOT_FILTERS = java.util.Set.of("sort", "sort_key", "sort_dir", "limit", "marker", "offset", "with_count",
+            "all_tenants", "is_public");
+
+    /**
+     * Cinder's check of a list's filters from 3.31: a member's filter that the resource does not
+     * take ({@code resource_filters.json}) is a 400 naming it; an admin's pass (and match nothing
+     * they cannot), as in Cinder. Before 3.31 unknown filters are ignored.
+     */
+    void rejectInvalidFilters(java.util.Set<String> queryKeys, java.util.Set<String> allowed) {
+        if (admin || !version.atLeast(31)) return;
+        java.util.List<String> invalid = queryKeys.stream().filter(k -> !NOT_FILTERS.contains(k) && !allowed.contains(k)).sorted().toList();
+        if (!invalid.isEmpty()) throw CinderFault.badRequest("Invalid filters " + String.join(", ", invalid) + " are provided.");
+    }
+
     /** Cinder's reading of {@code all_tenants}: any true-looking value. */
     static boolean allTenants(String value) {
         return value != null && java.util.Set.of("1", "true", "yes", "y", "on", "t").contains(value.strip().toLowerCase(java.util.Locale.ROOT));
