@@ -99,6 +99,7 @@ class DatabaseInstancesIT {
                 checkRoundTrip(server, w, "pgsrc", "application", "postgres");
                 checkRoundTrip(server, w, "pgsrc", "crash", "postgres");
                 checkApplicationSnapshot(server, w);
+                checkScheduledVerification(server);
                 assertThat(w.failure.get()).as("the writer never failed during the backups").isNull();
             }
 
@@ -301,6 +302,37 @@ class DatabaseInstancesIT {
         stop(DbEngine.POSTGRESQL, copy.pid());
         assertThat(server.cli("volume", "delete", "pg-from-app-snapshot").code()).isZero();
         assertThat(server.cli("snapshot", "delete", "pg-app").code()).isZero();
+    }
+
+    /**
+     * A schedule of the instance: its run makes an application-consistent backup labelled with it,
+     * and its verification (what --verify-cron does at its times) starts that backup's database and
+     * records a pass, which /metrics then reports.
+     */
+    private void checkScheduledVerification(ServerProcess server) throws Exception {
+        var created = server.cli("schedule", "create", "pg-nightly", "--instance", "pgsrc", "--cron", "@daily", "--verify-cron", "@monthly", "-o", "json");
+        assertThat(created.code()).as(created.toString()).isZero();
+        assertThat(ServerProcess.json(created).path("next_verify_at").asText()).isNotEmpty();
+        var run = server.cli("schedule", "run", "pg-nightly", "-o", "json");
+        assertThat(run.code()).as(run.toString()).isZero();
+        String backup = ServerProcess.json(run).path("last_backup_id").asText();
+        JsonNode b = server.await("/api/v1/backups/" + backup, "backup", Set.of("available", "error"));
+        assertThat(b.path("status").asText()).as(b.toString()).isEqualTo("available");
+        assertThat(b.path("consistency").asText()).isEqualTo("application");
+        assertThat(b.path("metadata").path("backup.coffer.io/schedule").asText()).isEqualTo("pg-nightly");
+        var verify = server.cli("schedule", "verify", "pg-nightly", "-o", "json");
+        assertThat(verify.code()).as(verify.toString()).isZero();
+        assertThat(ServerProcess.json(verify).path("last_verify_outcome").asText()).startsWith("started verification").endsWith(backup);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        JsonNode v;
+        do {
+            Thread.sleep(200);
+            v = server.get("/api/v1/backups/" + backup).path("backup").path("verification");
+        } while (!Set.of("passed", "failed").contains(v.path("status").asText()) && System.nanoTime() < deadline);
+        assertThat(v.path("status").asText()).as(v.toString()).isEqualTo("passed");
+        assertThat(v.path("time_to_ready_ms").asLong()).isPositive();
+        assertThat(server.call("GET", "/metrics", null).body().asText()).contains("coffer_verification_last_success_timestamp_seconds{volume=\"pgvol\"}");
+        assertThat(server.cli("schedule", "delete", "pg-nightly").code()).isZero();
     }
 
     /** A single client that commits ids 1, 2, 3… one per transaction and counts the acknowledged ones. */

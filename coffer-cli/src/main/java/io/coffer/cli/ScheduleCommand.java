@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 final class ScheduleCommand {
     /** The subcommands, in help order; {@link Cli} adds only the one a run names (see there). */
     static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Create.class, ListCmd.class, Show.class, Update.class, Delete.class,
-            Pause.class, Resume.class, Run.class);
+            Pause.class, Resume.class, Run.class, Verify.class);
     static final String[] COLUMNS = {"name", "target", "cron", "time_zone", "paused", "next_run_at", "last_run_at", "last_outcome"};
 
     /** POST /schedules/REF/ACTION; the schedule after it. */
@@ -156,6 +156,19 @@ final class ScheduleCommand {
         public Integer call() {
             o.printOne(action(o, ref, "resume"));
             return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "verify", description = "Verify the schedule's latest backup now (an instance's: restore to scratch, start, check).")
+    static final class Verify implements java.util.concurrent.Callable<Integer> {
+        @Mixin ServerOptions o;
+        @Parameters(index = "0", paramLabel = "NAME_OR_ID") String ref;
+
+        @Override
+        public Integer call() {
+            JsonNode s = action(o, ref, "verify");
+            o.printOne(s);
+            return s.path("last_verify_outcome").asText().startsWith("started") ? ExitCodes.OK : ExitCodes.INCOMPLETE;
         }
     }
 

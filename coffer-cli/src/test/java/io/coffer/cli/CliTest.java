@@ -19,7 +19,7 @@ class CliTest {
     void everyCommandWithSubcommandsIsAGroup() {
         // a group command declares no subcommands in its annotation: it must be listed here, or it would have none
         assertThat(GROUPS.keySet()).containsExactlyInAnyOrder(RepoCommand.class, VolumeCommand.class, SnapshotCommand.class,
-                BackupCommand.class, InstanceCommand.class, JobCommand.class);
+                BackupCommand.class, InstanceCommand.class, JobCommand.class, ScheduleCommand.class);
         GROUPS.values().forEach(subs -> assertThat(subs).isNotEmpty());
     }
 

@@ -45,6 +45,7 @@ final class ScheduleApi {
         app.post(base + "/{id}/pause", ctx -> ctx.json(Map.of("schedule", view(svc.schedules().pause(ctx.pathParam("id")), svc))));
         app.post(base + "/{id}/resume", ctx -> ctx.json(Map.of("schedule", view(svc.schedules().resume(ctx.pathParam("id")), svc))));
         app.post(base + "/{id}/run", ctx -> ctx.json(Map.of("schedule", view(svc.schedules().runNow(ctx.pathParam("id")), svc))));
+        app.post(base + "/{id}/verify", ctx -> ctx.json(Map.of("schedule", view(svc.schedules().verifyNow(ctx.pathParam("id")), svc))));
         app.post(CofferServer.API + "/retention/sweep", ctx -> ctx.json(Map.of("expired", svc.sweep())));
     }
 

@@ -126,6 +126,14 @@ public final class Schedules {
         return get(s.id());
     }
 
+    /** Verifies the schedule's latest available backup now (what {@code --verify-cron} does at its times); the schedule after. */
+    public Schedule verifyNow(String ref) {
+        Schedule s = get(ref);
+        if (s.targetType() != Schedule.Target.INSTANCE) throw ServiceException.invalid("a verification starts the database a backup holds: schedule " + s.name() + " backs up a volume");
+        verify(s, clock.instant(), true);
+        return get(s.id());
+    }
+
     /** The first time after {@code t} that the schedule's cron names (null: none). */
     public Instant nextAfter(Schedule s, Instant t) {
         return Crons.next(s.cron(), s.timeZone(), t);
@@ -143,7 +151,7 @@ public final class Schedules {
         for (Schedule s : catalog.schedules()) {
             if (s.paused() || !node(s).map(config.node()::equals).orElse(false)) continue;
             if (s.nextRunAt() != null && !s.nextRunAt().isAfter(now)) run(s, now, false);
-            if (s.nextVerifyAt() != null && !s.nextVerifyAt().isAfter(now)) verify(s, now);
+            if (s.nextVerifyAt() != null && !s.nextVerifyAt().isAfter(now)) verify(s, now, false);
         }
     }
 
@@ -195,11 +203,12 @@ public final class Schedules {
                 Map.of(), expires), labels);
     }
 
-    private void verify(Schedule s, Instant now) {
+    private void verify(Schedule s, Instant now, boolean byHand) {
         try (Catalog.Held held = catalog.writeLock()) {
             Schedule cur = catalog.schedule(s.id()).orElse(null);
-            if (cur == null || cur.paused() || cur.nextVerifyAt() == null || cur.nextVerifyAt().isAfter(now)) return;
-            Instant next = Crons.next(cur.verifyCron(), cur.timeZone(), now);
+            if (cur == null) return;
+            if (!byHand && (cur.paused() || cur.nextVerifyAt() == null || cur.nextVerifyAt().isAfter(now))) return;
+            Instant next = cur.verifyCron() == null || cur.paused() ? null : Crons.next(cur.verifyCron(), cur.timeZone(), now);
             String outcome;
             Optional<Backup> latest = backupsOf(cur).stream().filter(b -> b.status() == Backup.Status.AVAILABLE).max(Comparator.comparing(Backup::createdAt));
             if (latest.isEmpty()) {
