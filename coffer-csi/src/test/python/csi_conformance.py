@@ -517,6 +517,12 @@ def cross_node(run, other, repository):
         v = run.create("xnode-src", 64 * MIB)
         target = os.path.join(run.workdir, "xnode-src")
         run.publish(v.volume_id, target)
+        try:
+            copy_to_the_other_node(v, target)
+        finally:  # a failed check must not leave the source published
+            run.unpublish(v.volume_id, target)
+
+    def copy_to_the_other_node(v, target):
         with open(os.path.join(target, "16385"), "wb") as f:
             f.write(os.urandom(8 * MIB))
         before = digest(target)
@@ -550,7 +556,6 @@ def cross_node(run, other, repository):
             assert digest(restored) == before, "the volume on node %s differs from the data at the snapshot on node %s" % (there, here)
         finally:
             other.unpublish(made.volume_id, restored)
-            run.unpublish(v.volume_id, target)
 
     run.check("Data: a snapshot of one node, copied off-host, is a volume on another node, bit for bit", snapshot_on_one_node_volume_on_another)
 
