@@ -46,7 +46,7 @@ truncate -s 40G "$W/xfs.img"
 mkfs.xfs -q -m reflink=1 "$W/xfs.img"
 mount -o loop "$W/xfs.img" "$W/fs"
 cp "$root/coffer-app/target/coffer.jar" "$W/coffer.jar"   # a rebuild of the tree cannot change what runs
-unzip -p "$W/coffer.jar" io/coffer/csi/csi.desc >"$W/csi.desc"
+/usr/bin/python3 -c "import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(\"io/coffer/csi/csi.desc\"))" "$W/coffer.jar" >"$W/csi.desc"
 
 log "starting coffer server (CSI on $W/csi.sock, data on XFS with reflink)"
 "$JAVA_HOME/bin/java" -jar "$W/coffer.jar" server --data-dir "$W/fs/coffer" --listen "127.0.0.1:$PORT" --csi-endpoint "unix://$W/csi.sock" \

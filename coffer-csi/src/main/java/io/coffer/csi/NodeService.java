@@ -45,7 +45,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
 
     /** What a published volume is attached to in the catalog: this node's kubelet. */
     private String attachment() {
-        return "csi-" + nodeId;
+        return CofferService.CSI_ATTACHMENT_PREFIX + nodeId;
     }
 
     private Volume volume(String id) {

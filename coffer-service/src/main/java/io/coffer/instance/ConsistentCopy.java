@@ -212,7 +212,7 @@ public final class ConsistentCopy {
             version = Integer.parseInt(single(st, "SHOW server_version_num"));
             facts.put("engine_version", single(st, "SHOW server_version"));
             String live = single(st, "SHOW data_directory");
-            if (!samePlace(Path.of(live), dataDir)) {
+            if (!samePlace(Path.of(live), dataDir) && !runsOn(st, live, dataDir)) {
                 throw new SQLException("the server's data directory is " + live + ", not " + dataDir + " on the instance's volume; check the instance's volume and --data-subdir");
             }
             if (hasTablespaces(dataDir)) throw new SQLException("tablespaces outside the data directory are not supported (pg_tblspc is not empty)");
@@ -335,6 +335,24 @@ public final class ConsistentCopy {
             if (!rs.next()) throw new SQLException(sql + " returned no row");
             return rs.getString(1);
         }
+    }
+
+    /**
+     * True when the server behind {@code st} is the one whose postmaster.pid is in {@code dataDir},
+     * though it names its data directory otherwise: a volume a container or a bind mount shows at
+     * another path (a Kubernetes pod's /var/lib/postgresql/data). The file records the data
+     * directory as the server sees it and the postmaster's start time, which both must match.
+     */
+    private static boolean runsOn(Statement st, String live, Path dataDir) throws SQLException {
+        List<String> pid;
+        try {
+            pid = Files.readAllLines(dataDir.resolve("postmaster.pid"));
+        } catch (IOException e) {
+            return false;
+        }
+        if (pid.size() < 3 || !pid.get(1).trim().equals(live)) return false;
+        String started = single(st, "SELECT floor(extract(epoch FROM pg_postmaster_start_time()))::bigint"); // the file has whole seconds
+        return pid.get(2).trim().equals(started);
     }
 
     private static boolean samePlace(Path a, Path b) {

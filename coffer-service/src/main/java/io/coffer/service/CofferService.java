@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class CofferService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CofferService.class);
     private static final long GIB = 1L << 30;
+    /** A volume published through CSI is attached to {@code csi-NODE}. */
+    public static final String CSI_ATTACHMENT_PREFIX = "csi-";
 
     private final ServiceConfig config;
     private final Catalog catalog;
@@ -689,7 +691,9 @@ public final class CofferService implements AutoCloseable {
             if (catalog.instanceNamed(name).isPresent()) throw ServiceException.conflict("an instance named '" + name + "' exists already; choose another name");
             Volume v = volume(r.volume());
             if (!v.driver().equals("dir")) throw ServiceException.invalid("volume " + v.name() + " is a " + v.driver() + " volume; instances live on dir volumes");
-            guard.require(v, VolumeGuard.Action.REGISTER_INSTANCE);
+            // a volume a pod has published through CSI holds that pod's database: it may be registered
+            boolean published = v.status() == Volume.Status.IN_USE && v.attachedTo() != null && v.attachedTo().startsWith(CSI_ATTACHMENT_PREFIX);
+            if (!published) guard.require(v, VolumeGuard.Action.REGISTER_INSTANCE);
             Path dataDir = sub.isEmpty() ? Path.of(v.path()) : Path.of(v.path()).resolve(sub);
             if (!Files.isDirectory(dataDir)) throw ServiceException.invalid("the data directory " + dataDir + " does not exist on volume " + v.name() + "; check --data-subdir");
             var now = clock.instant();
