@@ -61,8 +61,8 @@ out=$(/usr/bin/python3 "$here/csi_bench.py" --endpoint "unix://$W/csi.sock" --de
 
 day=$(date -u +%Y-%m-%d)
 result="$here/results/csi-$day.md"
+[ -f "$result" ] || printf '# CSI snapshots and restore to ready (bench/csi.sh)\n' >"$result"
 {
-  [ -f "$result" ] || printf '# CSI snapshots and restore to ready (bench/csi.sh)\n'
   printf '\n## Run of %s\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
   printf 'Machine: %s cores, %s GiB; XFS with reflink on a loop image; PostgreSQL 15; Coffer %s.\n\n' "$(nproc)" \
     "$(awk '/MemTotal/ {printf "%d", $2/1048576}' /proc/meminfo)" "$(git -C "$root" rev-parse --short HEAD)"
