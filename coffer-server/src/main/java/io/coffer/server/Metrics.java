@@ -193,30 +193,23 @@ final class Metrics {
     }
 
     private double dataDirFree() {
-        return store().map(s -> {
-            try {
-                return (double) s.getUsableSpace();
-            } catch (IOException e) {
-                return Double.NaN;
-            }
-        }).orElse(Double.NaN);
+        return space(FileStore::getUsableSpace);
     }
 
     private double dataDirSize() {
-        return store().map(s -> {
-            try {
-                return (double) s.getTotalSpace();
-            } catch (IOException e) {
-                return Double.NaN;
-            }
-        }).orElse(Double.NaN);
+        return space(FileStore::getTotalSpace);
     }
 
-    private Optional<FileStore> store() {
+    /** A measure of the data directory's file system; NaN when it cannot be taken. */
+    private double space(SpaceOf measure) {
         try {
-            return Optional.of(Files.getFileStore(svc.config().dataDir()));
+            return measure.of(Files.getFileStore(svc.config().dataDir()));
         } catch (IOException e) {
-            return Optional.empty();
+            return Double.NaN;
         }
+    }
+
+    private interface SpaceOf {
+        long of(FileStore s) throws IOException;
     }
 }
