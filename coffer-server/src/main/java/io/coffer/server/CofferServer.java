@@ -88,9 +88,10 @@ public final class CofferServer implements AutoCloseable {
             if (t0 != null) metrics.request(ctx, t0);
         });
         app.get("/metrics", metrics::scrape);
+        Dashboard.register(app, svc); // before the Cinder facade: a browser's GET / is the page
         CinderApi.register(app, svc, MAX_BODY, keystone);
         app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
-        app.get(API, ctx -> ctx.json(Map.of("version", "v1", "resources", List.of("volumes", "snapshots", "backups", "instances", "jobs", "schedules"), "openapi", API + "/openapi.yaml")));
+        app.get(API, ctx -> ctx.json(Map.of("version", "v1", "resources", List.of("volumes", "snapshots", "backups", "instances", "jobs", "schedules", "overview", "usage"), "openapi", API + "/openapi.yaml")));
         app.get(API + "/openapi.yaml", this::openapi);
         ScheduleApi.register(app, svc, CofferServer::body);
 
@@ -292,7 +293,7 @@ public final class CofferServer implements AutoCloseable {
     }
 
     private void authenticate(Context ctx) {
-        if (ctx.path().equals("/health") || CinderApi.serves(ctx.path())) return; // the Cinder API checks its own
+        if (ctx.path().equals("/health") || Dashboard.open(ctx.path()) || CinderApi.serves(ctx.path())) return; // the Cinder API checks its own
         String given = ctx.header("X-Auth-Token");
         String auth = ctx.header("Authorization");
         if (given == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) given = auth.substring(7).trim();

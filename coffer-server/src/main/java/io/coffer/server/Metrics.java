@@ -166,19 +166,10 @@ final class Metrics {
         scheduleSuccess.register(success, true);
         scheduleInterval.register(interval, true);
         List<MultiGauge.Row<?>> free = new ArrayList<>(), size = new ArrayList<>();
-        for (var r : svc.config().repositories().entrySet()) {
-            String loc = r.getValue();
-            if (loc.contains("://") && !loc.startsWith("file://")) continue;
-            java.nio.file.Path p = java.nio.file.Path.of(loc.replaceFirst("^file://", "").replace("{container}", ""));
-            while (p != null && !Files.exists(p)) p = p.getParent();
-            if (p == null) continue;
-            try {
-                FileStore fs = Files.getFileStore(p);
-                free.add(MultiGauge.Row.of(Tags.of("repository", r.getKey()), fs.getUsableSpace()));
-                size.add(MultiGauge.Row.of(Tags.of("repository", r.getKey()), fs.getTotalSpace()));
-            } catch (IOException e) {
-                // not measurable now: left out of this scrape
-            }
+        for (Disks.Disk d : Disks.measure(svc)) {
+            if (d.repository() == null) continue; // the data directory has gauges of its own
+            free.add(MultiGauge.Row.of(Tags.of("repository", d.repository()), d.freeBytes()));
+            size.add(MultiGauge.Row.of(Tags.of("repository", d.repository()), d.sizeBytes()));
         }
         repositoryFree.register(free, true);
         repositorySize.register(size, true);

@@ -142,6 +142,10 @@ public final class Catalog implements AutoCloseable {
     public Optional<Schedule> scheduleNamed(String name) { return one(Table.SCHEDULES, "name = ?", name); }
     public List<Schedule> schedules() { return query(Table.SCHEDULES, null); }
 
+    public void insert(UsageSample u) { put(Table.USAGE, u, true); }
+    /** Usage samples taken at or after {@code since}, oldest first. */
+    public List<UsageSample> usageSince(java.time.Instant since) { return query(Table.USAGE, "taken_at >= ?", Table.time(since)); }
+
     public Optional<Job> job(String id) { return one(Table.JOBS, "id = ?", id); }
     public List<Job> jobs() { return query(Table.JOBS, null); }
     public List<Job> jobsFor(String resourceId) { return query(Table.JOBS, "resource_id = ?", resourceId); }
@@ -349,7 +353,7 @@ public final class Catalog implements AutoCloseable {
 
     private <T> List<T> query(Table<T> t, String where, Object... args) {
         String sql = "SELECT " + String.join(", ", t.columns) + " FROM " + t.name + (where == null ? "" : " WHERE " + where)
-                + " ORDER BY created_at, id";
+                + " ORDER BY " + t.order();
         lock.lock();
         try (PreparedStatement ps = connection().prepareStatement(sql)) {
             bind(ps, args);

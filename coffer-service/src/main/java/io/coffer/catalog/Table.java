@@ -27,6 +27,11 @@ abstract class Table<T> {
 
     abstract String id(T row);
 
+    /** The order rows are listed in. */
+    String order() {
+        return "created_at, id";
+    }
+
     /** Column values in the order of {@link #columns}; the first is the id. */
     abstract Object[] values(T row);
 
@@ -182,6 +187,29 @@ abstract class Table<T> {
                     rs.getInt("paused") != 0, rs.getLong("runs"), time(rs, "next_run_at"), time(rs, "last_run_at"), rs.getString("last_outcome"),
                     rs.getString("last_backup_id"), time(rs, "next_verify_at"), time(rs, "last_verify_at"), rs.getString("last_verify_outcome"),
                     time(rs, "created_at"), time(rs, "updated_at"));
+        }
+    };
+
+    static final Table<UsageSample> USAGE = new Table<>("usage_samples", List.of("id", "repository", "taken_at", "backups", "logical_bytes", "stored_bytes")) {
+        @Override
+        String id(UsageSample u) {
+            return u.id();
+        }
+
+        @Override
+        Object[] values(UsageSample u) {
+            return new Object[] {u.id(), u.repository(), time(u.takenAt()), u.backups(), u.logicalBytes(), u.storedBytes()};
+        }
+
+        @Override
+        String order() {
+            return "taken_at, id";
+        }
+
+        @Override
+        UsageSample read(ResultSet rs) throws SQLException {
+            return new UsageSample(rs.getString("id"), rs.getString("repository"), time(rs, "taken_at"), rs.getLong("backups"),
+                    rs.getLong("logical_bytes"), rs.getLong("stored_bytes"));
         }
     };
 

@@ -58,6 +58,7 @@ public final class CofferService implements AutoCloseable {
     private final Schedules schedules;
     private final Sweeper sweeper;
     private final Webhooks webhooks;
+    private final UsageHistory usage;
     private final java.util.concurrent.ScheduledExecutorService timers = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "coffer-timers");
         t.setDaemon(true);
@@ -81,10 +82,18 @@ public final class CofferService implements AutoCloseable {
         var h = config.housekeeping();
         this.webhooks = h.webhooks().isEmpty() ? null : new Webhooks(h.webhooks(), h.notifyEvents());
         if (webhooks != null) events.listen(webhooks);
+        this.usage = new UsageHistory(catalog, clock);
+        events.listen(e -> {
+            Object kind = e.fields().get("kind");
+            if (e.type().startsWith("job.") && (Job.Kind.BACKUP.id.equals(kind) || Job.Kind.DELETE_BACKUP.id.equals(kind))) {
+                guarded("usage history", usage::record);
+            }
+        });
     }
 
     /** Schedules' runs (checked every second) and retention (every {@code retention.interval}). */
     private void startTimers() {
+        timers.execute(() -> guarded("usage history", usage::record));
         timers.scheduleWithFixedDelay(() -> guarded("schedules", schedules::tick), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
         long every = config.housekeeping().retentionInterval().toMillis();
         timers.scheduleWithFixedDelay(() -> guarded("retention", sweeper::sweep), every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -105,6 +114,11 @@ public final class CofferService implements AutoCloseable {
 
     public Schedules schedules() {
         return schedules;
+    }
+
+    /** How each repository's usage grew (the dashboard's charts). */
+    public UsageHistory usage() {
+        return usage;
     }
 
     /** Runs retention now (what the timer does every {@code retention.interval}); the backups whose deletion started. */
