@@ -159,7 +159,12 @@ function askToken(message) {
     h('p', { class: 'muted' }, 'It is kept in this tab only (session storage) and sent as a header, never in a URL.'),
     field('Token', input)), 'Sign in', async () => {
     sessionStorage.setItem(TOKEN_KEY, input.value.trim());
-    await api('GET', API + '/overview');
+    try {
+      await api('GET', API + '/overview');
+    } catch (e) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      throw new Error(e.message); // shown in this form, which stays open
+    }
   });
 }
 
@@ -212,11 +217,12 @@ function verifyAction(backup) {
 }
 
 function deleteBackupAction(backup) {
+  const cascade = h('input', { type: 'checkbox', name: 'cascade' });
   openForm('Delete backup ' + backup.name + '?', () => h('div', {},
     h('p', {}, 'The backup is removed from the catalog and its data from repository ' + backup.repository + ' (what no other backup shares). This cannot be undone.'),
-    backup.has_dependent_backups ? h('p', {}, 'Incremental backups depend on it: as in Cinder, delete them first.') : null),
+    backup.has_dependent_backups ? field('Also delete the incremental backups built on it', cascade) : null),
   'Delete', async () => {
-    await api('DELETE', API + '/backups/' + backup.id);
+    await api('DELETE', API + '/backups/' + backup.id + (cascade.checked ? '?cascade=true' : ''));
     flash('Backup ' + backup.name + ' is being deleted.', 'info');
     if (location.hash.startsWith('#/backups/')) location.hash = '#/backups';
   }, true);
@@ -526,7 +532,10 @@ async function refresh(force) {
       if (!dialog.open) {
         const focusedLabel = document.activeElement && main.contains(document.activeElement) ? focusKey(document.activeElement) : null;
         main.replaceChildren(...[v.draw()].flat(3).filter(Boolean));
-        if (key !== lastRender.key) { document.title = 'Coffer · ' + (main.querySelector('h1') || {}).textContent; main.focus({ preventScroll: true }); }
+        if (key !== lastRender.key) {
+          document.title = 'Coffer · ' + (main.querySelector('h1') || {}).textContent;
+          if (lastRender.key !== null) main.focus({ preventScroll: true }); // a move within the page; a fresh load starts at the top
+        }
         else if (focusedLabel) restoreFocus(focusedLabel);
         lastRender = { key, data: json };
       }
