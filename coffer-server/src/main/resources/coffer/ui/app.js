@@ -317,12 +317,20 @@ function drawOverview(o, jobs) {
     h('section', { 'aria-labelledby': 'repos-h' }, h('h2', { id: 'repos-h' }, 'Repositories'),
       table([{ title: 'Repository', cell: r => r.name }, { title: 'Backups', cls: 'num', cell: r => r.backups },
         { title: 'Logical', cls: 'num', cell: r => bytes(r.logical_bytes) }, { title: 'Stored', cls: 'num', cell: r => bytes(r.stored_bytes) },
-        { title: 'Reduction', cls: 'num', cell: r => ratio(r.logical_bytes, r.stored_bytes) }], o.repositories, 'No backup yet.')),
+        { title: 'Dedup', cls: 'num', cell: r => r.raw_bytes === null ? '—' : ratio(r.logical_bytes, r.raw_bytes) },
+        { title: 'Compression', cls: 'num', cell: r => r.raw_bytes === null ? '—' : ratio(r.raw_bytes, r.stored_bytes) },
+        { title: 'In all', cls: 'num', cell: r => ratio(r.logical_bytes, r.stored_bytes) }], o.repositories, 'No backup yet.')),
   ];
 }
 
 const used = (d) => d.size_bytes ? Math.round(100 * (d.size_bytes - d.free_bytes) / d.size_bytes) : 0;
 const ratio = (logical, stored) => stored > 0 ? (logical / stored).toFixed(1) + '×' : '—';
+
+/** Deduplication (logical/raw) and compression (raw/stored) apart when the raw bytes are known. */
+function reduction(logical, raw, stored) {
+  if (raw === null || raw === undefined) return ratio(logical, stored) + ' (deduplication and compression)';
+  return 'deduplication ' + ratio(logical, raw) + ', compression ' + ratio(raw, stored) + ', ' + ratio(logical, stored) + ' in all';
+}
 
 function problemLink(p) {
   if (p.resource_type === 'backup') return link('#/backups/' + p.resource_id, 'backup ' + short(p.resource_id));
@@ -397,7 +405,8 @@ function drawBackup(b, all) {
       ['Volume', link('#/volumes/' + b.volume_id, b.volume_name + ' (' + b.volume_id + ')')], ['Snapshot', b.snapshot_id], ['Size', b.size + ' GiB'],
       ['Incremental', b.is_incremental ? 'yes' : 'no'], ['Parent', b.parent_id ? link('#/backups/' + b.parent_id, (byId[b.parent_id] || {}).name || b.parent_id) : null], ['Has dependent backups', b.has_dependent_backups ? 'yes' : 'no'],
       ['Container', b.container], ['Repository', b.repository], ['Availability zone', b.availability_zone], ['Object count', b.object_count],
-      ['Files', b.files], ['Logical bytes', bytes(b.logical_bytes)], ['Stored bytes', bytes(b.stored_bytes) + ' (' + ratio(b.logical_bytes, b.stored_bytes) + ')'],
+      ['Files', b.files], ['Logical bytes', bytes(b.logical_bytes)], ['New bytes before compression', bytes(b.new_raw_bytes)], ['Stored bytes', bytes(b.stored_bytes)],
+      ['Reduction', reduction(b.logical_bytes, b.new_raw_bytes, b.stored_bytes)],
       ['Duration', b.duration_ms === null ? null : (b.duration_ms / 1000).toFixed(1) + ' s'], ['Consistency', b.consistency],
       ['Data time', when(b.data_timestamp)], ['Created', when(b.created_at)], ['Updated', when(b.updated_at)], ['Expires', b.expires_at ? when(b.expires_at) : 'never'],
       ['Metadata', Object.entries(b.metadata || {}).map(([k, x]) => k + '=' + x).join(', ')], ['Manifest', b.manifest_id]])),
@@ -463,11 +472,13 @@ function drawUsage(usage) {
       const last = r.samples[r.samples.length - 1];
       return h('section', { class: 'card' }, h('h2', {}, 'Repository ' + r.repository),
         h('p', {}, last.backups + ' backups; ' + bytes(last.logical_bytes) + ' of data stored in ' + bytes(last.stored_bytes)
-          + ' (deduplication and compression: ' + ratio(last.logical_bytes, last.stored_bytes) + ')'),
+          + ': ' + reduction(last.logical_bytes, last.raw_bytes, last.stored_bytes) + '.'),
         chart(r.samples, 'Logical and stored bytes of repository ' + r.repository + ' over time'),
-        h('div', { class: 'legend' }, h('span', {}, h('span', { class: 'sw logical' }), 'logical (the data backed up)'), h('span', {}, h('span', { class: 'sw stored' }), 'stored')),
+        h('div', { class: 'legend' }, h('span', {}, h('span', { class: 'sw logical' }), 'logical (the data backed up)'),
+          h('span', {}, h('span', { class: 'sw raw' }), 'after deduplication'), h('span', {}, h('span', { class: 'sw stored' }), 'stored (after compression too)')),
         h('details', {}, h('summary', {}, 'Samples as a table'), table([{ title: 'Time', cell: x => new Date(x.at).toISOString() },
           { title: 'Backups', cls: 'num', cell: x => x.backups }, { title: 'Logical', cls: 'num', cell: x => bytes(x.logical_bytes) },
+          { title: 'After deduplication', cls: 'num', cell: x => bytes(x.raw_bytes) },
           { title: 'Stored', cls: 'num', cell: x => bytes(x.stored_bytes) }], r.samples.slice(-100).reverse(), '')));
     }) : h('p', { class: 'muted' }, 'No usage recorded yet: a sample is taken when a backup or a deletion ends.')];
 }
@@ -479,8 +490,9 @@ function chart(samples, label) {
   const svg = document.createElementNS(NS, 'svg');
   const set = (el, a) => { for (const [k, v] of Object.entries(a)) el.setAttribute(k, v); return el; };
   set(svg, { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': label });
-  const pts = samples.map(s => ({ t: new Date(s.at).getTime(), l: s.logical_bytes, s: s.stored_bytes }));
-  pts.push({ t: Date.now(), l: pts[pts.length - 1].l, s: pts[pts.length - 1].s });
+  const pts = samples.map(s => ({ t: new Date(s.at).getTime(), l: s.logical_bytes, r: s.raw_bytes, s: s.stored_bytes }));
+  const end = pts[pts.length - 1];
+  pts.push({ t: Date.now(), l: end.l, r: end.r, s: end.s });
   const t0 = pts[0].t, t1 = Math.max(pts[pts.length - 1].t, t0 + 1);
   const max = Math.max(1, ...pts.map(p => Math.max(p.l, p.s)));
   const x = t => L + (W - L - R) * (t - t0) / (t1 - t0);
@@ -496,10 +508,14 @@ function chart(samples, label) {
     tx.textContent = new Date(t).toISOString().slice(0, 16).replace('T', ' ');
     svg.append(tx);
   }
-  for (const key of ['l', 's']) {
-    let d = '';
-    pts.forEach((p, i) => { d += i === 0 ? `M${x(p.t)},${y(p[key])}` : `H${x(p.t)}V${y(p[key])}`; });
-    svg.append(set(document.createElementNS(NS, 'path'), { d, fill: 'none', 'stroke-width': 2.5, class: key === 'l' ? 'logical' : 'stored' }));
+  for (const [key, cls] of [['l', 'logical'], ['r', 'raw'], ['s', 'stored']]) {
+    let d = '', pen = false; // a gap where a value is unknown
+    for (const p of pts) {
+      if (p[key] === null || p[key] === undefined) { pen = false; continue; }
+      d += pen ? `H${x(p.t)}V${y(p[key])}` : `M${x(p.t)},${y(p[key])}`;
+      pen = true;
+    }
+    if (d) svg.append(set(document.createElementNS(NS, 'path'), { d, fill: 'none', 'stroke-width': 2.5, class: cls }));
   }
   return svg;
 }

@@ -139,6 +139,7 @@ class DashboardIT {
             JsonNode made = server.get("/api/v1/backups/" + backupId).path("backup");
             assertThat(made.path("name").asText()).isEqualTo("from-the-page");
             assertThat(made.path("status").asText()).isEqualTo("available");
+            assertThat(made.path("new_raw_bytes").isNumber()).as("bytes added before compression: " + made).isTrue();
             assertThat(text(By.cssSelector("main"))).contains("from-the-page").contains("Chain").contains("Logical bytes");
             shot("backup");
             noConsoleErrors("backup");
@@ -157,6 +158,33 @@ class DashboardIT {
             await("the restore job to show as succeeded", () -> text(By.cssSelector("main table")).contains("restore") && text(By.cssSelector("main tbody tr")).contains("succeeded"));
             shot("jobs");
             noConsoleErrors("restore");
+
+            // again, over the existing volume this time (its files go first)
+            Files.writeString(Path.of(copy.path("path").asText()).resolve("stray"), "not in the backup");
+            browser.get(server.url() + "/#/backups/" + backupId);
+            await("the backup's page", () -> text(By.cssSelector("main h1")).equals("Backup from-the-page"));
+            click(By.xpath("//main//button[text()='Restore']"));
+            await("the restore form", () -> browser.findElement(By.id("dialog")).isDisplayed());
+            click(By.xpath("//dialog//label[starts-with(text(), 'An existing volume')]"));
+            click(By.xpath("//dialog//select[@name='volume']/option[starts-with(text(), 'appdata-copy ')]"));
+            click(By.cssSelector("#dialog button[type=submit]"));
+            await("the jobs page", () -> browser.getCurrentUrl().endsWith("#/jobs"));
+            await("the second restore to finish", () -> server.get("/api/v1/jobs").path("jobs").findValuesAsText("status").stream().noneMatch(st -> st.equals("running") || st.equals("queued")));
+            assertThat(server.get("/api/v1/volumes/appdata-copy").path("volume").path("status").asText()).isEqualTo("available");
+            assertThat(TreeDigest.diff(digest, TreeDigest.of(Path.of(copy.path("path").asText()), ROOT))).as("restored over the volume, bit for bit").isEmpty();
+            noConsoleErrors("restore over a volume");
+
+            // a snapshot from the volume's page
+            browser.get(server.url() + "/#/volumes/" + copy.path("id").asText());
+            await("the volume's page", () -> text(By.cssSelector("main h1")).equals("Volume appdata-copy"));
+            click(By.xpath("//main//button[text()='Snapshot']"));
+            await("the snapshot form", () -> browser.findElement(By.id("dialog")).isDisplayed());
+            click(By.cssSelector("#dialog button[type=submit]"));
+            JsonNode snap = server.await("/api/v1/snapshots/" + awaitOne(server, "/api/v1/snapshots?volume_id=" + copy.path("id").asText()), "snapshot", Set.of("available", "error"));
+            assertThat(snap.path("status").asText()).isEqualTo("available");
+            await("the snapshot on the volume's page", () -> text(By.cssSelector("main")).contains(snap.path("name").asText()));
+            shot("volume");
+            noConsoleErrors("snapshot");
 
             // the server's rule, told by it and shown in the dialog: a backup with incrementals is not deleted alone
             var inc = server.cli("backup", "create", "appdata", "--incremental", "--name", "inc-1", "--wait", "-q", "-o", "json");
@@ -203,7 +231,8 @@ class DashboardIT {
             // usage over time: a chart, and the same numbers as a table
             click(By.cssSelector("#nav a[data-view=usage]"));
             await("the usage chart", () -> !browser.findElements(By.cssSelector("svg.chart path.stored")).isEmpty());
-            assertThat(text(By.cssSelector("main"))).contains("Repository local").contains("deduplication and compression");
+            assertThat(text(By.cssSelector("main"))).contains("Repository local").containsPattern("deduplication [0-9.]+×, compression [0-9.]+×");
+            assertThat(browser.findElements(By.cssSelector("svg.chart path.raw"))).as("the line after deduplication").isNotEmpty();
             shot("usage");
             noConsoleErrors("usage");
 
@@ -257,6 +286,16 @@ class DashboardIT {
         var v = server.call("POST", "/api/v1/volumes", "{\"name\":\"" + name + "\",\"size\":\"1GiB\"}");
         assertThat(v.status()).as(v.toString()).isEqualTo(201);
         return Path.of(v.body().path("volume").path("path").asText());
+    }
+
+    /** The id of the one snapshot a list will show. */
+    private static String awaitOne(ServerProcess server, String path) throws Exception {
+        for (int i = 0; i < 300; i++) {
+            JsonNode l = server.get(path).path("snapshots");
+            if (l.size() == 1) return l.get(0).path("id").asText();
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no snapshot at " + path);
     }
 
     private String text(By by) {

@@ -115,6 +115,7 @@ final class Dashboard {
             m.put("at", u.takenAt().toString());
             m.put("backups", u.backups());
             m.put("logical_bytes", u.logicalBytes());
+            m.put("raw_bytes", u.rawBytes());
             m.put("stored_bytes", u.storedBytes());
             byRepo.computeIfAbsent(u.repository(), r -> new java.util.ArrayList<>()).add(m);
         }

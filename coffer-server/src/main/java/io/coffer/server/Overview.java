@@ -57,26 +57,18 @@ final class Overview {
                                 + Sizes.of(d.floorBytes()), null, null, now));
             }
         }
-        Map<String, long[]> repos = new java.util.TreeMap<>();
-        long available = 0, failed = 0;
-        for (Backup b : backups) {
-            if (b.status() == Backup.Status.ERROR) failed++;
-            if (b.status() != Backup.Status.AVAILABLE && b.status() != Backup.Status.RESTORING) continue;
-            available++;
-            long[] t = repos.computeIfAbsent(b.repository(), r -> new long[3]);
-            t[0]++;
-            t[1] += b.logicalBytes();
-            t[2] += b.storedBytes();
-        }
+        long available = backups.stream().filter(b -> b.status() == Backup.Status.AVAILABLE || b.status() == Backup.Status.RESTORING).count();
+        long failed = backups.stream().filter(b -> b.status() == Backup.Status.ERROR).count();
         List<Map<String, Object>> repositories = new ArrayList<>();
-        repos.forEach((name, t) -> {
+        for (var u : svc.usage().current()) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", name);
-            m.put("backups", t[0]);
-            m.put("logical_bytes", t[1]);
-            m.put("stored_bytes", t[2]);
+            m.put("name", u.repository());
+            m.put("backups", u.backups());
+            m.put("logical_bytes", u.logicalBytes());
+            m.put("raw_bytes", u.rawBytes());
+            m.put("stored_bytes", u.storedBytes());
             repositories.add(m);
-        });
+        }
         Map<String, Object> counts = new LinkedHashMap<>();
         counts.put("volumes", svc.catalog().volumes().size());
         counts.put("backups_available", available);

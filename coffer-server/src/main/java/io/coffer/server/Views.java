@@ -78,6 +78,7 @@ final class Views {
         m.put("volume_size_bytes", b.volumeSize());
         m.put("logical_bytes", b.logicalBytes());
         m.put("stored_bytes", b.storedBytes());
+        m.put("new_raw_bytes", b.newRawBytes());
         m.put("files", b.files());
         m.put("duration_ms", b.durationMs());
         m.put("created_at", time(b.createdAt()));
@@ -92,6 +93,7 @@ final class Views {
         Map<String, Object> quiesce = new LinkedHashMap<>();
         Map<String, Object> verification = new LinkedHashMap<>();
         b.facts().forEach((k, v) -> {
+            if (k.startsWith("stats.")) return; // shown as fields of their own
             if (k.startsWith("quiesce.")) quiesce.put(k.substring(8), number(v));
             else if (k.startsWith("verify.")) verification.put(k.substring(7), number(v));
             else if (!k.equals("consistency") && !k.equals("password_ref")) db.put(k, v);

@@ -79,6 +79,15 @@ public record Backup(
     }
 
     /** This backup with {@code more} facts added (replacing those of the same key). */
+    /** The fact holding the bytes a backup added before compression (its unique data), when recorded. */
+    public static final String NEW_RAW_BYTES = "stats.new_raw_bytes";
+
+    /** The bytes this backup added before compression; null for backups made before it was recorded. */
+    public Long newRawBytes() {
+        String v = facts.get(NEW_RAW_BYTES);
+        return v == null ? null : Long.valueOf(v);
+    }
+
     public Backup withFacts(Map<String, String> more, Instant now) {
         var f = new java.util.HashMap<>(facts);
         f.putAll(more);

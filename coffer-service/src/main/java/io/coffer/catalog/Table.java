@@ -190,7 +190,7 @@ abstract class Table<T> {
         }
     };
 
-    static final Table<UsageSample> USAGE = new Table<>("usage_samples", List.of("id", "repository", "taken_at", "backups", "logical_bytes", "stored_bytes")) {
+    static final Table<UsageSample> USAGE = new Table<>("usage_samples", List.of("id", "repository", "taken_at", "backups", "logical_bytes", "stored_bytes", "raw_bytes")) {
         @Override
         String id(UsageSample u) {
             return u.id();
@@ -198,7 +198,7 @@ abstract class Table<T> {
 
         @Override
         Object[] values(UsageSample u) {
-            return new Object[] {u.id(), u.repository(), time(u.takenAt()), u.backups(), u.logicalBytes(), u.storedBytes()};
+            return new Object[] {u.id(), u.repository(), time(u.takenAt()), u.backups(), u.logicalBytes(), u.storedBytes(), u.rawBytes()};
         }
 
         @Override
@@ -209,7 +209,7 @@ abstract class Table<T> {
         @Override
         UsageSample read(ResultSet rs) throws SQLException {
             return new UsageSample(rs.getString("id"), rs.getString("repository"), time(rs, "taken_at"), rs.getLong("backups"),
-                    rs.getLong("logical_bytes"), rs.getLong("stored_bytes"));
+                    rs.getLong("logical_bytes"), nullableLong(rs, "raw_bytes"), rs.getLong("stored_bytes"));
         }
     };
 

@@ -149,6 +149,7 @@ final class Operations {
                 var st = r.manifest().stats();
                 long duration = java.time.Duration.between(b.createdAt(), clock.instant()).toMillis();
                 Instant dt = dataTime;
+                facts.put(Backup.NEW_RAW_BYTES, Long.toString(st.newRawBytes()));
                 Backup done = b.withFacts(facts, clock.instant())
                         .stored(r.id(), st.newBlobs(), st.logicalBytes(), st.newStoredBytes(), st.files(), duration, dt, clock.instant());
                 return () -> {

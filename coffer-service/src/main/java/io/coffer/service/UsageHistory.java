@@ -31,37 +31,62 @@ public final class UsageHistory {
     /** Writes a sample for each repository whose totals changed; the samples written. */
     synchronized List<UsageSample> record() {
         Instant now = clock.instant();
-        List<Backup> kept = catalog.backups().stream().filter(b -> b.status() == Backup.Status.AVAILABLE || b.status() == Backup.Status.RESTORING)
-                .sorted(java.util.Comparator.comparing(Backup::createdAt)).toList();
+        List<Backup> kept = kept();
         List<UsageSample> written = new java.util.ArrayList<>();
         if (last.isEmpty()) {
             for (UsageSample u : catalog.usageSince(Instant.EPOCH)) last.put(u.repository(), u); // oldest first: the newest stays
             if (last.isEmpty()) {
                 // a catalog from before the history: its backups as they came, so that charts start with them
-                Map<String, long[]> growing = new TreeMap<>();
+                Map<String, Totals> growing = new TreeMap<>();
                 for (Backup b : kept) {
                     add(growing, b);
                     write(b.repository(), b.createdAt(), growing.get(b.repository()), written);
                 }
             }
         }
-        Map<String, long[]> totals = new TreeMap<>();
+        Map<String, Totals> totals = new TreeMap<>();
         for (Backup b : kept) add(totals, b);
-        for (String r : last.keySet()) totals.putIfAbsent(r, new long[3]); // a repository emptied goes to zero
+        for (String r : last.keySet()) totals.putIfAbsent(r, new Totals()); // a repository emptied goes to zero
         for (var e : totals.entrySet()) write(e.getKey(), now, e.getValue(), written);
         return written;
     }
 
-    private static void add(Map<String, long[]> totals, Backup b) {
-        long[] t = totals.computeIfAbsent(b.repository(), r -> new long[3]);
-        t[0]++;
-        t[1] += b.logicalBytes();
-        t[2] += b.storedBytes();
+    /** Each repository's totals now (those with available backups), as samples that are not written. */
+    public List<UsageSample> current() {
+        Map<String, Totals> totals = new TreeMap<>();
+        for (Backup b : kept()) add(totals, b);
+        Instant now = clock.instant();
+        return totals.entrySet().stream().map(e -> e.getValue().sample(e.getKey(), now)).toList();
+    }
+
+    /** The backups that count: available ones (and those being restored from), oldest first. */
+    private List<Backup> kept() {
+        return catalog.backups().stream().filter(b -> b.status() == Backup.Status.AVAILABLE || b.status() == Backup.Status.RESTORING)
+                .sorted(java.util.Comparator.comparing(Backup::createdAt)).toList();
+    }
+
+    /** One repository's running totals. */
+    private static final class Totals {
+        long backups, logical, stored, raw;
+        boolean rawUnknown;
+
+        UsageSample sample(String repository, Instant at) {
+            return new UsageSample(UUID.randomUUID().toString(), repository, at, backups, logical, rawUnknown ? null : raw, stored);
+        }
+    }
+
+    private static void add(Map<String, Totals> totals, Backup b) {
+        Totals t = totals.computeIfAbsent(b.repository(), r -> new Totals());
+        t.backups++;
+        t.logical += b.logicalBytes();
+        t.stored += b.storedBytes();
+        if (b.newRawBytes() == null) t.rawUnknown = true;
+        else t.raw += b.newRawBytes();
     }
 
     /** Writes a sample unless the repository's totals are those of its last one. */
-    private void write(String repository, Instant at, long[] t, List<UsageSample> written) {
-        UsageSample s = new UsageSample(UUID.randomUUID().toString(), repository, at, t[0], t[1], t[2]);
+    private void write(String repository, Instant at, Totals t, List<UsageSample> written) {
+        UsageSample s = t.sample(repository, at);
         if (s.sameTotals(last.get(repository))) return;
         catalog.insert(s);
         last.put(repository, s);
