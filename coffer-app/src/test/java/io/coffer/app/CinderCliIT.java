@@ -271,9 +271,20 @@ class CinderCliIT {
             assertThat(property(shown, "name")).isEqualTo("data");
             assertThat(property(shown, "description")).isEqualTo("the data disk");
             assertThat(server.get("/api/v1/volumes/data").path("volume").path("id").asText()).isEqualTo(id);
-            ok(server, "create", "1", "--name", "other");
-            Run taken = cinder(server, "rename", "data", "other");
-            assertThat(taken.all()).contains("a volume named 'other' exists already").contains("(HTTP 400)");
+            // Cinder's names need not be unique: a taken name is the Cinder name of a volume whose Coffer name has a suffix
+            String otherId = property(ok(server, "create", "1", "--name", "other"), "id");
+            ok(server, "rename", "data", "other");
+            assertThat(property(ok(server, "show", id), "name")).isEqualTo("other");
+            assertThat(cinder(server, "show", "other").all()).contains("Multiple volume matches found for 'other'");
+            JsonNode twin = server.get("/api/v1/volumes/" + id).path("volume");
+            assertThat(twin.path("name").asText()).startsWith("other-");
+            assertThat(twin.path("labels").path("cinder.display_name").asText()).isEqualTo("other");
+            assertThat(ok(server, "show", id).out()).doesNotContain("cinder.display_name");
+            ok(server, "delete", otherId);
+            ok(server, "rename", id, "data"); // a free name again: the Coffer name follows and the label goes
+            JsonNode back = server.get("/api/v1/volumes/" + id).path("volume");
+            assertThat(back.path("name").asText()).isEqualTo("data");
+            assertThat(back.path("labels").has("cinder.display_name")).isFalse();
 
             // reset-state: error and back; attached, available detaches it; other states are refused
             ok(server, "reset-state", "--state", "error", "data");
@@ -313,6 +324,14 @@ class CinderCliIT {
             assertThat(ok(server, "list", "--all-tenants").out()).contains(id).contains(theirsId);
             var theirList = server.call("GET", "/v3/" + other + "/volumes/detail?all_tenants=1", null, Map.of("X-Auth-Token", "u2:" + other));
             assertThat(theirList.body().toString()).contains(theirsId);
+            // a name this project uses is free for another: no refusal tells them it exists
+            var same = server.call("POST", "/v3/" + other + "/volumes", "{\"volume\":{\"size\":1,\"name\":\"data2\"}}", Map.of("X-Auth-Token", "u2:" + other));
+            assertThat(same.status()).as(same.toString()).isEqualTo(202);
+            assertThat(same.body().path("volume").path("name").asText()).isEqualTo("data2");
+            var ours = server.call("GET", "/v3/" + PROJECT + "/volumes?name=data2", null, Map.of("X-Auth-Token", "u1:" + PROJECT));
+            assertThat(ours.body().path("volumes").findValuesAsText("id")).as("this project's data2 alone").containsExactly(id);
+            // the client looks names up across projects (all_tenants, as an admin does in Cinder): two now
+            assertThat(cinder(server, "show", "data2").all()).contains("Multiple volume matches found for 'data2'");
         }
     }
 }

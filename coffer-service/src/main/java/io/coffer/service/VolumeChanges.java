@@ -28,6 +28,11 @@ final class VolumeChanges {
 
     /** Labels under this prefix belong to the Cinder API (the project a volume is in): a replacement keeps them. */
     static final String CINDER_PREFIX = "cinder.";
+    /**
+     * The Cinder API's name of a volume whose Coffer name differs (Cinder's names need not be
+     * unique): a rename names the volume anew, so it goes unless the renamer gives it again.
+     */
+    static final String DISPLAY_NAME = CINDER_PREFIX + "display_name";
 
     /**
      * Renames {@code v} or replaces its labels (null: unchanged; the Cinder API's own, under
@@ -41,7 +46,13 @@ final class VolumeChanges {
         Map<String, String> l = v.labels();
         if (labels != null) {
             l = new java.util.LinkedHashMap<>(Validation.labels("labels", labels));
-            for (var e : v.labels().entrySet()) if (e.getKey().startsWith(CINDER_PREFIX)) l.putIfAbsent(e.getKey(), e.getValue());
+            for (var e : v.labels().entrySet()) {
+                if (!e.getKey().startsWith(CINDER_PREFIX) || name != null && e.getKey().equals(DISPLAY_NAME)) continue;
+                l.putIfAbsent(e.getKey(), e.getValue());
+            }
+        } else if (name != null && l.containsKey(DISPLAY_NAME)) {
+            l = new java.util.LinkedHashMap<>(l);
+            l.remove(DISPLAY_NAME);
         }
         Volume u = v.withNameAndLabels(n, l, clock.instant());
         catalog.update(u);

@@ -181,11 +181,12 @@ final class CinderBackups {
             }
             name = null;
         }
-        Requests.RestoreAccepted a = svc.restore(backup.id(), new Requests.Restore(volumeId, name), Map.of(Request.PROJECT, r.project()));
+        Map<String, String> labels = new java.util.HashMap<>(Map.of(Request.PROJECT, r.project()));
+        Requests.RestoreAccepted a = svc.restore(backup.id(), new Requests.Restore(volumeId, volumeId == null ? CinderVolumes.cofferName(svc, name, null, labels) : name), labels);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("backup_id", a.backupId());
         out.put("volume_id", a.volumeId());
-        out.put("volume_name", a.volumeName());
+        out.put("volume_name", svc.catalog().volume(a.volumeId()).map(CinderViews::volumeName).orElse(a.volumeName()));
         ctx.status(202).json(Map.of("restore", out));
     }
 

@@ -67,17 +67,29 @@ final class CinderViews {
         return m;
     }
 
-    /** A resource's metadata as its owner gave it: without the project Coffer records in it. */
+    /** A resource's metadata as its owner gave it: without the project and the display name Coffer records in it. */
     static Map<String, String> shown(Map<String, String> tags) {
         Map<String, String> m = new TreeMap<>(tags);
         m.remove(Request.PROJECT);
+        m.remove(DISPLAY_NAME);
         return m;
+    }
+
+    /**
+     * The label holding a volume's Cinder name when it is not its Coffer name: Cinder's names
+     * need not be unique (nor is one project's name another's business), Coffer's are.
+     */
+    static final String DISPLAY_NAME = "cinder.display_name";
+
+    /** The name Cinder shows for a volume. */
+    static String volumeName(Volume v) {
+        return v.labels().getOrDefault(DISPLAY_NAME, v.name());
     }
 
     static Map<String, Object> volumeSummary(Volume v, Request r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", v.id());
-        m.put("name", v.name());
+        m.put("name", volumeName(v));
         m.put("links", links(r.base(), r.project(), "volumes", v.id()));
         return m;
     }
@@ -98,7 +110,7 @@ final class CinderViews {
         m.put("metadata", metadata);
         m.put("migration_status", null);
         m.put("multiattach", false);
-        m.put("name", v.name());
+        m.put("name", volumeName(v));
         m.put("os-vol-host-attr:host", (v.node() == null ? "coffer" : v.node()) + "@" + v.driver() + "#" + v.driver());
         m.put("os-vol-mig-status-attr:migstat", null);
         m.put("os-vol-mig-status-attr:name_id", null);

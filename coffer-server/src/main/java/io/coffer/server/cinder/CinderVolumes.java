@@ -54,7 +54,7 @@ final class CinderVolumes {
                     if (volumes) {
                         r.rejectInvalidFilters(ctx.queryParamMap().keySet(), VOLUME_FILTERS);
                         var list = svc.volumes().stream().filter(v -> r.lists(v.labels(), allTenants))
-                                .filter(v -> (name == null || name.equals(v.name())) && (status == null || status.equals(v.status().id)))
+                                .filter(v -> (name == null || name.equals(CinderViews.volumeName(v))) && (status == null || status.equals(v.status().id)))
                                 .sorted(Comparator.comparing(Volume::createdAt).reversed())
                                 .map(v -> detail ? CinderViews.volumeDetail(v, r) : CinderViews.volumeSummary(v, r)).toList();
                         ctx.json(Map.of("volumes", list));
@@ -113,13 +113,16 @@ final class CinderVolumes {
         String description = Fields.text(b, "volume", "description", 255);
         if (description == null) description = Fields.text(b, "volume", "display_description", 255);
         Map<String, String> labels = null;
-        if (b.has("metadata") || description != null) {
+        if (b.has("metadata") || description != null || name != null) {
             Map<String, String> old = v.labels();
             Map<String, String> next = b.has("metadata") ? Request.keepProject(Fields.map(b, "volume", "metadata"), old) : new java.util.LinkedHashMap<>(old);
-            if (b.has("metadata") && old.containsKey(CinderViews.DESCRIPTION)) next.put(CinderViews.DESCRIPTION, old.get(CinderViews.DESCRIPTION));
+            for (String kept : List.of(CinderViews.DESCRIPTION, CinderViews.DISPLAY_NAME)) {
+                if (b.has("metadata") && old.containsKey(kept)) next.put(kept, old.get(kept));
+            }
             if (description != null) next.put(CinderViews.DESCRIPTION, description);
             labels = next;
         }
+        name = cofferName(svc, name, v.id(), labels);
         Volume u = svc.updateVolume(v.id(), name, labels);
         ctx.json(Map.of("volume", CinderViews.volumeDetail(u, r)));
     }
@@ -183,6 +186,22 @@ final class CinderVolumes {
         svc.resetVolumeStatus(v.id(), to);
     }
 
+    /**
+     * The Coffer name for a volume Cinder calls {@code wanted}: that name while no other volume has
+     * it; else the name with a suffix, the Cinder name kept in {@code labels} (Cinder's names need
+     * not be unique, and another project's volume must not be revealed by a refusal). Null for null.
+     */
+    static String cofferName(CofferService svc, String wanted, String self, Map<String, String> labels) {
+        if (wanted == null) return null;
+        boolean taken = svc.catalog().volumeNamed(wanted).filter(o -> !o.id().equals(self)).isPresent();
+        if (!taken) {
+            labels.remove(CinderViews.DISPLAY_NAME);
+            return wanted;
+        }
+        labels.put(CinderViews.DISPLAY_NAME, wanted);
+        return (wanted.length() > 240 ? wanted.substring(0, 240) : wanted) + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    }
+
     private static final Set<String> VOLUME_FIELDS = Set.of("size", "name", "description", "metadata", "snapshot_id", "availability_zone",
             "volume_type", "source_volid", "imageRef", "consistencygroup_id", "multiattach", "scheduler_hints", "group_id");
 
@@ -204,7 +223,8 @@ final class CinderVolumes {
             // a volume made from a backup is a restore into a new volume
             var backup = svc.catalog().backup(backupId).filter(x -> r.sees(x.metadata()))
                     .orElseThrow(() -> CinderFault.notFound("Backup " + backupId + " could not be found."));
-            var a = svc.restore(backup.id(), new Requests.Restore(null, name), Map.of(Request.PROJECT, r.project()));
+            Map<String, String> restoreLabels = new java.util.HashMap<>(Map.of(Request.PROJECT, r.project()));
+            var a = svc.restore(backup.id(), new Requests.Restore(null, cofferName(svc, name, null, restoreLabels)), restoreLabels);
             ctx.status(202).json(Map.of("volume", CinderViews.volumeDetail(volume(svc, a.volumeId(), r), r)));
             return;
         }
@@ -221,7 +241,7 @@ final class CinderVolumes {
             sizeText = gib + "GiB";
         }
         if (name == null) name = "volume-" + java.util.UUID.randomUUID().toString().substring(0, 8);
-        Volume v = svc.createVolume(new Requests.CreateVolume(name, sizeText, driver, labels, snapshotId));
+        Volume v = svc.createVolume(new Requests.CreateVolume(cofferName(svc, name, null, labels), sizeText, driver, labels, snapshotId));
         ctx.status(202).json(Map.of("volume", CinderViews.volumeDetail(v, r)));
     }
 
