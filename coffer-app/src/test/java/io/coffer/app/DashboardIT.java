@@ -77,6 +77,8 @@ class DashboardIT {
     @Test
     void aPersonSeesActsAndFollowsProgressInTheBrowser() throws Exception {
         Path data = Files.createDirectories(tmp.resolve("data"));
+        Path notADirectory = Files.writeString(tmp.resolve("not-a-directory"), "x");
+        Files.writeString(data.resolve("coffer.properties"), "repository.local=" + data.resolve("repository") + "\nrepository.broken=" + notADirectory + "/repo\n");
         try (ServerProcess server = new ServerProcess(data).start()) {
             Path app = volume(server, "appdata");
             Fixtures.richTree(app);
@@ -235,6 +237,21 @@ class DashboardIT {
             assertThat(browser.findElements(By.cssSelector("svg.chart path.raw"))).as("the line after deduplication").isNotEmpty();
             shot("usage");
             noConsoleErrors("usage");
+
+            // a failure comes first on the overview, and the instances view (none registered) draws cleanly
+            var broken = server.call("POST", "/api/v1/backups", "{\"volume_id\":\"appdata\",\"repository\":\"broken\",\"name\":\"doomed\"}");
+            assertThat(broken.status()).as(broken.toString()).isEqualTo(202);
+            assertThat(server.await("/api/v1/backups/" + broken.body().path("backup").path("id").asText(), "backup", Set.of("available", "error"))
+                    .path("status").asText()).isEqualTo("error");
+            click(By.cssSelector("#nav a[data-view=overview]"));
+            await("the failure on the overview", () -> text(By.id("problems")).contains("A backup job failed on volume appdata"));
+            assertThat(browser.findElement(By.cssSelector("#problems li.problem")).getAttribute("class")).contains("critical");
+            shot("overview-problem");
+            click(By.cssSelector("#problems li.problem a"));
+            await("the failed backup's page", () -> text(By.cssSelector("main h1")).equals("Backup doomed") && text(By.cssSelector("main dl")).contains("Not a directory"));
+            click(By.cssSelector("#nav a[data-view=instances]"));
+            await("the instances view", () -> text(By.cssSelector("main")).contains("No database instance is registered"));
+            noConsoleErrors("failure and instances");
 
             // the keyboard: the first Tab reaches the skip link, Enter moves to the content; the nav is links
             browser.get(server.url() + "/ui#/volumes"); // a fresh load (the page is also at /ui)

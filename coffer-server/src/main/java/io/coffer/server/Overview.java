@@ -97,8 +97,10 @@ final class Overview {
                 .sorted(Comparator.comparing(Job::finishedAt).reversed()).limit(20)
                 .forEach(j -> {
                     String volume = j.volumeId() == null ? null : svc.catalog().volume(j.volumeId()).map(v -> v.name()).orElse(j.volumeId());
+                    // point at the backup the job was about while it is listed, else at the job
+                    boolean backup = "backup".equals(j.resourceType()) && svc.catalog().backup(j.resourceId()).isPresent();
                     problems.add(problem("job_failed", "critical", "A " + j.kind().id + " job failed" + (volume == null ? "" : " on volume " + volume),
-                            j.error() == null ? "no reason was recorded" : j.error(), "job", j.id(), j.finishedAt()));
+                            j.error() == null ? "no reason was recorded" : j.error(), backup ? "backup" : "job", backup ? j.resourceId() : j.id(), j.finishedAt()));
                 });
     }
 
