@@ -299,6 +299,55 @@ class DashboardIT {
         }
     }
 
+    @Test
+    void aDatabaseInstanceIsBackedUpAndItsBackupVerifiedFromThePage() throws Exception {
+        boolean root = "root".equals(System.getProperty("user.name"));
+        if (!root && "true".equals(System.getenv("CI"))) throw new IllegalStateException("the instance part of DashboardIT needs root in CI");
+        org.assertj.core.api.Assumptions.assumeThat(root).as("root (PostgreSQL runs as its own user)").isTrue();
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x")); // postgres walks into it
+        try (ServerProcess server = new ServerProcess(Files.createDirectories(tmp.resolve("data"))).start()) {
+            Path vol = volume(server, "pgvol");
+            DatabaseInstancesIT.sh("chown", "postgres:postgres", vol.toString());
+            DatabaseInstancesIT.sh("chmod", "700", vol.toString());
+            Path bin;
+            try (var l = Files.list(Path.of("/usr/lib/postgresql"))) {
+                bin = l.map(x -> x.resolve("bin")).filter(x -> Files.isExecutable(x.resolve("initdb"))).sorted().reduce((a, b) -> b).orElseThrow();
+            }
+            DatabaseInstancesIT.sh("runuser", "-u", "postgres", "--", bin.resolve("initdb").toString(), "-D", vol.toString(), "-A", "trust", "-U", "postgres");
+            var pg = io.coffer.instance.LocalRuntime.start(io.coffer.instance.DbEngine.POSTGRESQL, vol, tmp.resolve("run-pg"), "postgres", null,
+                    java.time.Duration.ofSeconds(60));
+            try {
+                var reg = server.cli("instance", "register", "pg1", "--engine", "postgresql", "--volume", "pgvol", "--host", "127.0.0.1",
+                        "--port", Integer.toString(pg.port()), "-o", "json");
+                assertThat(reg.code()).as(reg.toString()).isZero();
+
+                browser.get(server.url() + "/#/instances");
+                await("the instance", () -> text(By.cssSelector("main table")).contains("pg1") && text(By.cssSelector("main table")).contains("postgresql"));
+                click(By.cssSelector("button[aria-label='Back up pg1']"));
+                await("the backup form", () -> browser.findElement(By.id("dialog")).isDisplayed());
+                click(By.cssSelector("#dialog button[type=submit]"));
+                await("the backup to start", () -> server.get("/api/v1/backups").path("backups").size() == 1);
+                String id = server.get("/api/v1/backups").path("backups").get(0).path("id").asText();
+                JsonNode b = server.await("/api/v1/backups/" + id, "backup", Set.of("available", "error"));
+                assertThat(b.path("status").asText()).as(b.toString()).isEqualTo("available");
+                assertThat(b.path("consistency").asText()).isEqualTo("application");
+                shot("instances");
+
+                browser.get(server.url() + "/#/backups/" + id);
+                await("the backup's page", () -> text(By.cssSelector("main")).contains("Database") && text(By.id("verification")).contains("Not verified yet"));
+                click(By.xpath("//main//button[text()='Verify']"));
+                await("the verify form", () -> browser.findElement(By.id("dialog")).isDisplayed());
+                click(By.cssSelector("#dialog button[type=submit]"));
+                await("the verification to pass on the page", () -> text(By.id("verification")).contains("passed"));
+                assertThat(server.get("/api/v1/backups/" + id).path("backup").path("verification").path("status").asText()).isEqualTo("passed");
+                shot("verified");
+                noConsoleErrors("instance backup and verification");
+            } finally {
+                io.coffer.instance.LocalRuntime.stop(io.coffer.instance.DbEngine.POSTGRESQL, pg.pid(), java.time.Duration.ofSeconds(60));
+            }
+        }
+    }
+
     private static Path volume(ServerProcess server, String name) throws Exception {
         var v = server.call("POST", "/api/v1/volumes", "{\"name\":\"" + name + "\",\"size\":\"1GiB\"}");
         assertThat(v.status()).as(v.toString()).isEqualTo(201);
