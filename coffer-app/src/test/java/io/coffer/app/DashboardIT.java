@@ -309,11 +309,7 @@ class DashboardIT {
             Path vol = volume(server, "pgvol");
             DatabaseInstancesIT.sh("chown", "postgres:postgres", vol.toString());
             DatabaseInstancesIT.sh("chmod", "700", vol.toString());
-            Path bin;
-            try (var l = Files.list(Path.of("/usr/lib/postgresql"))) {
-                bin = l.map(x -> x.resolve("bin")).filter(x -> Files.isExecutable(x.resolve("initdb"))).sorted().reduce((a, b) -> b).orElseThrow();
-            }
-            DatabaseInstancesIT.sh("runuser", "-u", "postgres", "--", bin.resolve("initdb").toString(), "-D", vol.toString(), "-A", "trust", "-U", "postgres");
+            DatabaseInstancesIT.sh("runuser", "-u", "postgres", "--", DatabaseInstancesIT.pgBin().resolve("initdb").toString(), "-D", vol.toString(), "-A", "trust", "-U", "postgres");
             var pg = io.coffer.instance.LocalRuntime.start(io.coffer.instance.DbEngine.POSTGRESQL, vol, tmp.resolve("run-pg"), "postgres", null,
                     java.time.Duration.ofSeconds(60));
             try {

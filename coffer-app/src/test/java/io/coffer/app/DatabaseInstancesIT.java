@@ -386,7 +386,7 @@ class DatabaseInstancesIT {
         return Path.of(ServerProcess.json(r).path("path").asText());
     }
 
-    private static Path pgBin() throws IOException {
+    static Path pgBin() throws IOException {
         try (var s = Files.list(Path.of("/usr/lib/postgresql"))) {
             return s.map(p -> p.resolve("bin")).filter(p -> Files.isExecutable(p.resolve("initdb"))).sorted().reduce((a, b) -> b).orElseThrow();
         }

@@ -7,15 +7,7 @@ final class Sizes {
     private Sizes() {}
 
     static String human(long b) {
-        if (b < 1024) return b + " B";
-        String[] u = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-        double v = b;
-        int i = -1;
-        while (v >= 1024 && i < u.length - 1) {
-            v /= 1024;
-            i++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, u[i]);
+        return io.coffer.stats.HumanBytes.of(b);
     }
 
     static long parse(String s) {

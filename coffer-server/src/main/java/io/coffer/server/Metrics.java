@@ -27,11 +27,9 @@ import java.nio.file.FileStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@code GET /metrics}: the server's Prometheus metrics (Micrometer's Prometheus registry).
@@ -155,13 +153,8 @@ final class Metrics {
         lastVerified.register(verified.entrySet().stream().map(x -> MultiGauge.Row.of(Tags.of("volume", x.getKey()), seconds(x.getValue()))).toList(), true);
         List<MultiGauge.Row<?>> success = new ArrayList<>(), interval = new ArrayList<>();
         for (Schedule s : svc.schedules().list()) {
-            Optional<Instant> last = all.stream().filter(b -> s.name().equals(b.metadata().get(Schedules.LABEL)) && b.status() == Backup.Status.AVAILABLE)
-                    .map(Metrics::time).max(Comparator.naturalOrder());
-            success.add(MultiGauge.Row.of(Tags.of("schedule", s.name()), seconds(last.orElse(s.createdAt()))));
-            if (!s.paused() && s.nextRunAt() != null) {
-                Instant after = svc.schedules().nextAfter(s, s.nextRunAt());
-                if (after != null) interval.add(MultiGauge.Row.of(Tags.of("schedule", s.name()), Duration.between(s.nextRunAt(), after).toSeconds()));
-            }
+            success.add(MultiGauge.Row.of(Tags.of("schedule", s.name()), seconds(Schedules.lastSuccess(s, all))));
+            svc.schedules().interval(s).ifPresent(d -> interval.add(MultiGauge.Row.of(Tags.of("schedule", s.name()), d.toSeconds())));
         }
         scheduleSuccess.register(success, true);
         scheduleInterval.register(interval, true);

@@ -5,6 +5,7 @@ import io.coffer.catalog.Job;
 import io.coffer.catalog.Schedule;
 import io.coffer.service.CofferService;
 import io.coffer.service.Schedules;
+import io.coffer.stats.HumanBytes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,8 +54,8 @@ final class Overview {
             disks.add(m);
             if (d.low()) {
                 problems.add(problem("disk_low", "warning", "The disk of the " + name + " is nearly full",
-                        Sizes.of(d.freeBytes()) + " free of " + Sizes.of(d.sizeBytes()) + " at " + d.path() + "; backups are refused below "
-                                + Sizes.of(d.floorBytes()), null, null, now));
+                        HumanBytes.of(d.freeBytes()) + " free of " + HumanBytes.of(d.sizeBytes()) + " at " + d.path() + "; backups are refused below "
+                                + HumanBytes.of(d.floorBytes()), null, null, now));
             }
         }
         long available = backups.stream().filter(b -> b.status() == Backup.Status.AVAILABLE || b.status() == Backup.Status.RESTORING).count();
@@ -109,12 +110,10 @@ final class Overview {
             if (s.lastOutcome() != null && s.lastOutcome().startsWith("failed")) {
                 problems.add(problem("schedule_failed", "warning", "The last run of schedule " + s.name() + " failed", s.lastOutcome(), "schedule", s.name(), s.lastRunAt()));
             }
-            if (s.paused() || s.nextRunAt() == null) continue;
-            Instant after = svc.schedules().nextAfter(s, s.nextRunAt());
-            if (after == null) continue;
-            Duration interval = Duration.between(s.nextRunAt(), after);
-            Instant last = backups.stream().filter(b -> s.name().equals(b.metadata().get(Schedules.LABEL)) && b.status() == Backup.Status.AVAILABLE)
-                    .map(Overview::time).max(Comparator.naturalOrder()).orElse(s.createdAt());
+            Optional<Duration> every = svc.schedules().interval(s);
+            if (every.isEmpty()) continue;
+            Duration interval = every.get();
+            Instant last = Schedules.lastSuccess(s, backups);
             Duration age = Duration.between(last, now);
             if (age.toSeconds() > interval.toSeconds() * 3 / 2 + 3600) {
                 problems.add(problem("backup_overdue", "critical", "Schedule " + s.name() + " has no recent good backup",
@@ -150,29 +149,9 @@ final class Overview {
         return m;
     }
 
-    private static Instant time(Backup b) {
-        return b.dataTimestamp() != null ? b.dataTimestamp() : b.createdAt();
-    }
-
     private static String human(Duration d) {
         if (d.toDays() >= 1 && d.toHoursPart() == 0) return d.toDays() + " d";
         if (d.toHours() >= 1 && d.toMinutesPart() == 0) return d.toHours() + " h";
         return d.toMinutes() + " min";
-    }
-
-    /** Sizes as people read them. */
-    static final class Sizes {
-        private Sizes() {}
-
-        static String of(long bytes) {
-            String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-            double v = bytes;
-            int u = 0;
-            while (v >= 1024 && u < units.length - 1) {
-                v /= 1024;
-                u++;
-            }
-            return u == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
-        }
     }
 }

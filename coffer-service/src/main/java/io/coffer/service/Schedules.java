@@ -139,6 +139,19 @@ public final class Schedules {
         return Crons.next(s.cron(), s.timeZone(), t);
     }
 
+    /** The time between two runs of an active schedule, measured from its next run (empty: paused, or no run after it). */
+    public Optional<Duration> interval(Schedule s) {
+        if (s.paused() || s.nextRunAt() == null) return Optional.empty();
+        Instant after = nextAfter(s, s.nextRunAt());
+        return after == null ? Optional.empty() : Optional.of(Duration.between(s.nextRunAt(), after));
+    }
+
+    /** The data time of the newest available backup among {@code all} that {@code s} made; its creation when it made none. */
+    public static Instant lastSuccess(Schedule s, List<Backup> all) {
+        return all.stream().filter(b -> s.name().equals(b.metadata().get(LABEL)) && b.status() == Backup.Status.AVAILABLE)
+                .map(b -> b.dataTimestamp() != null ? b.dataTimestamp() : b.createdAt()).max(Comparator.naturalOrder()).orElse(s.createdAt());
+    }
+
     /** The node a schedule's runs happen on: its volume's (an instance's volume's). */
     Optional<String> node(Schedule s) {
         String volumeId = s.targetType() == Schedule.Target.VOLUME ? s.targetId() : catalog.instance(s.targetId()).map(Instance::volumeId).orElse(null);
