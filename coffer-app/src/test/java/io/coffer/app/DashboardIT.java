@@ -112,6 +112,11 @@ class DashboardIT {
             // the page's files: from this server alone, under a strict policy; the API stays JSON for the Cinder clients
             var js = server.call("GET", "/ui/app.js", null);
             assertThat(js.status()).isEqualTo(200);
+            for (String bad : List.of("since=yesterday", "days=x", "days=99999999999999")) {
+                var refused = server.call("GET", "/api/v1/usage?" + bad, null);
+                assertThat(refused.status()).as(bad + ": " + refused).isEqualTo(400);
+                assertThat(refused.body().path("error").path("message").asText()).contains("ISO-8601");
+            }
             var root = server.call("GET", "/", null, Map.of("Accept", "application/json"));
             assertThat(root.body().path("versions").isArray()).as("the Cinder version document: " + root).isTrue();
 

@@ -11,7 +11,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -106,7 +105,7 @@ final class Dashboard {
         try {
             if (s != null) since = Instant.parse(s);
             else since = Instant.now().minus(Duration.ofDays(days == null ? 90 : Long.parseLong(days)));
-        } catch (DateTimeParseException | NumberFormatException | ArithmeticException e) {
+        } catch (java.time.DateTimeException | NumberFormatException | ArithmeticException e) { // unparsable, or too far back for a time
             throw new ServiceException(ServiceException.Code.INVALID_REQUEST, "give since as an ISO-8601 time (2026-12-01T00:00:00Z) or days as a whole number");
         }
         Map<String, List<Map<String, Object>>> byRepo = new java.util.TreeMap<>();
