@@ -41,9 +41,6 @@ public final class Packer {
     private static final Semaphore PROCESS_SLOTS = new Semaphore(PROCESS_UPLOADS, true);
     /** Room beyond a pack's target: the trailer of a pack of small blobs, and the blob that crosses the target. */
     private static final int PACK_SLACK = (1 << 20) + (64 << 10);
-    /** Buffers of uploaded data packs kept for new ones ({@link #buffer}). */
-    private static final int SPARE_BUFFERS = 2;
-    private final java.util.Queue<byte[]> spareBuffers = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     private final Repository repo;
     private final Map<BlobType, OpenPack> open = new EnumMap<>(BlobType.class);
@@ -59,6 +56,8 @@ public final class Packer {
 
     private static final class OpenPack {
         byte[] buf;
+        /** True if {@link #buf} came from {@link PackBuffers#PROCESS} (data packs) and must go back there. */
+        boolean pooled;
         int len;
         int version;
         final List<Pack.Entry> entries = new ArrayList<>();
@@ -202,75 +201,64 @@ public final class Packer {
      * or, with {@code group}, the stored group of {@code rawLength} bytes, one entry per block.
      */
     private void append(BlobType type, BlobId id, byte[] stored, int off, int length, int rawLength, BlockGroup group) throws IOException {
-        OpenPack full = null; // sealed because the blob did not fit
-        OpenPack done = null; // sealed because it reached its target
-        try {
-            synchronized (open) {
-                OpenPack p = open.get(type);
-                int adding = group == null ? 1 : group.count;
-                if (p != null && (p.len + length + Pack.trailerSize(p.entries.size() + adding, p.version) > roomOf(type)
-                        || p.entries.size() + adding > MAX_PACK_BLOBS)) {
-                    // the blob does not fit: this pack is done a little short of its target
-                    acquireSlot();
-                    open.remove(type);
-                    full = p;
-                    p = null;
-                }
-                if (p == null) {
-                    p = new OpenPack();
-                    int version = type == BlobType.DATA && repo.config().blockGroups() ? Pack.VERSION_GROUPS : Pack.VERSION;
-                    p.buf = buffer(type, Pack.HEADER + length + Pack.trailerSize(adding, version) + PACK_SLACK);
-                    p.len = Pack.HEADER;
-                    p.version = version;
-                    System.arraycopy(Pack.header(type, repo.config().encrypted(), p.version), 0, p.buf, 0, Pack.HEADER);
-                    open.put(type, p);
-                }
-                System.arraycopy(stored, off, p.buf, p.len, length);
-                if (group == null) {
-                    p.entries.add(new Pack.Entry(type, id, p.len, length, rawLength));
-                } else {
-                    for (int i = 0; i < group.count; i++) {
-                        p.entries.add(new Pack.Entry(type, group.ids[i], p.len, length, group.lengths[i], rawLength, group.offsets[i]));
+        while (true) {
+            OpenPack sealed = null;
+            boolean appended = false;
+            try {
+                synchronized (open) {
+                    OpenPack p = open.get(type);
+                    int adding = group == null ? 1 : group.count;
+                    if (p != null && (p.len + length + Pack.trailerSize(p.entries.size() + adding, p.version) > roomOf(type)
+                            || p.entries.size() + adding > MAX_PACK_BLOBS)) {
+                        // the blob does not fit: this pack is done a little short of its target,
+                        // and goes to its upload before the next one takes a buffer
+                        acquireSlot();
+                        open.remove(type);
+                        sealed = p;
+                    } else {
+                        if (p == null) p = openPack(type, length, adding);
+                        System.arraycopy(stored, off, p.buf, p.len, length);
+                        if (group == null) {
+                            p.entries.add(new Pack.Entry(type, id, p.len, length, rawLength));
+                        } else {
+                            for (int i = 0; i < group.count; i++) {
+                                p.entries.add(new Pack.Entry(type, group.ids[i], p.len, length, group.lengths[i], rawLength, group.offsets[i]));
+                            }
+                        }
+                        p.len += length;
+                        appended = true;
+                        // the trailer counts: a pack of well compressed groups lists many blocks (53
+                        // bytes each), and the pack, trailer included, stays near its target
+                        if (p.len + Pack.trailerSize(p.entries.size(), p.version) >= targetOf(type) || p.entries.size() >= MAX_PACK_BLOBS) {
+                            // Wait for an upload slot before letting go of the pack: adders of this type
+                            // wait here too, so no further pack fills while the uploads are full.
+                            acquireSlot();
+                            open.remove(type);
+                            sealed = p;
+                        }
                     }
                 }
-                p.len += length;
-                // the trailer counts: a pack of well compressed groups lists many blocks (53 bytes
-                // each), and the pack, trailer included, stays near its target
-                if (p.len + Pack.trailerSize(p.entries.size(), p.version) >= targetOf(type) || p.entries.size() >= MAX_PACK_BLOBS) {
-                    // Wait for an upload slot before letting go of the pack: adders of this type wait
-                    // here too, so no further pack fills while the uploads are full.
-                    acquireSlot();
-                    open.remove(type);
-                    done = p;
-                }
+            } finally {
+                // a sealed pack holds a slot: hand it to its upload, which releases it
+                if (sealed != null) upload(type, sealed);
             }
-        } finally {
-            // each sealed pack holds a slot: hand it to its upload, which releases it
-            if (full != null) upload(type, full);
-            if (done != null) upload(type, done);
+            if (appended) return;
         }
     }
 
-    /**
-     * A buffer for a new pack that must hold at least {@code needed} bytes: the target and the
-     * room for its trailer, so that it is never copied, and for data packs one that an upload has
-     * given back when there is one. Packs of well compressed database pages close at
-     * {@link #MAX_PACK_BLOBS} blocks, a third of a 16 MiB target, and a new 17 MiB buffer for
-     * each (zeroed, then copied from the young generation to the old one while it filled) made
-     * 6 GB of the 25 GB pgbench cluster's backup's allocations for 1.8 GB stored.
-     */
-    private byte[] buffer(BlobType type, int needed) {
-        long room = roomOf(type);
-        if (type == BlobType.DATA) {
-            byte[] b = spareBuffers.poll();
-            if (b != null && b.length >= needed) return b;
-        }
-        return new byte[(int) Math.max(room, needed)];
-    }
-
-    /** Keeps an uploaded data pack's buffer for the next pack; none is kept beyond {@link #SPARE_BUFFERS}. */
-    private void giveBack(byte[] b) {
-        if (b.length == roomOf(BlobType.DATA) && spareBuffers.size() < SPARE_BUFFERS) spareBuffers.offer(b);
+    /** Opens the pack of {@code type} for a first blob of {@code length} stored bytes listing {@code adding} blocks; the caller holds {@link #open}. */
+    private OpenPack openPack(BlobType type, int length, int adding) throws InterruptedIOException {
+        OpenPack p = new OpenPack();
+        int version = type == BlobType.DATA && repo.config().blockGroups() ? Pack.VERSION_GROUPS : Pack.VERSION;
+        int needed = Pack.HEADER + length + Pack.trailerSize(adding, version) + PACK_SLACK;
+        int size = (int) Math.max(roomOf(type), needed);
+        p.pooled = type == BlobType.DATA;
+        p.buf = p.pooled ? PackBuffers.PROCESS.take(size) : new byte[size];
+        p.len = Pack.HEADER;
+        p.version = version;
+        System.arraycopy(Pack.header(type, repo.config().encrypted(), p.version), 0, p.buf, 0, Pack.HEADER);
+        open.put(type, p);
+        return p;
     }
 
     /**
@@ -312,33 +300,74 @@ public final class Packer {
         inFlight.release();
     }
 
-    /** Uploads a sealed pack in the background; the caller holds an upload slot, which the upload releases. */
+    /**
+     * Uploads a sealed pack in the background; the caller holds an upload slot, which the upload
+     * releases, and the pack's buffer goes back to {@link PackBuffers#PROCESS} whatever happens.
+     */
     private void upload(BlobType type, OpenPack p) throws IOException {
+        Upload u;
         try {
-            submit(type, p);
+            u = seal(type, p);
         } catch (RuntimeException | Error e) {
+            if (p.pooled && p.buf != null) PackBuffers.PROCESS.drop(p.buf);
             releaseSlot(); // the upload never started
+            throw e;
+        }
+        try {
+            uploads.execute(u);
+        } catch (RuntimeException | Error e) {
+            u.never();
             throw e;
         }
     }
 
-    private void submit(BlobType type, OpenPack p) {
+    /** The pack with its trailer, named by its hash; a pooled buffer too small for the trailer goes back at once. */
+    private Upload seal(BlobType type, OpenPack p) {
         byte[] trailer = Pack.trailer(p.entries, repo.dataKey(), p.version);
-        byte[] bytes = p.buf.length >= p.len + trailer.length ? p.buf : Arrays.copyOf(p.buf, p.len + trailer.length);
-        p.buf = null;
-        System.arraycopy(trailer, 0, bytes, p.len, trailer.length);
-        int length = p.len + trailer.length;
-        String id = Hex.of(Crypto.sha256(bytes, 0, length));
-        PackInfo info = new PackInfo(id, type, length, p.entries);
-        uploads.execute(() -> {
+        byte[] bytes = p.buf;
+        boolean pooled = p.pooled;
+        if (bytes.length < p.len + trailer.length) {
+            bytes = Arrays.copyOf(p.buf, p.len + trailer.length);
+            if (pooled) PackBuffers.PROCESS.giveBack(p.buf);
+            pooled = false;
+        }
+        p.buf = null; // from here on the buffer is the upload's
+        try {
+            System.arraycopy(trailer, 0, bytes, p.len, trailer.length);
+            int length = p.len + trailer.length;
+            String id = Hex.of(Crypto.sha256(bytes, 0, length));
+            return new Upload(new PackInfo(id, type, length, p.entries), bytes, length, pooled);
+        } catch (RuntimeException | Error e) {
+            if (pooled) PackBuffers.PROCESS.drop(bytes);
+            throw e;
+        }
+    }
+
+    /** One sealed pack on its way to the store. */
+    private final class Upload implements Runnable {
+        private final PackInfo info;
+        private final byte[] bytes;
+        private final int length;
+        private final boolean pooled;
+
+        Upload(PackInfo info, byte[] bytes, int length, boolean pooled) {
+            this.info = info;
+            this.bytes = bytes;
+            this.length = length;
+            this.pooled = pooled;
+        }
+
+        @Override
+        public void run() {
+            boolean stored = false;
             try {
                 try {
                     repo.store().put(info.key(), ByteBuffer.wrap(bytes, 0, length));
                 } catch (ObjectExistsException same) {
                     // same content already stored
                 }
-                if (type == BlobType.TREE) repo.keep(info.key(), bytes, length);
-                else giveBack(bytes); // stored: the store keeps no reference to it
+                stored = true;
+                if (info.type() == BlobType.TREE) repo.keep(info.key(), bytes, length);
                 repo.index().add(info); // readable now; made durable by the next index object
                 List<PackInfo> batch = null;
                 synchronized (unindexed) {
@@ -353,9 +382,21 @@ public final class Packer {
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);
             } finally {
+                // stored: the store keeps no reference to the buffer, and the next pack may have it;
+                // a failed put is not trusted to have let go of it, so only its bytes are counted free
+                if (pooled) {
+                    if (stored) PackBuffers.PROCESS.giveBack(bytes);
+                    else PackBuffers.PROCESS.drop(bytes);
+                }
                 releaseSlot();
             }
-        });
+        }
+
+        /** The upload will not run: its slot and buffer go back. */
+        void never() {
+            if (pooled) PackBuffers.PROCESS.drop(bytes);
+            releaseSlot();
+        }
     }
 
     private void rethrow() throws IOException {
@@ -395,11 +436,14 @@ public final class Packer {
 
     /** Stops the uploads and lets go of every buffer (after a failure, the open packs are dropped). */
     public void close() {
-        // an upload queued but never started still holds its slots: give them back
-        for (Runnable never : uploads.shutdownNow()) releaseSlot();
+        // an upload queued but never started still holds its slots and its buffer: give them back
+        for (Runnable never : uploads.shutdownNow()) ((Upload) never).never();
         Pools.stop(uploads);
         synchronized (open) {
-            for (OpenPack p : open.values()) p.buf = null;
+            for (OpenPack p : open.values()) {
+                if (p.pooled && p.buf != null) PackBuffers.PROCESS.drop(p.buf);
+                p.buf = null;
+            }
             open.clear();
         }
         pending.clear();

@@ -126,6 +126,7 @@ class PackerTest {
             p.close();
         }
         assertThat(Packer.processSlotsFree()).as("every slot came back").isEqualTo(Packer.PROCESS_UPLOADS);
+        assertThat(PackBuffers.PROCESS.inUse()).as("every pack buffer came back").isZero();
     }
 
     @Test
@@ -151,11 +152,40 @@ class PackerTest {
         adder.join();
         packer.close();
         assertThat(Packer.processSlotsFree()).isEqualTo(Packer.PROCESS_UPLOADS);
+        assertThat(PackBuffers.PROCESS.inUse()).as("the open pack's and the stalled uploads' buffers came back").isZero();
+    }
+
+    @Test
+    void aFailedUploadGivesItsBufferBackAndTheNextBackupGetsOne() throws Exception {
+        var opts = InitOptions.defaults().withCompression(new RepoConfig.Compression("none", 0)).withPackSize(InitOptions.MIB, 64 * 1024);
+        ObjectStore failing = new ForwardingObjectStore(LocalObjectStore.open(dir)) {
+            @Override
+            public void put(String key, ByteBuffer data) throws IOException {
+                if (key.startsWith("data/")) throw new IOException("disk full (injected)");
+                inner.put(key, data);
+            }
+        };
+        Repository repo = Repository.init(failing, opts, null);
+        Packer packer = repo.newPacker(2);
+        IOException failed = null;
+        try {
+            for (int i = 0; i < 100 && failed == null; i++) {
+                byte[] x = Fixtures.random(i, 64 * 1024);
+                packer.add(BlobType.DATA, repo.hash(x, 0, x.length), x, 0, x.length);
+            }
+            packer.flush();
+        } catch (IOException e) {
+            failed = e;
+        } finally {
+            packer.close();
+        }
+        assertThat(failed).hasMessageContaining("injected");
+        assertThat(PackBuffers.PROCESS.inUse()).as("no buffer of the failed backup is still counted").isZero();
     }
 
     private static boolean blocked(Thread t) {
         Thread.State s = t.getState();
-        return s == Thread.State.BLOCKED || s == Thread.State.WAITING;
+        return s == Thread.State.BLOCKED || s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING;
     }
 
     @Test
