@@ -148,6 +148,23 @@ final class PackRanges {
         return out;
     }
 
+    /** Tells the store that the bytes of this range will be read soon ({@link io.coffer.store.ObjectStore#prefetch}). */
+    void prefetch(List<Use> uses) {
+        long span = span(uses);
+        repo.store().prefetch(uses.get(0).loc().pack().key(), (int) (span >>> 32), (int) span);
+    }
+
+    /** Where the range's stored bytes start in its pack (high 32 bits) and how many they are (low 32 bits). */
+    private static long span(List<Use> uses) {
+        int start = Integer.MAX_VALUE; // the uses are in file order, not pack order
+        int end = 0;
+        for (Use u : uses) {
+            start = Math.min(start, u.loc().offset());
+            end = Math.max(end, u.loc().offset() + u.loc().storedLength());
+        }
+        return (long) start << 32 | (end - start);
+    }
+
     void restoreRange(List<Use> uses) {
         PackInfo pack = uses.get(0).loc().pack();
         String key = pack.key();
@@ -158,12 +175,8 @@ final class PackRanges {
         for (int i = n - 1; i >= 0; i--) lastOfFile[i] = seen.add(uses.get(i).file());
         RangeWriter w = new RangeWriter(key);
         try {
-            int start = Integer.MAX_VALUE; // the uses are in file order, not pack order
-            int end = 0;
-            for (Use u : uses) {
-                start = Math.min(start, u.loc().offset());
-                end = Math.max(end, u.loc().offset() + u.loc().storedLength());
-            }
+            long span = span(uses);
+            int start = (int) (span >>> 32), end = start + (int) span;
             byte[] range = buffers.get().range(end - start, maxRange);
             try {
                 int got = repo.store().read(key, start, range, 0, end - start);

@@ -477,9 +477,12 @@ public final class RestoreRunner {
         batches++;
         List<Future<?>> futures = new ArrayList<>();
         for (FileJob f : batchEmpty) futures.add(pool.submit(() -> finishEmpty(f)));
-        for (List<PackRanges.Use> uses : byPack.values()) {
-            for (List<PackRanges.Use> range : PackRanges.ranges(uses, data.maxRange)) futures.add(pool.submit(() -> data.restoreRange(range)));
-        }
+        List<List<PackRanges.Use>> ranges = new ArrayList<>();
+        for (List<PackRanges.Use> uses : byPack.values()) ranges.addAll(PackRanges.ranges(uses, data.maxRange));
+        // asked for now, while the batch before is still written: the pack reads of this batch then
+        // find their bytes in the page cache instead of waiting behind those writes
+        for (List<PackRanges.Use> range : ranges) data.prefetch(range);
+        for (List<PackRanges.Use> range : ranges) futures.add(pool.submit(() -> data.restoreRange(range)));
         byPack = new LinkedHashMap<>();
         batchEmpty = new ArrayList<>();
         batchUses = 0;

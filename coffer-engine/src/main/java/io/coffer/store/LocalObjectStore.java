@@ -1,6 +1,7 @@
 package io.coffer.store;
 
 import io.coffer.sys.AlignedIo;
+import io.coffer.sys.Posix;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -130,6 +131,23 @@ public final class LocalObjectStore implements ObjectStore {
             return readFully(ch, offset, dst, dstOff, (int) Math.max(0, Math.min(length, ch.size() - offset)));
         } catch (IOException e) {
             throw translate(key, "read", e);
+        }
+    }
+
+    @Override
+    public void prefetch(String key, long offset, long length) {
+        Path p;
+        try {
+            p = pathOf(Keys.check(key));
+        } catch (RuntimeException e) {
+            return; // a bad key: the read itself says so
+        }
+        int fd = Posix.openRead(p);
+        if (fd < 0) return;
+        try {
+            Posix.fadvise(fd, offset, length, Posix.POSIX_FADV_WILLNEED);
+        } finally {
+            Posix.close(fd);
         }
     }
 

@@ -79,6 +79,13 @@ public interface ObjectStore extends Closeable {
     }
 
     /**
+     * A hint that {@code length} bytes at {@code offset} of {@code key} will be read soon: a local
+     * store starts reading them into the page cache, so that the read finds them there instead of
+     * waiting its turn behind the writes of a restore. Never fails; the default does nothing.
+     */
+    default void prefetch(String key, long offset, long length) {}
+
+    /**
      * Size of an object.
      *
      * @throws ObjectNotFoundException if the key does not exist

@@ -100,6 +100,11 @@ public final class RetryingObjectStore implements ObjectStore {
     }
 
     @Override
+    public void prefetch(String key, long offset, long length) {
+        inner.prefetch(key, offset, length);
+    }
+
+    @Override
     public ObjectInfo stat(String key) throws IOException {
         return retry(() -> inner.stat(key));
     }

@@ -76,6 +76,10 @@ public final class Posix {
         static final MethodHandle H = Api.link("lseek", Api.LONG, Api.INT, Api.LONG, Api.INT);
     }
 
+    private static final class FAdvise {
+        static final MethodHandle H = Api.link("posix_fadvise", Api.INT, Api.INT, Api.LONG, Api.LONG, Api.INT);
+    }
+
     private static final class Utimens {
         static final MethodHandle H = Api.link("utimensat", Api.INT, Api.INT, Api.ADDRESS, Api.ADDRESS, Api.INT);
     }
@@ -231,6 +235,18 @@ public final class Posix {
             return (long) Seek.H.invokeExact(fd, offset, whence);
         } catch (Throwable e) {
             return -1;
+        }
+    }
+
+    public static final int POSIX_FADV_WILLNEED = 3;
+
+    /** {@code posix_fadvise(fd, offset, length, advice)}; false on any error. */
+    public static boolean fadvise(int fd, long offset, long length, int advice) {
+        if (FAdvise.H == null || fd < 0) return false;
+        try {
+            return (int) FAdvise.H.invokeExact(fd, offset, length, advice) == 0;
+        } catch (Throwable e) {
+            return false;
         }
     }
 

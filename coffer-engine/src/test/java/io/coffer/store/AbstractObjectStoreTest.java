@@ -50,6 +50,18 @@ public abstract class AbstractObjectStoreTest {
     }
 
     @Test
+    void prefetchIsOnlyAHintThatNeverFails() throws Exception {
+        byte[] data = new byte[1 << 20];
+        new Random(7).nextBytes(data);
+        store.put("data/prefetched", ByteBuffer.wrap(data));
+        store.prefetch("data/prefetched", 4096, 512 * 1024);
+        store.prefetch("data/prefetched", 2 << 20, 1 << 20); // beyond its end
+        store.prefetch("data/missing", 0, 4096);
+        store.prefetch("../outside", 0, 4096);
+        assertThat(store.get("data/prefetched", 4096, 8192)).isEqualTo(java.util.Arrays.copyOfRange(data, 4096, 4096 + 8192));
+    }
+
+    @Test
     void emptyObjectsAreAllowed() throws Exception {
         store.put("empty", ByteBuffer.allocate(0));
         assertThat(store.get("empty")).isEmpty();
