@@ -56,6 +56,12 @@ class KubernetesManifestsIT {
         assertThat(r.code()).as(r.out()).isEqualTo(1);
         assertThat(r.out()).contains("VolumeSnapshotClass coffer-offsite").contains("deletionPolicy");
 
+        // a Kubernetes kind is closed too: a misspelt field would be dropped by the API server
+        Path unknown = Files.writeString(tmp.resolve("unknown-field.yaml"), node.replaceFirst("imagePullPolicy", "imagePulPolicy"));
+        r = validate(unknown);
+        assertThat(r.code()).as(r.out()).isEqualTo(1);
+        assertThat(r.out()).contains("DaemonSet coffer-csi-node").contains("containers[0].imagePulPolicy is not a field of Container");
+
         Path wrongType = Files.writeString(tmp.resolve("wrong-type.yaml"), node.replace("containerPort: 9808", "containerPort: \"healthz\""));
         r = validate(wrongType);
         assertThat(r.code()).as(r.out()).isEqualTo(1);
