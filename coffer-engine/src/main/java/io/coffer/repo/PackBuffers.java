@@ -12,7 +12,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * and the packs being uploaded hold at most {@link #BUDGET} bytes between them, however many
  * backups run at once. A packer that opens a pack when the budget is spent waits until an upload
  * gives a buffer back. Buffers given back are kept for the next pack (at most {@link #SPARES}),
- * so that a 33 MiB array is not zeroed for every pack.
+ * so that a 33 MiB array is not zeroed for every pack, and let go of when the last packer of the
+ * process closes, so that an idle server does not keep them.
  *
  * <p>Waiting cannot deadlock as long as no holder of a buffer waits for another one: a packer
  * holds at most one open data pack, seals it before it asks for the next buffer, and uploads
@@ -35,6 +36,8 @@ final class PackBuffers {
     /** Units neither in use nor kept; guarded by {@link #lock}, as {@link #spares} is. */
     private int freeUnits;
     private final Deque<byte[]> spares = new ArrayDeque<>();
+    /** Packers open now; guarded by {@link #lock}. */
+    private int packers;
 
     PackBuffers(long budget) {
         this.totalUnits = (int) Math.max(1, budget / UNIT);
@@ -76,11 +79,35 @@ final class PackBuffers {
         }
     }
 
+    /** A packer opens: buffers given back are kept for the packs to come. */
+    void join() {
+        lock.lock();
+        try {
+            packers++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A packer closes; when it was the last, the kept buffers are let go of. */
+    void leave() {
+        lock.lock();
+        try {
+            if (--packers > 0) return;
+            packers = 0;
+            for (byte[] b : spares) freeUnits += unitsOf(b.length);
+            spares.clear();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Gives back a buffer from {@link #take}: kept for the next pack, or its bytes freed. */
     void giveBack(byte[] b) {
         lock.lock();
         try {
-            if (spares.size() < SPARES) spares.push(b);
+            if (packers > 0 && spares.size() < SPARES) spares.push(b);
             else freeUnits += unitsOf(b.length);
             changed.signalAll();
         } finally {

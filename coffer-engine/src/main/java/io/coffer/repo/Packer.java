@@ -50,6 +50,7 @@ public final class Packer {
     private final int permits;
     private final List<PackInfo> unindexed = new ArrayList<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile boolean closed;
     final AtomicLong newBlobs = new AtomicLong();
     final AtomicLong newRaw = new AtomicLong();
     final AtomicLong newStored = new AtomicLong();
@@ -76,6 +77,7 @@ public final class Packer {
             t.setDaemon(true);
             return t;
         });
+        PackBuffers.PROCESS.join();
     }
 
     /** True if the repository has this blob or it is about to be stored by this packer. */
@@ -436,6 +438,8 @@ public final class Packer {
 
     /** Stops the uploads and lets go of every buffer (after a failure, the open packs are dropped). */
     public void close() {
+        if (closed) return;
+        closed = true;
         // an upload queued but never started still holds its slots and its buffer: give them back
         for (Runnable never : uploads.shutdownNow()) ((Upload) never).never();
         Pools.stop(uploads);
@@ -446,6 +450,7 @@ public final class Packer {
             }
             open.clear();
         }
+        PackBuffers.PROCESS.leave();
         pending.clear();
     }
 

@@ -15,6 +15,7 @@ class PackBuffersTest {
     @Test
     void aTakerWaitsWhileTheBudgetIsSpentAndGetsTheBufferGivenBack() throws Exception {
         PackBuffers pool = new PackBuffers(8L * MIB);
+        pool.join();
         byte[] a = pool.take(4 * MIB), b = pool.take(4 * MIB);
         AtomicReference<byte[]> got = new AtomicReference<>();
         Thread taker = Thread.ofPlatform().start(() -> {
@@ -39,6 +40,7 @@ class PackBuffersTest {
     @Test
     void buffersTooSmallForATakerAreFreedForIt() throws Exception {
         PackBuffers pool = new PackBuffers(8L * MIB);
+        pool.join();
         pool.giveBack(pool.take(3 * MIB));
         pool.giveBack(pool.take(3 * MIB)); // the kept one again
         byte[] big = pool.take(7 * MIB);
@@ -60,6 +62,7 @@ class PackBuffersTest {
     void manyTakersNeverHoldMoreThanTheBudget() throws Exception {
         long budget = 10L * MIB;
         PackBuffers pool = new PackBuffers(budget);
+        pool.join();
         AtomicLong inHand = new AtomicLong(), most = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < 6; t++) {
@@ -84,6 +87,22 @@ class PackBuffersTest {
         assertThat(most.get()).as("bytes in the takers' hands at once").isLessThanOrEqualTo(budget);
         assertThat(pool.inUse()).isZero();
         assertThat(pool.held()).isLessThanOrEqualTo((long) PackBuffers.SPARES * 3 * MIB);
+    }
+
+    @Test
+    void keptBuffersAreLetGoOfWhenTheLastPackerCloses() throws Exception {
+        PackBuffers pool = new PackBuffers(100L * MIB);
+        pool.join();
+        pool.join();
+        pool.giveBack(pool.take(4 * MIB));
+        assertThat(pool.held()).as("kept for the next pack").isEqualTo(4L * MIB);
+        pool.leave();
+        assertThat(pool.held()).as("one packer is still open").isEqualTo(4L * MIB);
+        pool.leave();
+        assertThat(pool.held()).as("the last packer closed").isZero();
+        byte[] late = pool.take(2 * MIB); // an upload that ends after its packer closed
+        pool.giveBack(late);
+        assertThat(pool.held()).as("not kept with no packer open").isZero();
     }
 
     private static long roundUp(int len) {

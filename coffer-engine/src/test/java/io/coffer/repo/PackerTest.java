@@ -127,6 +127,7 @@ class PackerTest {
         }
         assertThat(Packer.processSlotsFree()).as("every slot came back").isEqualTo(Packer.PROCESS_UPLOADS);
         assertThat(PackBuffers.PROCESS.inUse()).as("every pack buffer came back").isZero();
+        assertThat(PackBuffers.PROCESS.held()).as("none kept once no packer is open").isZero();
     }
 
     @Test
