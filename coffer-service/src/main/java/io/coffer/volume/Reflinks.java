@@ -3,6 +3,7 @@ package io.coffer.volume;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Clones of files and trees that share extents with the original (XFS with reflink, btrfs):
- * instant whatever the size, and copy-on-write afterwards. Support is probed once per
+ * their time goes with the number of extents, not of bytes, and they are copy-on-write afterwards
+ * (which fragments the file that is written: a 1 GiB PostgreSQL relation file had 6,000 extents
+ * after a minute of pgbench and two clones). Support is probed once per
  * filesystem by cloning a small file.
  */
 public final class Reflinks {
@@ -39,9 +42,14 @@ public final class Reflinks {
     /**
      * Copies {@code src} (a file or a tree, with modes, owners and times; holes stay holes) to
      * {@code dst}, cloning extents where the filesystem can and copying bytes where it cannot.
-     * An existing {@code dst} file is overwritten.
+     * An existing {@code dst} file is overwritten. Where the filesystem clones, a new {@code dst} is
+     * cloned range by range ({@link RangeClones}), so writers of the files wait briefly.
      */
     public static void copyTree(Path src, Path dst) throws IOException {
+        if (rangeClones(dst)) {
+            RangeClones.clone(src, dst, false);
+            return;
+        }
         Commands.check(List.of("cp", "-a", "--reflink=auto", "--sparse=always", "--", src.toString(), dst.toString()), 24 * 3600);
     }
 
@@ -50,8 +58,16 @@ public final class Reflinks {
      * (temporary files, recycled logs) are not an error. Returns how many vanished.
      */
     public static int copyLiveTree(Path src, Path dst) throws IOException {
+        if (rangeClones(dst)) return RangeClones.clone(src, dst, true);
         List<String> cmd = List.of("cp", "-a", "--reflink=auto", "--sparse=always", "--", src.toString(), dst.toString());
-        Commands.Result r = Commands.run(cmd, 24 * 3600);
+        return vanished(cmd, Commands.run(cmd, 24 * 3600));
+    }
+
+    /**
+     * How many files vanished under a {@code cp} of a live tree that ended in {@code r}: 0 when it
+     * succeeded, the count of its errors when each says a file was gone; any other failure throws.
+     */
+    static int vanished(List<String> cmd, Commands.Result r) throws IOException {
         if (r.code() == 0) return 0;
         List<String> errors = r.out().lines().filter(l -> !l.isBlank()).toList();
         boolean onlyVanished = !errors.isEmpty() && errors.stream().allMatch(l -> l.endsWith("No such file or directory"));
@@ -59,9 +75,22 @@ public final class Reflinks {
         return errors.size();
     }
 
-    /** Clones {@code src} (a file or a whole tree, with modes, owners and times) to {@code dst}, which must not exist. */
+    /** Whether a copy to {@code dst} (new, in an existing directory that clones) is made by {@link RangeClones}. */
+    private static boolean rangeClones(Path dst) throws IOException {
+        Path parent = dst.toAbsolutePath().getParent();
+        return !Files.exists(dst, LinkOption.NOFOLLOW_LINKS) && parent != null && Files.isDirectory(parent) && supported(parent);
+    }
+
+    /**
+     * Clones {@code src} (a file or a whole tree, with modes, owners and times) to {@code dst}, which
+     * must not exist, range by range ({@link RangeClones}); where the filesystem cannot clone, it fails.
+     */
     public static void cloneTree(Path src, Path dst) throws IOException {
-        if (Files.exists(dst)) throw new IOException("clone target " + dst + " already exists");
+        if (Files.exists(dst, LinkOption.NOFOLLOW_LINKS)) throw new IOException("clone target " + dst + " already exists");
+        if (rangeClones(dst)) {
+            RangeClones.clone(src, dst, false);
+            return;
+        }
         Commands.check(List.of("cp", "-a", "--reflink=always", "--", src.toString(), dst.toString()), 3600);
     }
 }
