@@ -46,7 +46,7 @@ public final class Reflinks {
      * cloned range by range ({@link RangeClones}), so writers of the files wait briefly.
      */
     public static void copyTree(Path src, Path dst) throws IOException {
-        if (rangeClones(dst)) {
+        if (rangeClones(src, dst)) {
             RangeClones.clone(src, dst, false);
             return;
         }
@@ -58,7 +58,7 @@ public final class Reflinks {
      * (temporary files, recycled logs) are not an error. Returns how many vanished.
      */
     public static int copyLiveTree(Path src, Path dst) throws IOException {
-        if (rangeClones(dst)) return RangeClones.clone(src, dst, true);
+        if (rangeClones(src, dst)) return RangeClones.clone(src, dst, true);
         List<String> cmd = List.of("cp", "-a", "--reflink=auto", "--sparse=always", "--", src.toString(), dst.toString());
         return vanished(cmd, Commands.run(cmd, 24 * 3600));
     }
@@ -75,10 +75,15 @@ public final class Reflinks {
         return errors.size();
     }
 
-    /** Whether a copy to {@code dst} (new, in an existing directory that clones) is made by {@link RangeClones}. */
-    private static boolean rangeClones(Path dst) throws IOException {
+    /**
+     * Whether a copy of {@code src} to {@code dst} is made by {@link RangeClones}: {@code dst} is new,
+     * in an existing directory of the same filesystem as {@code src}, and that filesystem clones
+     * (across filesystems {@code copy_file_range} would copy bytes and fill holes).
+     */
+    private static boolean rangeClones(Path src, Path dst) throws IOException {
         Path parent = dst.toAbsolutePath().getParent();
-        return !Files.exists(dst, LinkOption.NOFOLLOW_LINKS) && parent != null && Files.isDirectory(parent) && supported(parent);
+        if (Files.exists(dst, LinkOption.NOFOLLOW_LINKS) || parent == null || !Files.isDirectory(parent)) return false;
+        return Files.getFileStore(parent).equals(Files.getFileStore(src)) && supported(parent);
     }
 
     /**
@@ -87,7 +92,7 @@ public final class Reflinks {
      */
     public static void cloneTree(Path src, Path dst) throws IOException {
         if (Files.exists(dst, LinkOption.NOFOLLOW_LINKS)) throw new IOException("clone target " + dst + " already exists");
-        if (rangeClones(dst)) {
+        if (rangeClones(src, dst)) {
             RangeClones.clone(src, dst, false);
             return;
         }
