@@ -26,6 +26,8 @@ final class MappedRecords implements Closeable {
     private final int segmentBits;
     private final long mask;
     private final FileChannel file;
+    /** Owns the mapped segments, so that {@link #close} unmaps them; null on Java 21 (the collector does it). */
+    private final MappingArena arena;
     private ByteBuffer[] segments = new ByteBuffer[0];
 
     MappedRecords(int recordBytes, int segmentBits) {
@@ -38,6 +40,7 @@ final class MappedRecords implements Closeable {
         this.segmentBits = segmentBits;
         this.mask = (1L << segmentBits) - 1;
         this.file = heapOnly ? null : tempFile("coffer-index-");
+        this.arena = file == null ? null : MappingArena.open();
     }
 
     /**
@@ -71,7 +74,8 @@ final class MappedRecords implements Closeable {
     private ByteBuffer segment(int s, long bytes) {
         if (file != null) {
             try {
-                return file.map(FileChannel.MapMode.READ_WRITE, s * bytes, bytes); // extends the file
+                // extends the file
+                return arena != null ? arena.map(file, s * bytes, bytes) : file.map(FileChannel.MapMode.READ_WRITE, s * bytes, bytes);
             } catch (IOException | RuntimeException e) {
                 // out of address space or disk: this segment on the heap
             }
@@ -103,23 +107,20 @@ final class MappedRecords implements Closeable {
         seg(record).putInt(at(record, offset), v);
     }
 
-    /** Drops the segments (their mappings go with the buffers) and closes the file. */
+    /**
+     * Drops the segments and closes the file. The mappings go now where an arena owns them (a
+     * reader racing the close gets an {@link IllegalStateException}), else with the buffers.
+     */
     @Override
     public void close() {
         segments = new ByteBuffer[0];
-        closeFile();
-    }
-
-    /**
-     * Closes the file but keeps what is mapped, which stays readable and writable; segments
-     * added later are heap buffers.
-     */
-    void closeFile() {
-        if (file == null) return;
-        try {
-            file.close();
-        } catch (IOException ignored) {
-            // a deleted temporary file: nothing to keep
+        if (file != null) {
+            try {
+                file.close();
+            } catch (IOException ignored) {
+                // a deleted temporary file: nothing to keep
+            }
         }
+        if (arena != null) arena.close();
     }
 }

@@ -180,13 +180,14 @@ public final class MasterIndex {
     }
 
     /**
-     * Closes the table's files (deleted already): their space goes now, not when the collector
-     * finds them (a server opens a repository for every job). The index is not used after.
+     * Closes the table's files (deleted already) and unmaps the slots: their space and memory go
+     * now, not when the collector finds them (a server opens a repository for every job). The
+     * index is not used after.
      */
     void close() {
         long stamp = lock.writeLock();
         try {
-            slots.closeFile();
+            slots.close();
             entries.close();
         } finally {
             lock.unlockWrite(stamp);
