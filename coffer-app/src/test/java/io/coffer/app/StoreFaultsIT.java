@@ -101,7 +101,7 @@ class StoreFaultsIT {
         try (ProxyProcess proxy = new ProxyProcess(upstream, tmp.resolve("stats.json")).start()) {
             Path data = Files.createDirectories(tmp.resolve("data"));
             Files.writeString(data.resolve("coffer.properties"), config(proxy.url(), run, "repository.default=swift"));
-            // the server runs in the default heap (320 MiB): a pack whose upload has finished must
+            // the server runs in its default heap (288 MiB): a pack whose upload has finished must
             // not stay pinned by the HTTP client (that once made this backup run out of memory)
             try (ServerProcess server = new ServerProcess(data, env()).start()) {
                 Path vol = Path.of(ServerProcess.json(server.cli("volume", "create", "db", "--size", "1GiB", "-o", "json")).path("path").asText());

@@ -22,9 +22,11 @@ import java.util.concurrent.locks.ReentrantLock;
 final class PackBuffers {
     /**
      * 160 MiB: four packs of the default 32 MiB target (with their trailer room), one filling and
-     * three uploading for one backup, or one filling per backup when more run at once.
+     * three uploading for one backup, or one filling per backup when more run at once. Half the
+     * heap where that is less (the server's 288 MiB heap: 4 packs still; a test's 96 MiB: one), so
+     * that the buffers leave room for a restore running beside the backups.
      */
-    static final long BUDGET = 160L << 20;
+    static final long BUDGET = Math.min(160L << 20, Runtime.getRuntime().maxMemory() / 2);
     static final int SPARES = 2;
     private static final int UNIT = 1 << 20;
 
