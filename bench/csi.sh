@@ -9,7 +9,9 @@
 #   them, csi-driver-host-path's way on the same data: its snapshot is `tar czf` of the volume's
 #   directory, its restore `tar xzf`, then the same start.
 #
-# Everything lives on an XFS file system with reflink (a loop image) so that snapshots are clones.
+# Everything lives on an XFS file system with reflink (a loop image) so that snapshots are clones;
+# BENCH_FS=btrfs puts it on btrfs instead, where a volume is a subvolume and a snapshot a
+# subvolume snapshot.
 # The report goes to bench/results/csi-DATE.md.
 #
 #   bench/csi.sh                                   root; ~30 GB free under BENCH_DIR
@@ -28,7 +30,12 @@ die() { log "ERROR: $*"; exit 1; }
 . "$root/scripts/jdk.sh"
 [ -x /usr/lib/postgresql/15/bin/initdb ] || die "PostgreSQL 15 is needed (apt-get install postgresql-15)"
 /usr/bin/python3 -c 'import grpc' 2>/dev/null || die "python3-grpcio is needed (apt-get install python3-grpcio)"
-command -v mkfs.xfs >/dev/null || die "mkfs.xfs is needed (apt-get install xfsprogs)"
+FS=${BENCH_FS:-xfs}   # xfs: reflink clones; btrfs: volumes are subvolumes, snapshots subvolume snapshots
+case $FS in
+  xfs) command -v mkfs.xfs >/dev/null || die "mkfs.xfs is needed (apt-get install xfsprogs)" ;;
+  btrfs) command -v mkfs.btrfs >/dev/null || die "mkfs.btrfs is needed (apt-get install btrfs-progs)" ;;
+  *) die "BENCH_FS must be xfs or btrfs" ;;
+esac
 [ -f "$root/coffer-app/target/coffer.jar" ] || die "build first: mvn -q -o install -DskipTests"
 
 cleanup() {
@@ -43,12 +50,12 @@ trap cleanup EXIT
 cleanup
 rm -rf "$W"; mkdir -p "$W/fs" "$W/log"
 truncate -s 40G "$W/xfs.img"
-mkfs.xfs -q -m reflink=1 "$W/xfs.img"
+if [ "$FS" = xfs ]; then mkfs.xfs -q -m reflink=1 "$W/xfs.img"; else mkfs.btrfs -q "$W/xfs.img"; fi
 mount -o loop "$W/xfs.img" "$W/fs"
 cp "$root/coffer-app/target/coffer.jar" "$W/coffer.jar"   # a rebuild of the tree cannot change what runs
 /usr/bin/python3 -c "import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(\"io/coffer/csi/csi.desc\"))" "$W/coffer.jar" >"$W/csi.desc"
 
-log "starting coffer server (CSI on $W/csi.sock, data on XFS with reflink)"
+log "starting coffer server (CSI on $W/csi.sock, data on $FS)"
 "$JAVA_HOME/bin/java" -jar "$W/coffer.jar" server --data-dir "$W/fs/coffer" --listen "127.0.0.1:$PORT" --csi-endpoint "unix://$W/csi.sock" \
   --node-id bench-node >"$W/log/server.log" 2>&1 &
 SERVER_PID=$!
@@ -64,8 +71,9 @@ result="$here/results/csi-$day.md"
 [ -f "$result" ] || printf '# CSI snapshots and restore to ready (bench/csi.sh)\n' >"$result"
 {
   printf '\n## Run of %s\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
-  printf 'Machine: %s cores, %s GiB; XFS with reflink on a loop image; PostgreSQL 15; Coffer %s.\n\n' "$(nproc)" \
-    "$(awk '/MemTotal/ {printf "%d", $2/1048576}' /proc/meminfo)" "$(git -C "$root" rev-parse --short HEAD)"
+  if [ "$FS" = xfs ]; then fsdesc="XFS with reflink"; else fsdesc="btrfs (volumes are subvolumes)"; fi
+  printf 'Machine: %s cores, %s GiB; %s on a loop image; PostgreSQL 15; Coffer %s.\n\n' "$(nproc)" \
+    "$(awk '/MemTotal/ {printf "%d", $2/1048576}' /proc/meminfo)" "$fsdesc" "$(git -C "$root" rev-parse --short HEAD)"
   printf '%s\n' "$out"
 } >>"$result"
 log "report appended to $result"

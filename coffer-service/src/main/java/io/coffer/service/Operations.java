@@ -25,6 +25,7 @@ import io.coffer.repo.RepositoryException;
 import io.coffer.volume.Freezer;
 import io.coffer.volume.ImageVolumeDriver;
 import io.coffer.volume.Reflinks;
+import io.coffer.volume.Subvolumes;
 import io.coffer.volume.Trees;
 import io.coffer.volume.VolumeDriver;
 import java.io.IOException;
@@ -127,7 +128,7 @@ final class Operations {
             } else if (Volume.Status.IN_USE == v.previousStatus() && Reflinks.supported(config.dataDir())) {
                 Clone c = cloneVolume(v, stage.resolve("clone"));
                 source = c.path();
-                consistency = consistency(Volume.Status.IN_USE, c.freezeMs() != null, v.driver().equals("image"));
+                consistency = consistency(Volume.Status.IN_USE, c.freezeMs() != null, c.atomic());
             } else {
                 source = Path.of(v.path());
                 consistency = consistency(v.previousStatus(), false, false);
@@ -192,12 +193,17 @@ final class Operations {
         return Volume.Status.IN_USE == status ? "none" : "quiescent";
     }
 
-    /** A clone of a volume: where its data is, and how long its filesystems were frozen (null: nothing was). */
-    record Clone(Path path, Long freezeMs) {}
+    /**
+     * A clone of a volume: where its data is, how long its filesystems were frozen (null: nothing
+     * was), and whether it is one instant of the volume by itself (one image file cloned at once, or
+     * a btrfs snapshot of a subvolume).
+     */
+    record Clone(Path path, Long freezeMs, boolean atomic) {}
 
     /**
-     * A reflink clone of the volume under {@code dst}: the tree itself, or {@code dst/volume.img}
-     * for an image, whose mounted filesystems are frozen for the instant of the clone.
+     * A clone of the volume under {@code dst}: a read-only snapshot of a {@code dir} volume that is
+     * a btrfs subvolume, else a reflink clone of the tree itself, or {@code dst/volume.img} for an
+     * image, whose mounted filesystems are frozen for the instant of the clone.
      */
     static Clone cloneVolume(Volume v, Path dst) throws IOException {
         Path src = Path.of(v.path());
@@ -206,10 +212,14 @@ final class Operations {
             Path img = dst.resolve(ImageVolumeDriver.IMAGE);
             List<String> mounts = Freezer.mountsOf(src);
             long frozen = Freezer.whileFrozen(mounts, () -> Reflinks.cloneTree(src, img));
-            return new Clone(img, mounts.isEmpty() ? null : frozen);
+            return new Clone(img, mounts.isEmpty() ? null : frozen, true);
+        }
+        if (Subvolumes.isSubvolume(src) && Reflinks.sameFilesystem(src, dst.toAbsolutePath().getParent())) {
+            Subvolumes.snapshot(src, dst, true);
+            return new Clone(dst, null, true);
         }
         Reflinks.cloneTree(src, dst);
-        return new Clone(dst, null);
+        return new Clone(dst, null, false);
     }
 
     Repository snapshotRepository() throws IOException {
@@ -358,10 +368,12 @@ final class Operations {
         String method;
         String location;
         Long freeze;
+        boolean atomic = false;
         if (Reflinks.supported(config.snapshotsDir())) {
             Clone c = cloneVolume(v, config.snapshotsDir().resolve(s.id()));
             location = c.path().toString();
             freeze = c.freezeMs();
+            atomic = c.atomic();
             method = Snapshot.REFLINK;
         } else {
             // Without clones the capture itself is the snapshot: an image's mounted filesystems
@@ -378,7 +390,7 @@ final class Operations {
             location = id[0];
             method = Snapshot.REPOSITORY;
         }
-        String consistency = consistency(v.status(), freeze != null, method.equals(Snapshot.REFLINK) && v.driver().equals("image"));
+        String consistency = consistency(v.status(), freeze != null, atomic);
         long duration = (System.nanoTime() - start) / 1_000_000;
         Snapshot done = s.taken(method, location, consistency, v.sizeBytes(), freeze, duration, clock.instant());
         return () -> catalog.update(done);
@@ -459,8 +471,9 @@ final class Operations {
             Path data = materialize(s, v.driver(), stage, ctx);
             Path target = d.pathOf(v.id());
             Files.createDirectories(target.getParent());
-            if (s.method().equals(Snapshot.REFLINK)) Reflinks.cloneTree(data, target);
-            else Files.move(data, target, StandardCopyOption.ATOMIC_MOVE);
+            if (!s.method().equals(Snapshot.REFLINK)) Files.move(data, target, StandardCopyOption.ATOMIC_MOVE);
+            else if (Subvolumes.isSubvolume(data) && Reflinks.sameFilesystem(data, target.getParent())) Subvolumes.snapshot(data, target, false);
+            else Reflinks.cloneTree(data, target);
         } finally {
             Trees.deleteRecursively(stage);
         }

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Each volume is a directory {@code ROOT/ID} (what the Kubernetes hostpath driver does). */
+/**
+ * Each volume is a directory {@code ROOT/ID} (what the Kubernetes hostpath driver does); on btrfs a
+ * subvolume, so that its snapshots are atomic and instant ({@link Subvolumes}).
+ */
 public final class DirVolumeDriver implements VolumeDriver {
     private final Path root;
 
@@ -21,7 +24,8 @@ public final class DirVolumeDriver implements VolumeDriver {
     public Path create(String id, long sizeBytes) throws IOException {
         Path p = pathOf(id);
         Files.createDirectories(p.getParent());
-        Files.createDirectory(p);
+        if (Subvolumes.supported(p.getParent())) Subvolumes.create(p);
+        else Files.createDirectory(p);
         Fsync.dir(p.getParent());
         return p;
     }

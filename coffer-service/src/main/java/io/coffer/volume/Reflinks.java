@@ -83,7 +83,17 @@ public final class Reflinks {
     private static boolean rangeClones(Path src, Path dst) throws IOException {
         Path parent = dst.toAbsolutePath().getParent();
         if (Files.exists(dst, LinkOption.NOFOLLOW_LINKS) || parent == null || !Files.isDirectory(parent)) return false;
-        return Files.getFileStore(parent).equals(Files.getFileStore(src)) && supported(parent);
+        return sameFilesystem(src, parent) && supported(parent);
+    }
+
+    /**
+     * True when {@code a} and {@code b} are on one filesystem: the same mount, or the same device
+     * (btrfs gives each subvolume a device number of its own, so their stores differ).
+     */
+    public static boolean sameFilesystem(Path a, Path b) throws IOException {
+        FileStore fa = Files.getFileStore(a);
+        FileStore fb = Files.getFileStore(b);
+        return fa.equals(fb) || (fa.type().equals(fb.type()) && fa.name().equals(fb.name()));
     }
 
     /**

@@ -12,9 +12,27 @@ import java.nio.file.attribute.BasicFileAttributes;
 public final class Trees {
     private Trees() {}
 
+    /**
+     * Deletes {@code p} and all it holds. A btrfs subvolume in the tree (a volume, a snapshot, which
+     * is read-only) is deleted as one, with {@code btrfs subvolume delete}.
+     */
     public static void deleteRecursively(Path p) throws IOException {
         if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        boolean btrfs = Subvolumes.onBtrfs(p);
+        if (btrfs && Subvolumes.isSubvolume(p)) {
+            Subvolumes.delete(p);
+            return;
+        }
         Files.walkFileTree(p, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                if (btrfs && !dir.equals(p) && Subvolumes.isRoot(dir) && Subvolumes.isSubvolume(dir)) {
+                    Subvolumes.delete(dir);
+                    return FileVisitResult.SKIP_SUBTREE;
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 Files.deleteIfExists(file);
