@@ -241,6 +241,8 @@ final class Operations {
                 ctx.track(r::bytesDone, r::totalBytes, r::filesDone, () -> 0L);
                 boolean image = b.volumeDriver().equals("image");
                 Path out = image ? stage : stage.resolve("tree");
+                // on btrfs the restored tree is a subvolume, as the volume it replaces was
+                if (!image && Subvolumes.supported(stage)) Subvolumes.create(out);
                 RestoreResult res = r.run(b.manifestId(), out);
                 if (!res.ok()) throw new IOException("restore of backup " + b.id() + " failed: " + String.join("; ", res.errors().subList(0, Math.min(3, res.errors().size()))));
                 ctx.checkCancelled();

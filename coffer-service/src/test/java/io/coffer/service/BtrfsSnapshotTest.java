@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import io.coffer.catalog.Backup;
 import io.coffer.catalog.Snapshot;
 import io.coffer.catalog.Volume;
 import io.coffer.testing.Fixtures;
@@ -95,14 +96,31 @@ class BtrfsSnapshotTest {
         assertThat(Files.readString(snap.resolve("one.txt"))).isEqualTo("x");
         assertThat(Files.readString(vol.resolve("one.txt"))).isEqualTo("x");
 
-        // deleting them deletes their subvolumes, the read-only snapshot's too
+        // a restore into the volume leaves a subvolume in its place, the old one deleted
         svc.detach("app");
+        Backup b = svc.createBackup(new Requests.CreateBackup("app", null, null, null, "b", null, false, false, Map.of()));
+        Backup stored = await(() -> svc.backup(b.id()), x -> x.status() != Backup.Status.CREATING);
+        assertThat(stored.status()).as(String.valueOf(stored.failReason())).isEqualTo(Backup.Status.AVAILABLE);
+        Map<String, String> backedUp = TreeDigest.of(vol, Set.of(""));
+        Files.write(vol.resolve("one.txt"), "lost by the restore".getBytes());
+        svc.restore(b.id(), new Requests.Restore("app", null));
+        await(() -> svc.volume("app"), x -> !x.busy());
+        assertThat(inode(vol)).isEqualTo(256);
+        assertThat(TreeDigest.diff(backedUp, TreeDigest.of(vol, Set.of("")))).isEmpty();
+
+        // deleting them deletes their subvolumes, the read-only snapshot's too
         svc.deleteSnapshot(s.id());
         await(() -> Files.exists(snap), exists -> !exists);
         svc.deleteVolume(copy.id(), false);
         await(() -> Files.exists(copyPath), exists -> !exists);
         svc.deleteVolume(v.id(), false);
         await(() -> Files.exists(vol), exists -> !exists);
-        assertThat(subvolumes()).isEmpty();
+        await(() -> {
+            try {
+                return subvolumes();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, String::isEmpty);
     }
 }
