@@ -123,7 +123,7 @@ public final class ConsistentCopy {
                 signal("-STOP", now);
             }
             stopped.addAll(now);
-            Reflinks.copyTree(volume, dst);
+            Reflinks.copyVolume(volume, dst, false);
         } finally {
             if (!stopped.isEmpty()) signal("-CONT", stopped);
             Files.deleteIfExists(ledger);
@@ -235,7 +235,7 @@ public final class ConsistentCopy {
             startLsn = single(st, start);
         }
         facts.put("start_lsn", startLsn);
-        int vanished = Reflinks.copyLiveTree(volume, dst);
+        int vanished = Reflinks.copyVolume(volume, dst, true);
         if (vanished > 0) facts.put("files_vanished", Integer.toString(vanished));
         String stopLsn;
         String labelFile;
@@ -306,7 +306,7 @@ public final class ConsistentCopy {
                 try (ResultSet rs = st.executeQuery("SHOW MASTER STATUS")) {
                     if (rs.next()) facts.put("binlog_position", rs.getString(1) + ":" + rs.getLong(2));
                 }
-                Reflinks.copyTree(volume, dst);
+                Reflinks.copyVolume(volume, dst, false);
                 // The redo log last: it then holds every change the copied pages carry.
                 Path copy = sub.isEmpty() ? dst : dst.resolve(sub);
                 for (Path log : redoLogs(dataDir)) Reflinks.copyTree(log, copy.resolve(log.getFileName().toString()));

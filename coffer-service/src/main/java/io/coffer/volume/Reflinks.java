@@ -64,6 +64,22 @@ public final class Reflinks {
     }
 
     /**
+     * A writable copy of a volume's tree at {@code dst}, which must not exist: a snapshot where the
+     * volume is a btrfs subvolume (one instant of it, in constant time), else {@link #copyLiveTree}
+     * ({@code live}) or {@link #copyTree}. Returns how many files vanished meanwhile.
+     */
+    public static int copyVolume(Path volume, Path dst, boolean live) throws IOException {
+        Path parent = dst.toAbsolutePath().getParent();
+        if (Subvolumes.isSubvolume(volume) && parent != null && Files.isDirectory(parent) && sameFilesystem(volume, parent)) {
+            Subvolumes.snapshot(volume, dst, false);
+            return 0;
+        }
+        if (live) return copyLiveTree(volume, dst);
+        copyTree(volume, dst);
+        return 0;
+    }
+
+    /**
      * How many files vanished under a {@code cp} of a live tree that ended in {@code r}: 0 when it
      * succeeded, the count of its errors when each says a file was gone; any other failure throws.
      */

@@ -123,4 +123,19 @@ class BtrfsSnapshotTest {
             }
         }, String::isEmpty);
     }
+
+    @Test
+    void aVolumeCopyForAQuiescedDatabaseIsAWritableSnapshot() throws Exception {
+        Volume v = svc.createVolume(new Requests.CreateVolume("db", "1GiB", "dir", Map.of(), null));
+        Path vol = Path.of(v.path());
+        Files.write(vol.resolve("PG_VERSION"), "15\n".getBytes());
+        Path copy = mnt.resolve("copy");
+        assertThat(io.coffer.volume.Reflinks.copyVolume(vol, copy, true)).isZero();
+        assertThat(inode(copy)).as("a snapshot, not a tree of clones").isEqualTo(256);
+        Files.write(copy.resolve("backup_label"), "written into the copy".getBytes());
+        assertThat(vol.resolve("backup_label")).doesNotExist();
+        assertThat(Files.readString(copy.resolve("PG_VERSION"))).isEqualTo("15\n");
+        io.coffer.volume.Trees.deleteRecursively(copy);
+        assertThat(copy).doesNotExist();
+    }
 }
