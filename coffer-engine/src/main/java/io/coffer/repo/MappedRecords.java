@@ -40,7 +40,7 @@ final class MappedRecords implements Closeable {
         this.segmentBits = segmentBits;
         this.mask = (1L << segmentBits) - 1;
         this.file = heapOnly ? null : tempFile("coffer-index-");
-        this.arena = file == null ? null : MappingArena.open();
+        this.arena = file == null ? null : MappingArena.open(this);
     }
 
     /**

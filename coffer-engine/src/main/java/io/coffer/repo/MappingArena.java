@@ -1,6 +1,7 @@
 package io.coffer.repo;
 
 import java.io.IOException;
+import java.lang.ref.Cleaner;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -24,18 +25,26 @@ import java.nio.channels.FileChannel;
  */
 final class MappingArena implements AutoCloseable {
     private static final Api API = Api.load();
+    private static final Cleaner CLEANER = Cleaner.create();
 
     private final Object arena;
+    private final Cleaner.Cleanable cleanable;
 
-    private MappingArena(Object arena) {
+    private MappingArena(Object owner, Object arena) {
         this.arena = arena;
+        this.cleanable = CLEANER.register(owner, () -> closeArena(arena));
     }
 
-    /** A new arena, or null where the runtime has none (Java 21). */
-    static MappingArena open() {
+    /**
+     * A new arena for {@code owner}'s mappings, or null where the runtime has none (Java 21). A
+     * shared arena lives until it is closed, so one whose owner is dropped without {@link #close}
+     * (a repository nobody closed) is closed when the collector finds the owner, as the buffers
+     * of a plain mapping would be unmapped.
+     */
+    static MappingArena open(Object owner) {
         if (API == null) return null;
         try {
-            return new MappingArena(API.ofShared.invoke());
+            return new MappingArena(owner, API.ofShared.invoke());
         } catch (Throwable e) {
             return null;
         }
@@ -56,6 +65,10 @@ final class MappingArena implements AutoCloseable {
     /** Unmaps every buffer {@link #map} gave. */
     @Override
     public void close() {
+        cleanable.clean();
+    }
+
+    private static void closeArena(Object arena) {
         try {
             API.close.invoke(arena);
         } catch (Throwable e) {

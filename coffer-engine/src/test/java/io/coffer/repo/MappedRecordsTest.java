@@ -65,4 +65,20 @@ class MappedRecordsTest {
         assertThat(mappings()).isZero();
         assertThatThrownBy(() -> r.getLong(0, 0)).isInstanceOf(RuntimeException.class);
     }
+
+    @Test
+    void aTableDroppedWithoutCloseIsUnmappedByTheCollector() throws Exception {
+        assumeThat(Runtime.version().feature()).as("an arena to unmap with (Java 22+)").isGreaterThanOrEqualTo(22);
+        MappedRecords r = new MappedRecords(8, 16);
+        r.ensure(2L << 16);
+        r.putLong(1, 0, 42);
+        assertThat(mappings()).isEqualTo(2);
+        r = null;
+        // a shared arena lives until closed: without its cleaner these two would stay mapped for good
+        for (int i = 0; i < 100 && mappings() > 0; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        assertThat(mappings()).isZero();
+    }
 }

@@ -61,6 +61,7 @@ class ChunkListsTest {
         Repository repo = Repository.init(LocalObjectStore.open(tmp.resolve("repo")), InitOptions.defaults(), new Secret.Password("pw".toCharArray()));
         assertThat(repo.config().requiredFeatures()).contains(RepoConfig.CHUNK_LISTS);
         BackupResult full = new BackupRunner(repo, BackupOptions.defaults()).run(src);
+        assertThat(full.warnings()).as("files the backup skipped").isEmpty();
         Node big = node(repo, full.id(), "16400");
         assertThat(big.content()).hasSize(3).allMatch(ChunkLists::isList);
         assertThat(node(repo, full.id(), "16401").content()).noneMatch(ChunkLists::isList);
@@ -105,6 +106,7 @@ class ChunkListsTest {
         Path src = source();
         Repository repo = Repository.init(LocalObjectStore.open(tmp.resolve("repo")), InitOptions.defaults(), null);
         BackupResult full = new BackupRunner(repo, BackupOptions.defaults()).run(src);
+        assertThat(full.warnings()).as("files the backup skipped").isEmpty();
         Node big = node(repo, full.id(), "16400");
         String victim = ChunkLists.listId(big.content().get(1));
         Fixtures.damage(tmp.resolve("repo"), repo.index().find(BlobId.parse(victim)), 0x20);
