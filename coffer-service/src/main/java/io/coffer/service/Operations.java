@@ -214,10 +214,7 @@ final class Operations {
             long frozen = Freezer.whileFrozen(mounts, () -> Reflinks.cloneTree(src, img));
             return new Clone(img, mounts.isEmpty() ? null : frozen, true);
         }
-        if (Subvolumes.isSubvolume(src) && Reflinks.sameFilesystem(src, dst.toAbsolutePath().getParent())) {
-            Subvolumes.snapshot(src, dst, true);
-            return new Clone(dst, null, true);
-        }
+        if (Subvolumes.snapshotIfSubvolume(src, dst, true)) return new Clone(dst, null, true);
         Reflinks.cloneTree(src, dst);
         return new Clone(dst, null, false);
     }
@@ -474,8 +471,7 @@ final class Operations {
             Path target = d.pathOf(v.id());
             Files.createDirectories(target.getParent());
             if (!s.method().equals(Snapshot.REFLINK)) Files.move(data, target, StandardCopyOption.ATOMIC_MOVE);
-            else if (Subvolumes.isSubvolume(data) && Reflinks.sameFilesystem(data, target.getParent())) Subvolumes.snapshot(data, target, false);
-            else Reflinks.cloneTree(data, target);
+            else if (!Subvolumes.snapshotIfSubvolume(data, target, false)) Reflinks.cloneTree(data, target);
         } finally {
             Trees.deleteRecursively(stage);
         }

@@ -75,9 +75,9 @@ final class RangeClones {
     private static boolean fill(Path from, Path to, BasicFileAttributes a) throws IOException {
         if (!Files.exists(to, LinkOption.NOFOLLOW_LINKS)) return false;
         try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            if (a.size() > 0 || in.size() > 0) {
+            long size = in.size();
+            if (size > 0) {
                 try (FileChannel out = openForWriting(to)) {
-                    long size = in.size();
                     for (long at = 0; at < size; ) {
                         long n = in.transferTo(at, Math.min(RANGE, size - at), out);
                         if (n <= 0) break; // the live file shrank under us

@@ -69,11 +69,7 @@ public final class Reflinks {
      * ({@code live}) or {@link #copyTree}. Returns how many files vanished meanwhile.
      */
     public static int copyVolume(Path volume, Path dst, boolean live) throws IOException {
-        Path parent = dst.toAbsolutePath().getParent();
-        if (Subvolumes.isSubvolume(volume) && parent != null && Files.isDirectory(parent) && sameFilesystem(volume, parent)) {
-            Subvolumes.snapshot(volume, dst, false);
-            return 0;
-        }
+        if (Subvolumes.snapshotIfSubvolume(volume, dst, false)) return 0;
         if (live) return copyLiveTree(volume, dst);
         copyTree(volume, dst);
         return 0;

@@ -58,6 +58,17 @@ public final class Subvolumes {
         Commands.check(cmd, 600);
     }
 
+    /**
+     * Makes {@code dst} a snapshot of {@code src} when {@code src} is a subvolume and {@code dst}
+     * would be on its filesystem; false (nothing made) otherwise, for the caller to copy instead.
+     */
+    public static boolean snapshotIfSubvolume(Path src, Path dst, boolean readOnly) throws IOException {
+        Path parent = dst.toAbsolutePath().getParent();
+        if (parent == null || !Files.isDirectory(parent) || !isSubvolume(src) || !Reflinks.sameFilesystem(src, parent)) return false;
+        snapshot(src, dst, readOnly);
+        return true;
+    }
+
     /** Deletes the subvolume {@code p} with all it holds, read-only or not. */
     static void delete(Path p) throws IOException {
         Commands.check(List.of(TOOL, "subvolume", "delete", p.toString()), 600);
