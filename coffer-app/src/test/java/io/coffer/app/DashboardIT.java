@@ -243,7 +243,9 @@ class DashboardIT {
             shot("usage");
             noConsoleErrors("usage");
 
-            // a failure comes first on the overview, and the instances view (none registered) draws cleanly
+            // a failure comes first on the overview, and the instances view (none registered) draws cleanly;
+            // the schedule's run must have ended first (a volume takes one backup at a time)
+            server.await("/api/v1/volumes/appdata", "volume", Set.of("available", "in-use"));
             var broken = server.call("POST", "/api/v1/backups", "{\"volume_id\":\"appdata\",\"repository\":\"broken\",\"name\":\"doomed\"}");
             assertThat(broken.status()).as(broken.toString()).isEqualTo(202);
             assertThat(server.await("/api/v1/backups/" + broken.body().path("backup").path("id").asText(), "backup", Set.of("available", "error"))
